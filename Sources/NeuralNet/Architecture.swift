@@ -1,0 +1,85 @@
+/// One dense layer: y = activation(x·Wᵀ + b), with W of shape (outputs × inputs) as PyTorch stores it.
+public struct LayerSpec: Sendable, Equatable {
+    public var inputs: Int
+    public var outputs: Int
+    public var activation: Activation
+
+    public init(inputs: Int, outputs: Int, activation: Activation) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.activation = activation
+    }
+
+    /// inputs × outputs weights plus outputs biases.
+    public var parameterCount: Int { inputs * outputs + outputs }
+}
+
+/// A feed-forward network of dense layers, and where each layer's parameters live in one flat buffer.
+///
+/// All parameters are one contiguous Float32 array, layer by layer: W₀ (out₀ × in₀, row-major), b₀,
+/// W₁, b₁, … The same layout serves the gradients and every optimizer state buffer, so averaging,
+/// clipping and updates are single loops over flat memory, and a checkpoint is a few slices of it.
+public struct NetworkArchitecture: Sendable, Equatable {
+    public let layers: [LayerSpec]
+    /// Offset of each layer's weights in the flat parameter buffer; its biases follow them.
+    public let weightOffsets: [Int]
+    public let parameterCount: Int
+
+    /// Creates a network from explicit layers; consecutive widths must match (a programmer error if not).
+    public init(layers: [LayerSpec]) {
+        precondition(!layers.isEmpty, "a network needs at least one layer")
+        for (previous, next) in zip(layers, layers.dropFirst()) {
+            precondition(previous.outputs == next.inputs, "layer widths do not chain: \(previous.outputs) → \(next.inputs)")
+        }
+        var offsets: [Int] = []
+        var total = 0
+        for layer in layers {
+            offsets.append(total)
+            total += layer.parameterCount
+        }
+        self.layers = layers
+        self.weightOffsets = offsets
+        self.parameterCount = total
+    }
+
+    /// A multi-layer perceptron: `hidden` widths with `hiddenActivation`, then an output layer.
+    public init(inputs: Int, hidden: [Int], hiddenActivation: Activation, outputs: Int, outputActivation: Activation) {
+        let widths = [inputs] + hidden + [outputs]
+        var specs: [LayerSpec] = []
+        for i in 0..<(widths.count - 1) {
+            let isLast = i == widths.count - 2
+            specs.append(LayerSpec(inputs: widths[i], outputs: widths[i + 1],
+                                   activation: isLast ? outputActivation : hiddenActivation))
+        }
+        self.init(layers: specs)
+    }
+
+    public var inputSize: Int { layers[0].inputs }
+    public var outputSize: Int { layers[layers.count - 1].outputs }
+    /// The widest layer output; sizes the scratch buffers of the backward pass.
+    public var maximumWidth: Int { layers.map { max($0.inputs, $0.outputs) }.max() ?? 0 }
+
+    /// Offset of layer `index`'s biases in the flat buffer.
+    public func biasOffset(_ index: Int) -> Int {
+        weightOffsets[index] + layers[index].inputs * layers[index].outputs
+    }
+
+    /// Multiply–adds of one forward pass per sample, times two (FLOP).
+    public var forwardFLOPPerSample: Int {
+        layers.reduce(0) { $0 + 2 * $1.inputs * $1.outputs }
+    }
+
+    /// Draws initial parameters: each layer's weights by its initialiser, biases zero.
+    public func initialParameters(initializers: [Initializer], seed: UInt64) -> [Float] {
+        precondition(initializers.count == layers.count, "one initialiser per layer")
+        var rng = Xoshiro256(seed: seed, stream: "init")
+        var parameters = [Float](repeating: 0, count: parameterCount)
+        parameters.withUnsafeMutableBufferPointer { buffer in
+            for (index, layer) in layers.enumerated() {
+                let weights = UnsafeMutableBufferPointer(rebasing: buffer[weightOffsets[index]..<biasOffset(index)])
+                initializers[index].fill(weights, fanIn: layer.inputs, fanOut: layer.outputs, using: &rng)
+            }
+        }
+        return parameters
+    }
+}
