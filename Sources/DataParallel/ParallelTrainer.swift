@@ -1,0 +1,239 @@
+import NeuralNet
+
+/// The outcome of one optimizer step.
+public struct StepResult: Sendable {
+    /// Batch-mean loss before the update.
+    public var loss: Double
+    /// The learning rate the step used.
+    public var learningRate: Float
+    /// False when the loss was NaN or ±∞; the parameters were then left untouched.
+    public var isFinite: Bool { loss.isFinite }
+}
+
+/// Data-parallel minibatch training of one network: the worker pool computes micro-shard gradients,
+/// then the aggregator sums them in shard order, averages, and applies the optimizer — each worker on
+/// its own slice of the parameters.
+///
+/// Owned buffers (Float32 unless noted; P = parameter count, S = shards per largest batch):
+///
+///     parameters      (P)          the model, layer by layer as NetworkArchitecture lays it out
+///     optimizerState  (k × P)      k = optimizer.stateCount (momentum: 1)
+///     shardGradients  (S × P)      ∂(Σ loss over shard s)/∂parameters, one row per shard
+///     meanGradient    (P)          Σ_s shardGradients[s] / batch rows, summed in shard order
+///     shardLoss       (S, Double)  Σ loss over shard s
+///
+/// Nothing is allocated by `trainStep`. Every float operation of a step is the same whatever the
+/// worker count, so the trained weights are bit-identical for 1, 2, 3 or more workers.
+public final class ParallelTrainer: @unchecked Sendable {
+    public let architecture: NetworkArchitecture
+    public let loss: Loss
+    public let plan: ShardPlan
+    public let pool: WorkerPool
+    public let maximumBatch: Int
+    public let optimizer: any Optimizer
+    public let schedule: any LearningRateSchedule
+    /// Global optimizer step: how many updates have been applied.
+    public private(set) var step: Int = 0
+
+    private let parameterCount: Int
+    private let parameters: UnsafeMutablePointer<Float>
+    private let optimizerState: UnsafeMutablePointer<Float>
+    private let shardGradients: UnsafeMutablePointer<Float>
+    private let meanGradient: UnsafeMutablePointer<Float>
+    private let shardLoss: UnsafeMutablePointer<Double>
+    private let workspaces: [Workspace]
+
+    /// Rows one evaluation chunk holds: large enough for efficient products, fixed so results
+    /// do not depend on the worker count.
+    public static let evaluationChunk = 256
+
+    public init(
+        architecture: NetworkArchitecture, loss: Loss, parameters initial: [Float],
+        optimizer: any Optimizer, schedule: any LearningRateSchedule,
+        plan: ShardPlan, workers: Int, maximumBatch: Int
+    ) {
+        precondition(initial.count == architecture.parameterCount, "parameter count does not match the architecture")
+        precondition(maximumBatch >= 1, "batch size must be positive")
+        self.architecture = architecture
+        self.loss = loss
+        self.plan = plan
+        self.pool = WorkerPool(workers: workers)
+        self.maximumBatch = maximumBatch
+        self.optimizer = optimizer
+        self.schedule = schedule
+        BLAS.useSingleThreadPerCall()
+
+        let p = architecture.parameterCount
+        parameterCount = p
+        parameters = Self.allocate(p)
+        parameters.update(from: initial, count: p)
+        optimizerState = Self.allocate(max(1, optimizer.stateCount) * p)
+        let shards = plan.shardCount(rows: maximumBatch)
+        shardGradients = Self.allocate(shards * p)
+        meanGradient = Self.allocate(p)
+        shardLoss = .allocate(capacity: shards)
+        shardLoss.initialize(repeating: 0, count: shards)
+        let capacity = max(plan.shardSize, Self.evaluationChunk)
+        workspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: capacity) }
+    }
+
+    deinit {
+        parameters.deallocate()
+        optimizerState.deallocate()
+        shardGradients.deallocate()
+        meanGradient.deallocate()
+        shardLoss.deallocate()
+    }
+
+    /// Columns of the target matrix: 1 (class id) for class losses, else the output width.
+    public var targetWidth: Int { loss.usesClassIndices ? 1 : architecture.outputSize }
+
+    /// One optimizer step on a batch.
+    ///
+    /// - Parameters:
+    ///   - input: rows × inputSize features.
+    ///   - targets: rows × targetWidth.
+    public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> StepResult {
+        precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
+        let shards = plan.shardCount(rows: rows)
+        let features = architecture.inputSize, width = targetWidth, p = parameterCount
+        let (parameters, shardGradients, shardLoss, plan, loss) = (parameters, shardGradients, shardLoss, plan, loss)
+
+        // Phase 1: every worker computes the gradients of shards w, w+W, w+2W, …
+        pool.run { worker in
+            let workspace = workspaces[worker]
+            for shard in stride(from: worker, to: shards, by: pool.workerCount) {
+                let range = plan.rows(ofShard: shard, batchRows: rows)
+                shardLoss[shard] = workspace.gradients(
+                    parameters: parameters, input: input + range.lowerBound * features,
+                    targets: targets + range.lowerBound * width, rows: range.count, loss: loss,
+                    into: shardGradients + shard * p)
+            }
+        }
+        var lossSum = 0.0
+        for shard in 0..<shards { lossSum += shardLoss[shard] }
+        let learningRate = schedule.learningRate(atStep: step)
+        let result = StepResult(loss: lossSum / Double(rows), learningRate: learningRate)
+        guard result.isFinite else { return result }
+
+        // Phase 2: every worker averages and updates its own slice of the parameters.
+        let (meanGradient, optimizerState, optimizer, step) = (meanGradient, optimizerState, optimizer, step)
+        let scale = Float(rows)
+        pool.run { worker in
+            let slice = pool.slice(of: p, worker: worker)
+            guard !slice.isEmpty else { return }
+            for i in slice {
+                var sum = shardGradients[i]
+                for shard in 1..<shards { sum += shardGradients[shard * p + i] }
+                meanGradient[i] = sum / scale
+            }
+            optimizer.update(parameters: parameters, gradients: meanGradient, state: optimizerState,
+                             parameterCount: p, range: slice, learningRate: learningRate, step: step)
+        }
+        self.step += 1
+        return result
+    }
+
+    /// A copy of the current parameters.
+    public var parameterValues: [Float] {
+        Array(UnsafeBufferPointer(start: parameters, count: parameterCount))
+    }
+
+    /// A copy of the optimizer's state buffers (stateCount × parameterCount).
+    public var optimizerStateValues: [Float] {
+        Array(UnsafeBufferPointer(start: optimizerState, count: optimizer.stateCount * parameterCount))
+    }
+
+    /// Restores parameters, optimizer state and step, e.g. from a checkpoint.
+    public func restore(parameters values: [Float], optimizerState state: [Float], step: Int) {
+        precondition(values.count == parameterCount, "parameter count does not match")
+        precondition(state.count == optimizer.stateCount * parameterCount, "optimizer state size does not match")
+        parameters.update(from: values, count: parameterCount)
+        optimizerState.update(from: state, count: state.count)
+        self.step = step
+    }
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        buffer.initialize(repeating: 0, count: max(count, 1))
+        return buffer
+    }
+}
+
+extension ParallelTrainer {
+    /// Sums over a dataset for evaluation.
+    public struct EvaluationSums: Sendable {
+        public var rows = 0
+        public var lossSum = 0.0
+        /// Rows whose arg-max output equals the class id (class losses only).
+        public var correct = 0
+        public var absoluteErrorSum = 0.0
+        public var squaredErrorSum = 0.0
+    }
+
+    /// Loss and accuracy (or regression errors) of the current parameters over `rows` samples,
+    /// computed in fixed chunks on all workers and summed in chunk order.
+    public func evaluate(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> EvaluationSums {
+        let chunk = Self.evaluationChunk
+        let chunks = (rows + chunk - 1) / chunk
+        var partial = [EvaluationSums](repeating: EvaluationSums(), count: chunks)
+        let features = architecture.inputSize, width = targetWidth, outputs = architecture.outputSize
+        let (parameters, loss) = (UnsafePointer(parameters), loss)
+        partial.withUnsafeMutableBufferPointer { partial in
+            pool.run { worker in
+                let workspace = workspaces[worker]
+                for c in stride(from: worker, to: chunks, by: pool.workerCount) {
+                    let start = c * chunk, count = min(chunk, rows - start)
+                    let y = workspace.forward(parameters: parameters, input: input + start * features,
+                                              rows: count, skipOutputActivation: loss.fusedActivation != nil)
+                    let t = targets + start * width
+                    var sums = EvaluationSums(rows: count)
+                    sums.lossSum = loss.lossAndGradient(outputs: y, targets: t, rows: count, width: outputs, gradient: nil)
+                    for r in 0..<count {
+                        if loss.usesClassIndices {
+                            if Self.argmax(y + r * outputs, outputs) == Int(t[r]) { sums.correct += 1 }
+                        } else {
+                            for k in 0..<outputs {
+                                let d = Double(y[r * outputs + k] - t[r * outputs + k])
+                                sums.absoluteErrorSum += abs(d)
+                                sums.squaredErrorSum += d * d
+                            }
+                        }
+                    }
+                    partial[c] = sums
+                }
+            }
+        }
+        return partial.reduce(into: EvaluationSums()) { total, part in
+            total.rows += part.rows
+            total.lossSum += part.lossSum
+            total.correct += part.correct
+            total.absoluteErrorSum += part.absoluteErrorSum
+            total.squaredErrorSum += part.squaredErrorSum
+        }
+    }
+
+    /// The network's outputs (after the output activation: class probabilities for softmax) for
+    /// `rows` samples, into `output` (rows × outputSize).
+    public func predict(input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+        let chunk = Self.evaluationChunk
+        let chunks = (rows + chunk - 1) / chunk
+        let features = architecture.inputSize, outputs = architecture.outputSize
+        let parameters = UnsafePointer(parameters)
+        pool.run { worker in
+            for c in stride(from: worker, to: chunks, by: pool.workerCount) {
+                let start = c * chunk, count = min(chunk, rows - start)
+                let y = workspaces[worker].forward(parameters: parameters, input: input + start * features, rows: count)
+                (output + start * outputs).update(from: y, count: count * outputs)
+            }
+        }
+    }
+
+    /// Index of the largest of `n` values (the first one on ties).
+    @inline(__always)
+    static func argmax(_ values: UnsafePointer<Float>, _ n: Int) -> Int {
+        var best = 0
+        for i in 1..<max(n, 1) where values[i] > values[best] { best = i }
+        return best
+    }
+}

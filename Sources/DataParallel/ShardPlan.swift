@@ -1,0 +1,25 @@
+/// How a minibatch is cut into micro-shards.
+///
+/// Shards have a fixed row count that does not depend on the number of workers, each shard's gradient
+/// goes to its own buffer, and shard gradients are summed in shard order. So the floating-point
+/// operations of a step — and hence the trained weights — are identical for any worker count.
+public struct ShardPlan: Sendable, Equatable {
+    /// Rows per shard (the last shard of a batch may have fewer).
+    public let shardSize: Int
+
+    public init(shardSize: Int) {
+        precondition(shardSize >= 1, "shard size must be positive")
+        self.shardSize = shardSize
+    }
+
+    /// Number of shards for a batch of `rows` rows.
+    public func shardCount(rows: Int) -> Int {
+        (rows + shardSize - 1) / shardSize
+    }
+
+    /// The rows of shard `index` within a batch of `rows` rows.
+    public func rows(ofShard index: Int, batchRows rows: Int) -> Range<Int> {
+        let start = index * shardSize
+        return start..<min(rows, start + shardSize)
+    }
+}
