@@ -1,0 +1,179 @@
+import Foundation
+import HDF5
+import NeuralNet
+
+/// A trained model and its training state in one HDF5 file (layout: docs/checkpoint-format.md).
+///
+///     /                      format, format_version, task, loss, epoch, step
+///     /model                 input_size, layer_sizes (L+1), activations "relu,relu,softmax"
+///     /model/dense_<i>/weight  float32 (outputs × inputs), as PyTorch's Linear.weight
+///     /model/dense_<i>/bias    float32 (outputs)
+///     /normalization         kind (none|scale|standardize), factor; mean, std float32 (features)
+///     /training              every hyper-parameter of the run as attributes
+///     /optimizer/state       float32 (k × parameters) when the optimizer keeps state (momentum)
+public struct Checkpoint: Sendable {
+    public static let formatName = "h5train-checkpoint"
+    public static let formatVersion = 1
+
+    public var model: ModelDescription
+    public var normalization: Normalization
+    /// Flat parameters in NetworkArchitecture's layout.
+    public var parameters: [Float]
+    public var optimizerState: [Float]
+    public var epoch: Int
+    public var step: Int
+    /// The run's settings, when written by training (nil fields are not stored).
+    public var configuration: TrainingConfiguration?
+
+    public init(model: ModelDescription, normalization: Normalization, parameters: [Float], optimizerState: [Float],
+                epoch: Int, step: Int, configuration: TrainingConfiguration?) {
+        self.model = model
+        self.normalization = normalization
+        self.parameters = parameters
+        self.optimizerState = optimizerState
+        self.epoch = epoch
+        self.step = step
+        self.configuration = configuration
+    }
+
+    /// Writes the checkpoint to a temporary file in the same folder, then renames it over `path`,
+    /// so an existing checkpoint is replaced whole or not at all.
+    public func write(to path: String) throws(TrainingError) {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        do {
+            try writeContents(to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .checkpoint(path: path, message: "cannot write: \(error)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .checkpoint(path: path, message: "cannot replace the file: \(reason)")
+        }
+    }
+
+    /// Everything but the atomic rename; the file is closed when this returns.
+    private func writeContents(to path: String) throws(HDF5Error) {
+        let file = try File.create(path)
+        let root = try file.root
+        try root.setAttribute("format", Self.formatName)
+        try root.setAttribute("format_version", Self.formatVersion)
+        try root.setAttribute("task", model.task.rawValue)
+        try root.setAttribute("loss", model.loss.description)
+        try root.setAttribute("epoch", epoch)
+        try root.setAttribute("step", step)
+
+        let architecture = model.architecture
+        let modelGroup = try file.createGroup("model")
+        try modelGroup.setAttribute("input_size", architecture.inputSize)
+        try modelGroup.setAttribute("layer_sizes", [architecture.inputSize] + architecture.layers.map(\.outputs))
+        try modelGroup.setAttribute("activations", architecture.layers.map(\.activation.description).joined(separator: ","))
+        for (index, layer) in architecture.layers.enumerated() {
+            let group = try modelGroup.createGroup("dense_\(index)")
+            let weightStart = architecture.weightOffsets[index], biasStart = architecture.biasOffset(index)
+            _ = try group.createDataset("weight", shape: [layer.outputs, layer.inputs],
+                                        values: Array(parameters[weightStart..<biasStart]))
+            _ = try group.createDataset("bias", shape: [layer.outputs],
+                                        values: Array(parameters[biasStart..<(biasStart + layer.outputs)]))
+        }
+
+        let normalizationGroup = try file.createGroup("normalization")
+        switch normalization {
+        case .none:
+            try normalizationGroup.setAttribute("kind", "none")
+        case .scale(let factor):
+            try normalizationGroup.setAttribute("kind", "scale")
+            try normalizationGroup.setAttribute("factor", Double(factor))
+        case .standardize(let mean, let std):
+            try normalizationGroup.setAttribute("kind", "standardize")
+            _ = try normalizationGroup.createDataset("mean", shape: [mean.count], values: mean)
+            _ = try normalizationGroup.createDataset("std", shape: [std.count], values: std)
+        }
+
+        if let configuration {
+            try configuration.writeAttributes(to: try file.createGroup("training"))
+        }
+        if !optimizerState.isEmpty {
+            let group = try file.createGroup("optimizer")
+            let count = optimizerState.count / architecture.parameterCount
+            _ = try group.createDataset("state", shape: [count, architecture.parameterCount], values: optimizerState)
+        }
+        try file.flush()
+    }
+
+    /// Reads a checkpoint, refusing files of another format or version with a message saying why.
+    public static func read(from path: String) throws(TrainingError) -> Checkpoint {
+        do {
+            return try readContents(path)
+        } catch let error as TrainingError {
+            throw error
+        } catch let error as HDF5Error {
+            throw .checkpoint(path: path, message: error.description)
+        } catch {
+            throw .checkpoint(path: path, message: "\(error)")
+        }
+    }
+
+    private static func readContents(_ path: String) throws -> Checkpoint {
+        let file = try File.open(path)
+        let root = try file.root
+        guard root.hasAttribute("format"), try root.stringAttribute("format") == formatName else {
+            throw TrainingError.checkpoint(path: path, message: "not an h5train checkpoint (no format=\"\(formatName)\" attribute on /)")
+        }
+        let version = try root.intAttribute("format_version")
+        guard version == formatVersion else {
+            throw TrainingError.checkpoint(path: path, message: "format version \(version) is not supported by this h5train (it reads version \(formatVersion)); use the h5train release that wrote it")
+        }
+        func invalid(_ message: String) -> TrainingError { .checkpoint(path: path, message: message) }
+        guard let task = Task(rawValue: try root.stringAttribute("task")) else { throw invalid("unknown task") }
+        guard let loss = Loss(name: try root.stringAttribute("loss")) else { throw invalid("unknown loss") }
+
+        let modelGroup = try file.group("model")
+        let sizes = try modelGroup.intArrayAttribute("layer_sizes")
+        let activationNames = try modelGroup.stringAttribute("activations").split(separator: ",").map(String.init)
+        guard sizes.count >= 2, activationNames.count == sizes.count - 1, sizes.allSatisfy({ $0 > 0 }) else {
+            throw invalid("/model: layer_sizes \(sizes) and activations \(activationNames) do not describe a network")
+        }
+        var layers: [LayerSpec] = []
+        for (index, name) in activationNames.enumerated() {
+            guard let activation = Activation(name: name) else { throw invalid("/model: unknown activation '\(name)'") }
+            layers.append(LayerSpec(inputs: sizes[index], outputs: sizes[index + 1], activation: activation))
+        }
+        let architecture = NetworkArchitecture(layers: layers)
+        var parameters: [Float] = []
+        parameters.reserveCapacity(architecture.parameterCount)
+        for (index, layer) in layers.enumerated() {
+            let weight = try file.dataset("model/dense_\(index)/weight"), bias = try file.dataset("model/dense_\(index)/bias")
+            guard weight.shape == [layer.outputs, layer.inputs], bias.shape == [layer.outputs] else {
+                throw invalid("/model/dense_\(index): weight \(weight.shape) or bias \(bias.shape) does not match \(layer.inputs)→\(layer.outputs)")
+            }
+            parameters += try weight.read(Float.self)
+            parameters += try bias.read(Float.self)
+        }
+
+        let normalizationGroup = try file.group("normalization")
+        let normalization: Normalization
+        switch try normalizationGroup.stringAttribute("kind") {
+        case "none": normalization = .none
+        case "scale": normalization = .scale(factor: Float(try normalizationGroup.doubleAttribute("factor")))
+        case "standardize":
+            let mean = try normalizationGroup.dataset("mean").read(Float.self)
+            let std = try normalizationGroup.dataset("std").read(Float.self)
+            guard mean.count == architecture.inputSize, std.count == architecture.inputSize else {
+                throw invalid("/normalization: mean/std have \(mean.count)/\(std.count) values for \(architecture.inputSize) features")
+            }
+            normalization = .standardize(mean: mean, std: std)
+        case let other: throw invalid("/normalization: unknown kind '\(other)'")
+        }
+        let optimizerState = file.contains("optimizer/state") ? try file.dataset("optimizer/state").read(Float.self) : []
+        let configuration = file.contains("training") ? try TrainingConfiguration(attributesOf: try file.group("training")) : nil
+        let model = ModelDescription(architecture: architecture, loss: loss, task: task,
+                                     initializers: layers.map { Initializer.defaultFor($0.activation) })
+        return Checkpoint(model: model, normalization: normalization, parameters: parameters, optimizerState: optimizerState,
+                          epoch: try root.intAttribute("epoch"), step: try root.intAttribute("step"),
+                          configuration: configuration)
+    }
+}

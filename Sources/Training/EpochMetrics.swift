@@ -1,0 +1,60 @@
+/// What one epoch achieved; one line of output and one row of the metrics file.
+public struct EpochMetrics: Sendable, Equatable {
+    public var epoch: Int
+    public var step: Int
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    /// Fraction correct (classification).
+    public var validationAccuracy: Double?
+    /// Mean absolute error per output (regression).
+    public var validationMAE: Double?
+    public var learningRate: Float
+    public var samplesPerSecond: Double
+    public var seconds: Double
+
+    /// Column names of the metrics CSV file.
+    public static let csvHeader = "epoch,step,train_loss,val_loss,val_accuracy,val_mae,lr,samples_per_s,seconds"
+
+    /// This epoch as a CSV row (empty fields where there is no value).
+    public var csvRow: String {
+        func field(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        return [
+            "\(epoch)", "\(step)", "\(trainLoss)", field(validationLoss), field(validationAccuracy),
+            field(validationMAE), "\(learningRate)", String(format2: samplesPerSecond, 1), String(format2: seconds, 3),
+        ].joined(separator: ",")
+    }
+
+    /// The per-epoch line printed while training.
+    public func line(totalEpochs: Int) -> String {
+        var parts = ["epoch \(epoch)/\(totalEpochs)", "train_loss \(String(format2: trainLoss, 4))"]
+        if let loss = validationLoss { parts.append("val_loss \(String(format2: loss, 4))") }
+        if let accuracy = validationAccuracy { parts.append("val_acc \(String(format2: accuracy * 100, 2))%") }
+        if let mae = validationMAE { parts.append("val_mae \(String(format2: mae, 4))") }
+        parts.append("lr \(learningRate)")
+        parts.append("\(String(format2: samplesPerSecond, 0)) samples/s")
+        parts.append("\(String(format2: seconds, 2))s")
+        return parts.joined(separator: "  ")
+    }
+}
+
+extension String {
+    /// `value` with exactly `digits` decimals (no Foundation formatter needed in hot paths).
+    init(format2 value: Double, _ digits: Int) {
+        guard value.isFinite else {
+            self = "\(value)"
+            return
+        }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (abs(value) * scale).rounded()
+        let whole = Int(rounded / scale)
+        let fraction = Int(rounded - Double(whole) * scale)
+        let sign = value < 0 && rounded != 0 ? "-" : ""
+        if digits == 0 {
+            self = "\(sign)\(whole)"
+        } else {
+            let fractionText = String(fraction)
+            self = "\(sign)\(whole)." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+        }
+    }
+}

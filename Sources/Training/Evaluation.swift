@@ -1,0 +1,32 @@
+import DataParallel
+
+/// Loss and quality of a model on a sample set.
+public struct Evaluation: Sendable, Equatable {
+    public var rows: Int
+    /// Mean loss per sample.
+    public var loss: Double
+    /// Fraction of rows classified correctly (classification), else nil.
+    public var accuracy: Double?
+    /// Mean absolute error per output value (regression), else nil.
+    public var meanAbsoluteError: Double?
+    /// Mean squared error per output value (regression), else nil.
+    public var meanSquaredError: Double?
+
+    /// Evaluates `engine`'s current parameters on `samples` using all its workers.
+    public init(engine: ParallelTrainer, samples: SampleSet) {
+        let sums = samples.features.withUnsafeBufferPointer { x in
+            samples.targets.withUnsafeBufferPointer { y in
+                engine.evaluate(input: x.baseAddress!, targets: y.baseAddress!, rows: samples.rows)
+            }
+        }
+        rows = sums.rows
+        loss = sums.lossSum / Double(max(sums.rows, 1))
+        if engine.loss.usesClassIndices {
+            accuracy = Double(sums.correct) / Double(max(sums.rows, 1))
+        } else {
+            let values = Double(max(sums.rows * engine.architecture.outputSize, 1))
+            meanAbsoluteError = sums.absoluteErrorSum / values
+            meanSquaredError = sums.squaredErrorSum / values
+        }
+    }
+}

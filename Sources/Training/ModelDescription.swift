@@ -1,0 +1,48 @@
+import NeuralNet
+
+/// The network a run trains: architecture, loss and how it was initialised, plus the task.
+public struct ModelDescription: Sendable, Equatable {
+    public let architecture: NetworkArchitecture
+    public let loss: Loss
+    public let task: Task
+    public let initializers: [Initializer]
+    /// What was chosen and why, for the user.
+    public let notes: [String]
+
+    /// Derives the model from the settings and the data's shape.
+    ///
+    /// The output layer follows the task: softmax (fused into cross-entropy) for classes, identity
+    /// with MSE for regression, unless `--loss` says otherwise.
+    public init(configuration: TrainingConfiguration, inputs: Int, outputs: Int, task: Task) throws(TrainingError) {
+        let loss = configuration.loss ?? (task == .classification ? .softmaxCrossEntropy : .meanSquaredError)
+        if loss.usesClassIndices != (task == .classification) {
+            throw .invalidOption(flag: "--loss", message: "\(loss) needs \(loss.usesClassIndices ? "class labels" : "real-valued targets"), but the task is \(task.rawValue)")
+        }
+        let outputActivation: Activation = switch loss {
+        case .softmaxCrossEntropy: .softmax
+        case .binaryCrossEntropy: .sigmoid
+        default: .identity
+        }
+        let architecture = NetworkArchitecture(inputs: inputs, hidden: configuration.hidden,
+                                               hiddenActivation: configuration.activation,
+                                               outputs: outputs, outputActivation: outputActivation)
+        let initializers = architecture.layers.map { configuration.initializer ?? Initializer.defaultFor($0.activation) }
+        var notes = ["model: " + architecture.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation)" }.joined(separator: ", ")
+                     + "  (\(architecture.parameterCount) parameters); loss \(loss)"]
+        let hiddenInit = configuration.initializer ?? Initializer.defaultFor(configuration.activation)
+        notes.append("init: \(hiddenInit) for \(configuration.activation) layers\(configuration.initializer == nil ? " (default for the activation; change with --init)" : ""), biases zero")
+        if hiddenInit.isSymmetric && !configuration.hidden.isEmpty {
+            notes.append("warning: \(hiddenInit) gives every hidden unit the same weights; they stay identical (symmetric) and learn as one unit")
+        }
+        self.init(architecture: architecture, loss: loss, task: task, initializers: initializers, notes: notes)
+    }
+
+    /// A model rebuilt from its parts (e.g. from a checkpoint).
+    public init(architecture: NetworkArchitecture, loss: Loss, task: Task, initializers: [Initializer], notes: [String] = []) {
+        self.architecture = architecture
+        self.loss = loss
+        self.task = task
+        self.initializers = initializers
+        self.notes = notes
+    }
+}
