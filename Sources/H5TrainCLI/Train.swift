@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import DataParallel
+import NeuralNet
+import Training
+
+/// `h5train train`: fit a network to an HDF5 dataset and save it as a checkpoint.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a network on an HDF5 dataset.",
+        discussion: """
+        Each minibatch is cut into micro-shards of --shard-size rows; the workers compute shard
+        gradients in parallel, which are summed in a fixed order, averaged over the batch and applied
+        by SGD with momentum. For a given --seed the result is bit-for-bit the same for any --workers.
+
+        Example (MNIST, 784-512-256-10, ReLU):
+          h5train train --data mnist.h5 --val-x x_test --val-y y_test --hidden 512,256 \\
+                        --epochs 5 --batch-size 128 --lr 0.05 --momentum 0.9 --checkpoint mnist.ckpt.h5
+        """
+    )
+
+    @OptionGroup(title: "Data") var data: DataOptions
+
+    @Option(help: ArgumentHelp("Hidden layer widths, input side first, comma-separated; 'none' for no hidden layer.", valueName: "n,n,…"))
+    var hidden = "128"
+
+    @Option(help: ArgumentHelp("Hidden-layer activation: relu, leaky_relu[:slope], tanh, sigmoid, identity (softmax, step are output-only).", valueName: "name"))
+    var activation = "relu"
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("""
+        Weight initialiser: he_normal, he_uniform, glorot_uniform, glorot_normal, xavier (U[±1/√n]), \
+        lecun_normal, lecun_uniform, zeros, constant:V, uniform:A,B, normal:MEAN,STD. \
+        Default: he_normal for ReLU layers, glorot_uniform otherwise.
+        """, valueName: "name"))
+    var initializer: String?
+
+    @Option(help: ArgumentHelp("Loss: cross_entropy (classification default), nll, mse (regression default), l1, huber[:delta], bce.", valueName: "name"))
+    var loss: String?
+
+    @Option(help: "Total number of passes over the training data.")
+    var epochs = 10
+
+    @Option(help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
+    var batchSize = 128
+
+    @Option(help: "Optimizer: sgd (SGD with --momentum, --nesterov and --weight-decay).")
+    var optimizer = "sgd"
+
+    @Option(name: .customLong("lr"), help: "Learning rate (the schedule's base rate).")
+    var learningRate: Float = 0.05
+
+    @Option(help: "SGD momentum μ in [0, 1): b ← μ·b + g, w ← w − lr·b (PyTorch's form).")
+    var momentum: Float = 0.9
+
+    @Flag(help: "Use Nesterov momentum.")
+    var nesterov = false
+
+    @Option(help: "L2 weight decay λ added to the gradient: g ← g + λ·w.")
+    var weightDecay: Float = 0
+
+    @Option(help: ArgumentHelp("Step decay: multiply the learning rate by --lr-gamma every this many epochs (default: constant rate).", valueName: "epochs"))
+    var lrStep: Int?
+
+    @Option(help: "Factor of each --lr-step decay.")
+    var lrGamma: Float = 0.1
+
+    @Option(help: "Seed of every random choice (initial weights, shuffling, --val-split).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Worker threads (default: the number of active cores). Does not change the result.")
+    var workers = WorkerPool.activeCores
+
+    @Option(help: "Rows per micro-shard, the unit of parallel work. Changes the float summation order, not the maths.")
+    var shardSize = 64
+
+    @Option(help: ArgumentHelp("Write the trained model here (HDF5), atomically: an existing file is replaced whole or not at all.", valueName: "path"))
+    var checkpoint: String?
+
+    @Option(help: ArgumentHelp("Also write the checkpoint every this many epochs.", valueName: "epochs"))
+    var checkpointEvery: Int?
+
+    @Option(help: ArgumentHelp("Write one CSV row per epoch (epoch, losses, accuracy, lr, samples/s, seconds) to this file.", valueName: "path"))
+    var metrics: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard optimizer == "sgd" else { throw ValidationError("--optimizer: only sgd is available, got '\(optimizer)'") }
+        guard hiddenWidths != nil else { throw ValidationError("--hidden must be comma-separated positive integers like 512,256 (or 'none'), got '\(hidden)'") }
+        guard Activation(name: activation) != nil else { throw ValidationError("--activation: unknown activation '\(activation)'") }
+        if let initializer, Initializer(name: initializer) == nil { throw ValidationError("--init: unknown initialiser '\(initializer)'") }
+        if let loss, Loss(name: loss) == nil { throw ValidationError("--loss: unknown loss '\(loss)'") }
+    }
+
+    private var hiddenWidths: [Int]? {
+        if hidden == "none" || hidden.isEmpty { return [] }
+        let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard widths.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return widths.compactMap { $0 }
+    }
+
+    var trainingConfiguration: TrainingConfiguration {
+        var config = TrainingConfiguration()
+        config.hidden = hiddenWidths ?? []
+        config.activation = Activation(name: activation) ?? .relu
+        config.initializer = initializer.flatMap(Initializer.init(name:))
+        config.loss = loss.flatMap(Loss.init(name:))
+        config.epochs = epochs
+        config.batchSize = batchSize
+        config.learningRate = learningRate
+        config.momentum = momentum
+        config.nesterov = nesterov
+        config.weightDecay = weightDecay
+        config.lrStepEpochs = lrStep
+        config.lrGamma = lrGamma
+        config.seed = seed
+        config.workers = workers
+        config.shardSize = shardSize
+        config.checkpointPath = checkpoint
+        config.checkpointEvery = checkpointEvery
+        config.metricsPath = metrics
+        return config
+    }
+
+    func run() throws {
+        try reportingErrors { () throws(TrainingError) in
+            let configuration = trainingConfiguration
+            try configuration.validate()  // flag errors before any data is read
+            let loaded = try DatasetLoader.load(data.loaderOptions(seed: seed))
+            let trainer = try Trainer(configuration: configuration, data: loaded, observer: ConsoleReporter.automatic(quiet: quiet))
+            _ = try trainer.run()
+        }
+    }
+}
