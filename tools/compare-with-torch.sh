@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Compare h5train's training throughput with the PyTorch reference
+# (tools/torch_reference.py) on MNIST, same network (784-512-256-10) and settings.
+# Runs are interleaved in pairs (h5train, then torch) so that drift in machine
+# load hits both sides alike; prints samples/s per pair, then the medians.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/.build/release/h5train"
+DATA="$(cd "$ROOT/.." && pwd)/shared/datasets/mnist.h5"
+PAIRS=5
+BATCH=128
+EPOCHS=1
+THREADS=2
+PYTHON="${PYTHON:-python3}"
+ONLY=""
+KEEP=""
+
+usage() {
+    cat <<EOF
+Usage: tools/compare-with-torch.sh [options]
+
+Trains the MNIST MLP (hidden 512,256, SGD lr 0.05 momentum 0.9) with h5train
+and with tools/torch_reference.py, alternating, N pairs; prints each pair's
+samples/s (mean over epochs, training loop only) and the ratio h5train/torch
+(> 1: h5train is faster), then the median of each column.
+
+Options:
+  --bin PATH        h5train binary (default: .build/release/h5train;
+                    build it with: swift build -c release)
+  --data FILE       MNIST HDF5 file with x_train/y_train/x_test/y_test
+                    (default: ../shared/datasets/mnist.h5 beside the repository)
+  --pairs N         number of (h5train, torch) pairs (default $PAIRS)
+  --batch-size B    mini-batch size for both (default $BATCH)
+  --epochs E        epochs per run (default $EPOCHS)
+  --threads W       h5train --workers and torch --threads (default $THREADS)
+  --only WHICH      run only one side: h5train or torch (no ratios)
+  --keep DIR        keep every run's log and metrics CSV in DIR
+  -h, --help        show this help
+
+Environment: PYTHON (default python3) must have torch, h5py and numpy.
+Default paths are relative to the repository root; paths you give are
+relative to the current directory.
+EOF
+}
+
+die() { echo "compare-with-torch: $*" >&2; exit 2; }
+need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (see --help)"; }
+is_uint() { [[ "$1" =~ ^[1-9][0-9]*$ ]] || die "$2 must be a positive integer, got '$1'"; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --bin)        need_arg "$@"; BIN="$2"; shift 2 ;;
+        --data)       need_arg "$@"; DATA="$2"; shift 2 ;;
+        --pairs)      need_arg "$@"; PAIRS="$2"; shift 2 ;;
+        --batch-size) need_arg "$@"; BATCH="$2"; shift 2 ;;
+        --epochs)     need_arg "$@"; EPOCHS="$2"; shift 2 ;;
+        --threads)    need_arg "$@"; THREADS="$2"; shift 2 ;;
+        --only)       need_arg "$@"; ONLY="$2"; shift 2 ;;
+        --keep)       need_arg "$@"; KEEP="$2"; shift 2 ;;
+        -h|--help)    usage; exit 0 ;;
+        *)            echo "compare-with-torch: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+is_uint "$PAIRS" --pairs; is_uint "$BATCH" --batch-size
+is_uint "$EPOCHS" --epochs; is_uint "$THREADS" --threads
+case "$ONLY" in ""|h5train|torch) ;; *) die "--only must be h5train or torch" ;; esac
+run_h5=1; run_torch=1
+[ "$ONLY" = torch ] && run_h5=0
+[ "$ONLY" = h5train ] && run_torch=0
+
+[ -f "$DATA" ] || die "data file not found: $DATA (give --data FILE)"
+if [ $run_h5 = 1 ]; then
+    [ -x "$BIN" ] || die "h5train binary not found or not executable: $BIN
+  build it with 'swift build -c release' or give --bin PATH (or use --only torch)"
+fi
+REF="$ROOT/tools/torch_reference.py"
+if [ $run_torch = 1 ]; then
+    "$PYTHON" -c 'import torch, h5py, numpy' 2>/dev/null \
+        || die "$PYTHON cannot import torch, h5py and numpy (pip install torch h5py numpy), or use --only h5train"
+fi
+
+if [ -n "$KEEP" ]; then
+    mkdir -p "$KEEP"; WORK="$(cd "$KEEP" && pwd)"
+else
+    WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
+fi
+
+# mean of the samples_per_s column of a metrics CSV (located by header name)
+mean_sps() {
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "samples_per_s") c = i; next }
+             c && $c != "" { s += $c; n++ }
+             END { if (!c || !n) exit 1; printf "%.1f\n", s / n }' "$1"
+}
+
+# median FORMAT: median of the numbers on stdin (one per line), or "-" if none
+median() {
+    sort -g | awk -v f="$1" '{ v[NR] = $1 } END { if (!NR) { print "-"; exit }
+        printf f "\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# run LABEL LOG CMD...: run quietly, show the log's tail if it fails
+run() {
+    local label="$1" log="$2"; shift 2
+    if ! "$@" >"$log" 2>&1; then
+        echo "compare-with-torch: $label failed; last lines of its output:" >&2
+        tail -n 20 "$log" >&2
+        exit 1
+    fi
+}
+
+echo "MNIST MLP 784-512-256-10: batch $BATCH, epochs $EPOCHS, threads $THREADS, $PAIRS pair(s)"
+echo "data $DATA"
+[ $run_h5 = 1 ] && echo "h5train $BIN"
+[ $run_torch = 1 ] && echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)')"
+
+H5_ALL=(); TORCH_ALL=(); RATIO_ALL=()
+for ((p = 1; p <= PAIRS; p++)); do
+    h5="-"; tr="-"; ratio="-"
+    if [ $run_h5 = 1 ]; then
+        m="$WORK/h5train-$p.csv"
+        run "h5train (pair $p)" "$WORK/h5train-$p.log" \
+            "$BIN" train --data "$DATA" --x x_train --y y_train --val-x x_test --val-y y_test \
+            --hidden 512,256 --batch-size "$BATCH" --epochs "$EPOCHS" --workers "$THREADS" \
+            --lr 0.05 --momentum 0.9 --quiet --metrics "$m"
+        h5="$(mean_sps "$m")" || die "no samples_per_s column/rows in $m"
+        H5_ALL+=("$h5")
+    fi
+    if [ $run_torch = 1 ]; then
+        m="$WORK/torch-$p.csv"
+        run "torch_reference.py (pair $p)" "$WORK/torch-$p.log" \
+            "$PYTHON" "$REF" --data "$DATA" --x x_train --y y_train --val-x x_test --val-y y_test \
+            --hidden 512,256 --batch-size "$BATCH" --epochs "$EPOCHS" --threads "$THREADS" \
+            --lr 0.05 --momentum 0.9 --quiet --metrics "$m"
+        tr="$(mean_sps "$m")" || die "no samples_per_s column/rows in $m"
+        TORCH_ALL+=("$tr")
+    fi
+    if [ "$h5" != "-" ] && [ "$tr" != "-" ]; then
+        ratio="$(awk -v a="$h5" -v b="$tr" 'BEGIN { printf "%.3f\n", a / b }')"
+        RATIO_ALL+=("$ratio")
+    fi
+    printf 'pair %d/%d  h5train %10s samples/s  torch %10s samples/s  ratio %s\n' \
+        "$p" "$PAIRS" "$h5" "$tr" "$ratio"
+done
+
+med_h5="$(printf '%s\n' "${H5_ALL[@]+"${H5_ALL[@]}"}" | grep . | median %.1f || true)"
+med_tr="$(printf '%s\n' "${TORCH_ALL[@]+"${TORCH_ALL[@]}"}" | grep . | median %.1f || true)"
+med_ratio="$(printf '%s\n' "${RATIO_ALL[@]+"${RATIO_ALL[@]}"}" | grep . | median %.3f || true)"
+printf 'median     h5train %10s samples/s  torch %10s samples/s  ratio %s (median of pair ratios)\n' \
+    "${med_h5:--}" "${med_tr:--}" "${med_ratio:--}"
+[ -n "$KEEP" ] && echo "logs and metrics CSVs kept in $WORK"
+exit 0
