@@ -10,20 +10,25 @@ public struct StepResult: Sendable {
     public var isFinite: Bool { loss.isFinite }
 }
 
-/// Data-parallel minibatch training of one network: the worker pool computes micro-shard gradients,
-/// then the aggregator sums them in shard order, averages, and applies the optimizer — each worker on
-/// its own slice of the parameters.
+/// Data-parallel minibatch training of one network, in two phases per step:
+///
+///  1. the worker pool runs forward and backward passes on fixed micro-shards of the batch (rows),
+///     leaving every layer's δ for the whole batch in shared buffers;
+///  2. each worker computes fixed `GradientBlock`s of the batch-mean gradient (one product over the
+///     whole batch per block) and applies the optimizer to those parameters at once, while they are
+///     in cache.
 ///
 /// Owned buffers (Float32 unless noted; P = parameter count, S = shards per largest batch):
 ///
 ///     parameters      (P)          the model, layer by layer as NetworkArchitecture lays it out
 ///     optimizerState  (k × P)      k = optimizer.stateCount (momentum: 1)
-///     shardGradients  (S × P)      ∂(Σ loss over shard s)/∂parameters, one row per shard
-///     meanGradient    (P)          Σ_s shardGradients[s] / batch rows, summed in shard order
-///     shardLoss       (S, Double)  Σ loss over shard s
+///     gradient        (P)          batch-mean gradient, written block by block in phase 2
+///     shardLoss       (S, Double)  Σ loss over shard s, summed in shard order
+///     batch           Workspace    activations and δ of every layer, (maximumBatch × width)
 ///
-/// Nothing is allocated by `trainStep`. Every float operation of a step is the same whatever the
-/// worker count, so the trained weights are bit-identical for 1, 2, 3 or more workers.
+/// Nothing is allocated by `trainStep`. Shards and blocks depend only on the shard size and the
+/// architecture, so every float operation of a step is the same whatever the worker count: trained
+/// weights are bit-identical for 1, 2, 3 or more workers.
 public final class ParallelTrainer: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     public let loss: Loss
@@ -38,10 +43,13 @@ public final class ParallelTrainer: @unchecked Sendable {
     private let parameterCount: Int
     private let parameters: UnsafeMutablePointer<Float>
     private let optimizerState: UnsafeMutablePointer<Float>
-    private let shardGradients: UnsafeMutablePointer<Float>
-    private let meanGradient: UnsafeMutablePointer<Float>
+    private let gradient: UnsafeMutablePointer<Float>
     private let shardLoss: UnsafeMutablePointer<Double>
-    private let workspaces: [Workspace]
+    private let batch: Workspace
+    /// Each worker's gradient blocks, balanced by cost; which worker does a block never changes its result.
+    private let blocksByWorker: [[GradientBlock]]
+    /// Per-worker forward-only buffers for evaluation and prediction.
+    private let evaluationWorkspaces: [Workspace]
 
     /// Rows one evaluation chunk holds: large enough for efficient products, fixed so results
     /// do not depend on the worker count.
@@ -68,20 +76,19 @@ public final class ParallelTrainer: @unchecked Sendable {
         parameters = Self.allocate(p)
         parameters.update(from: initial, count: p)
         optimizerState = Self.allocate(max(1, optimizer.stateCount) * p)
+        gradient = Self.allocate(p)
         let shards = plan.shardCount(rows: maximumBatch)
-        shardGradients = Self.allocate(shards * p)
-        meanGradient = Self.allocate(p)
         shardLoss = .allocate(capacity: shards)
         shardLoss.initialize(repeating: 0, count: shards)
-        let capacity = max(plan.shardSize, Self.evaluationChunk)
-        workspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: capacity) }
+        batch = Workspace(architecture: architecture, capacity: maximumBatch)
+        blocksByWorker = Self.balance(architecture.gradientBlocks(), workers: workers)
+        evaluationWorkspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: Self.evaluationChunk) }
     }
 
     deinit {
         parameters.deallocate()
         optimizerState.deallocate()
-        shardGradients.deallocate()
-        meanGradient.deallocate()
+        gradient.deallocate()
         shardLoss.deallocate()
     }
 
@@ -96,18 +103,13 @@ public final class ParallelTrainer: @unchecked Sendable {
     public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> StepResult {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let shards = plan.shardCount(rows: rows)
-        let features = architecture.inputSize, width = targetWidth, p = parameterCount
-        let (parameters, shardGradients, shardLoss, plan, loss) = (parameters, shardGradients, shardLoss, plan, loss)
+        let (parameters, shardLoss, plan, loss, batch) = (UnsafePointer(parameters), shardLoss, plan, loss, batch)
 
-        // Phase 1: every worker computes the gradients of shards w, w+W, w+2W, …
+        // Phase 1: worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
         pool.run { worker in
-            let workspace = workspaces[worker]
             for shard in stride(from: worker, to: shards, by: pool.workerCount) {
-                let range = plan.rows(ofShard: shard, batchRows: rows)
-                shardLoss[shard] = workspace.gradients(
-                    parameters: parameters, input: input + range.lowerBound * features,
-                    targets: targets + range.lowerBound * width, rows: range.count, loss: loss,
-                    into: shardGradients + shard * p)
+                shardLoss[shard] = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
+                                                             rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss)
             }
         }
         var lossSum = 0.0
@@ -116,22 +118,33 @@ public final class ParallelTrainer: @unchecked Sendable {
         let result = StepResult(loss: lossSum / Double(rows), learningRate: learningRate)
         guard result.isFinite else { return result }
 
-        // Phase 2: every worker averages and updates its own slice of the parameters.
-        let (meanGradient, optimizerState, optimizer, step) = (meanGradient, optimizerState, optimizer, step)
-        let scale = Float(rows)
+        // Phase 2: each worker computes its blocks of the mean gradient and updates those parameters.
+        let (mutableParameters, gradient, optimizerState, optimizer, blocksByWorker) =
+            (self.parameters, self.gradient, self.optimizerState, self.optimizer, self.blocksByWorker)
+        let (p, step, scale) = (parameterCount, step, 1 / Float(rows))
         pool.run { worker in
-            let slice = pool.slice(of: p, worker: worker)
-            guard !slice.isEmpty else { return }
-            for i in slice {
-                var sum = shardGradients[i]
-                for shard in 1..<shards { sum += shardGradients[shard * p + i] }
-                meanGradient[i] = sum / scale
+            for block in blocksByWorker[worker] {
+                batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient)
+                optimizer.update(parameters: mutableParameters, gradients: gradient, state: optimizerState,
+                                 parameterCount: p, range: block.weightRange, learningRate: learningRate, step: step)
+                optimizer.update(parameters: mutableParameters, gradients: gradient, state: optimizerState,
+                                 parameterCount: p, range: block.biasRange, learningRate: learningRate, step: step)
             }
-            optimizer.update(parameters: parameters, gradients: meanGradient, state: optimizerState,
-                             parameterCount: p, range: slice, learningRate: learningRate, step: step)
         }
         self.step += 1
         return result
+    }
+
+    /// Assigns blocks to workers, largest first to the least-loaded worker (deterministic).
+    static func balance(_ blocks: [GradientBlock], workers: Int) -> [[GradientBlock]] {
+        var assigned = [[GradientBlock]](repeating: [], count: workers)
+        var load = [Int](repeating: 0, count: workers)
+        for block in blocks.sorted(by: { $0.cost > $1.cost }) {
+            let worker = load.indices.min { load[$0] < load[$1] } ?? 0
+            assigned[worker].append(block)
+            load[worker] += block.cost
+        }
+        return assigned
     }
 
     /// A copy of the current parameters.
@@ -181,7 +194,7 @@ extension ParallelTrainer {
         let (parameters, loss) = (UnsafePointer(parameters), loss)
         partial.withUnsafeMutableBufferPointer { partial in
             pool.run { worker in
-                let workspace = workspaces[worker]
+                let workspace = evaluationWorkspaces[worker]
                 for c in stride(from: worker, to: chunks, by: pool.workerCount) {
                     let start = c * chunk, count = min(chunk, rows - start)
                     let y = workspace.forward(parameters: parameters, input: input + start * features,
@@ -223,7 +236,7 @@ extension ParallelTrainer {
         pool.run { worker in
             for c in stride(from: worker, to: chunks, by: pool.workerCount) {
                 let start = c * chunk, count = min(chunk, rows - start)
-                let y = workspaces[worker].forward(parameters: parameters, input: input + start * features, rows: count)
+                let y = evaluationWorkspaces[worker].forward(parameters: parameters, input: input + start * features, rows: count)
                 (output + start * outputs).update(from: y, count: count * outputs)
             }
         }

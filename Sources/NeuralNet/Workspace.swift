@@ -1,68 +1,138 @@
-/// Preallocated scratch memory for forward and backward passes over up to `capacity` rows.
+/// Preallocated per-layer buffers for up to `capacity` rows, and the passes that use them.
 ///
-/// One workspace belongs to one worker thread; nothing in `forward` or `gradients` allocates, so a
-/// training step touches only memory that exists before it starts. Buffers (row-major Float32):
+/// Buffers (row-major Float32, row r of the batch at offset r × width):
 ///
-///     activations[l]  (capacity × layers[l].outputs)   y_l, the output of layer l
-///     deltaA, deltaB  (capacity × maximumWidth)        ∂L/∂z ping-pong buffers of the backward pass
+///     activations[l]  (capacity × layers[l].outputs)   y_l, the output of layer l (logits for a fused loss)
+///     deltas[l]       (capacity × layers[l].outputs)   δ_l = ∂L/∂z_l, the gradient at layer l's pre-activation
+///
+/// Backpropagation is split in two so it can run data-parallel without any per-worker gradient copy:
+///  1. `backpropagateDeltas` on disjoint row ranges (micro-shards), concurrently: forward pass, loss,
+///     and δ of every layer for those rows;
+///  2. `parameterGradients` on disjoint `GradientBlock`s, concurrently: ∂W = δᵀ·x and ∂b = Σ δ over
+///     the whole batch, for that block's units.
+/// Nothing here allocates.
 public final class Workspace: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     public let capacity: Int
     private let activations: [UnsafeMutablePointer<Float>]
-    private let deltaA: UnsafeMutablePointer<Float>
-    private let deltaB: UnsafeMutablePointer<Float>
+    private let deltas: [UnsafeMutablePointer<Float>]
 
-    /// - Parameter capacity: the most rows a single call will be given.
+    /// - Parameter capacity: the most rows (batch size) the buffers hold.
     public init(architecture: NetworkArchitecture, capacity: Int) {
         precondition(capacity > 0, "workspace capacity must be positive")
         self.architecture = architecture
         self.capacity = capacity
-        activations = architecture.layers.map { layer in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: capacity * layer.outputs)
-            buffer.initialize(repeating: 0, count: capacity * layer.outputs)
-            return buffer
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            pointer.initialize(repeating: 0, count: count)
+            return pointer
         }
-        let deltaCount = capacity * architecture.maximumWidth
-        deltaA = .allocate(capacity: deltaCount)
-        deltaA.initialize(repeating: 0, count: deltaCount)
-        deltaB = .allocate(capacity: deltaCount)
-        deltaB.initialize(repeating: 0, count: deltaCount)
+        activations = architecture.layers.map { buffer(capacity * $0.outputs) }
+        deltas = architecture.layers.map { buffer(capacity * $0.outputs) }
     }
 
     deinit {
         activations.forEach { $0.deallocate() }
-        deltaA.deallocate()
-        deltaB.deallocate()
+        deltas.forEach { $0.deallocate() }
     }
 
-    /// Runs the network on `rows` inputs (rows × inputSize) and returns its output buffer
-    /// (rows × outputSize, valid until the next call).
+    /// Runs the network on `input` rows `rows` (input is the batch base, rows × inputSize) and returns
+    /// a pointer to the output of the first of those rows (valid until the buffers are reused).
     ///
     /// - Parameter skipOutputActivation: leave the last layer un-activated (logits), as fused losses want.
     @discardableResult
     public func forward(
-        parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Range<Int>,
         skipOutputActivation: Bool = false
     ) -> UnsafePointer<Float> {
-        precondition(rows > 0 && rows <= capacity, "forward: \(rows) rows exceeds workspace capacity \(capacity)")
-        var x = input
+        precondition(!rows.isEmpty && rows.upperBound <= capacity, "forward: rows \(rows) outside workspace capacity \(capacity)")
+        let count = rows.count
+        var x = input + rows.lowerBound * architecture.inputSize
         let last = architecture.layers.count - 1
         for (l, layer) in architecture.layers.enumerated() {
-            let y = activations[l]  // rows × outputs
-            // y = x · Wᵀ   (rows × in)·(in × out)
-            BLAS.gemm(.none, .transposed, m: rows, n: layer.outputs, k: layer.inputs,
+            let y = activations[l] + rows.lowerBound * layer.outputs  // count × outputs
+            // y = x · Wᵀ   (count × in)·(in × out)
+            BLAS.gemm(.none, .transposed, m: count, n: layer.outputs, k: layer.inputs,
                       a: x, lda: layer.inputs,
                       b: parameters + architecture.weightOffsets[l], ldb: layer.inputs,
                       c: y, ldc: layer.outputs)
             let activation = (l == last && skipOutputActivation) ? Activation.identity : layer.activation
-            activation.addBiasAndApply(y, bias: parameters + architecture.biasOffset(l), rows: rows, columns: layer.outputs)
+            activation.addBiasAndApply(y, bias: parameters + architecture.biasOffset(l), rows: count, columns: layer.outputs)
             x = UnsafePointer(y)
         }
-        return UnsafePointer(activations[last])
+        return x
     }
 
-    /// Computes the gradient of Σ_rows loss with respect to every parameter, into `gradients`
-    /// (parameterCount floats, overwritten), and returns that loss sum.
+    /// Forward pass over rows 0..<rows.
+    @discardableResult
+    public func forward(parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
+                        skipOutputActivation: Bool = false) -> UnsafePointer<Float> {
+        forward(parameters: parameters, input: input, rows: 0..<rows, skipOutputActivation: skipOutputActivation)
+    }
+
+    /// Phase 1 for batch rows `rows`: forward pass, then δ of every layer for those rows.
+    /// Returns Σ over those rows of the per-sample loss.
+    ///
+    /// - Parameters:
+    ///   - input: batch base, (batch rows × inputSize).
+    ///   - targets: batch base, (batch rows × (1 for class losses, else outputSize)).
+    public func backpropagateDeltas(
+        parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+        rows: Range<Int>, loss: Loss
+    ) -> Double {
+        let layers = architecture.layers
+        let last = layers.count - 1
+        let fused = loss.fusedActivation != nil
+        let output = forward(parameters: parameters, input: input, rows: rows, skipOutputActivation: fused)
+        let width = layers[last].outputs, targetWidth = loss.usesClassIndices ? 1 : width
+        let outputDelta = deltas[last] + rows.lowerBound * width
+        let lossSum = loss.lossAndGradient(outputs: output, targets: targets + rows.lowerBound * targetWidth,
+                                           rows: rows.count, width: width, gradient: outputDelta)
+        if !fused {
+            layers[last].activation.backward(output: output, gradient: outputDelta, rows: rows.count, columns: width)
+        }
+        for l in stride(from: last, to: 0, by: -1) {  // the input needs no δ
+            let layer = layers[l]
+            let delta = deltas[l] + rows.lowerBound * layer.outputs          // count × out
+            let previous = deltas[l - 1] + rows.lowerBound * layer.inputs    // count × in
+            // δ_{l−1} = (δ_l · W_l) ⊙ act′(y_{l−1})   (count × out)·(out × in)
+            BLAS.gemm(.none, .none, m: rows.count, n: layer.inputs, k: layer.outputs,
+                      a: delta, lda: layer.outputs, b: parameters + architecture.weightOffsets[l], ldb: layer.inputs,
+                      c: previous, ldc: layer.inputs)
+            layers[l - 1].activation.backward(output: activations[l - 1] + rows.lowerBound * layer.inputs,
+                                              gradient: previous, rows: rows.count, columns: layer.inputs)
+        }
+        return lossSum
+    }
+
+    /// Phase 2 for one block: `scale`·∂(Σ loss)/∂(the block's weights and biases) over batch rows
+    /// 0..<batchRows, written into `gradients` (the flat parameter-gradient buffer) at the block's ranges.
+    public func parameterGradients(
+        input: UnsafePointer<Float>, batchRows: Int, block: GradientBlock, scale: Float,
+        into gradients: UnsafeMutablePointer<Float>
+    ) {
+        let layer = architecture.layers[block.layer]
+        let x = block.layer == 0 ? input : UnsafePointer(activations[block.layer - 1])  // batchRows × in
+        let delta = deltas[block.layer] + block.units.lowerBound                          // column offset, ld = out
+        // ∂W[units] = scale · δ[:, units]ᵀ · x   (units × rows)·(rows × in)
+        BLAS.gemm(.transposed, .none, m: block.units.count, n: layer.inputs, k: batchRows, alpha: scale,
+                  a: delta, lda: layer.outputs, b: x, ldb: layer.inputs,
+                  c: gradients + block.weightRange.lowerBound, ldc: layer.inputs)
+        // ∂b[units] = scale · Σ_rows δ[:, units]
+        let biasGradient = gradients + block.biasRange.lowerBound
+        let units = block.units.count
+        biasGradient.update(repeating: 0, count: units)
+        for r in 0..<batchRows {
+            let row = delta + r * layer.outputs
+            forEachLaneGroup(units) { i, n in
+                storeLanes(loadLanes(biasGradient, i, n) + loadLanes(row, i, n), biasGradient, i, n)
+            }
+        }
+        forEachLaneGroup(units) { i, n in storeLanes(loadLanes(biasGradient, i, n) * scale, biasGradient, i, n) }
+    }
+
+    /// The gradient of Σ_rows loss with respect to every parameter, into `gradients` (parameterCount
+    /// floats, overwritten), on this thread; returns that loss sum.
     ///
     /// - Parameters:
     ///   - input: rows × inputSize.
@@ -71,41 +141,9 @@ public final class Workspace: @unchecked Sendable {
         parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
         rows: Int, loss: Loss, into gradients: UnsafeMutablePointer<Float>
     ) -> Double {
-        let layers = architecture.layers
-        let last = layers.count - 1
-        let fused = loss.fusedActivation != nil
-        let output = forward(parameters: parameters, input: input, rows: rows, skipOutputActivation: fused)
-
-        // ∂L/∂y of the output layer, then through its activation unless the loss already did.
-        var delta = deltaA, spare = deltaB
-        let lossSum = loss.lossAndGradient(outputs: output, targets: targets, rows: rows,
-                                           width: layers[last].outputs, gradient: delta)
-        if !fused {
-            layers[last].activation.backward(output: output, gradient: delta, rows: rows, columns: layers[last].outputs)
-        }
-
-        for l in stride(from: last, through: 0, by: -1) {
-            let layer = layers[l]
-            let x = l == 0 ? input : UnsafePointer(activations[l - 1])  // rows × inputs
-            let weights = parameters + architecture.weightOffsets[l]
-            // ∂W = δᵀ · x   (out × rows)·(rows × in)
-            BLAS.gemm(.transposed, .none, m: layer.outputs, n: layer.inputs, k: rows,
-                      a: delta, lda: layer.outputs, b: x, ldb: layer.inputs,
-                      c: gradients + architecture.weightOffsets[l], ldc: layer.inputs)
-            // ∂b = Σ_rows δ
-            let biasGradient = gradients + architecture.biasOffset(l)
-            biasGradient.update(repeating: 0, count: layer.outputs)
-            for r in 0..<rows {
-                let row = delta + r * layer.outputs
-                for c in 0..<layer.outputs { biasGradient[c] += row[c] }
-            }
-            guard l > 0 else { break }  // the input needs no gradient
-            // ∂x = δ · W   (rows × out)·(out × in), then through the previous layer's activation.
-            BLAS.gemm(.none, .none, m: rows, n: layer.inputs, k: layer.outputs,
-                      a: delta, lda: layer.outputs, b: weights, ldb: layer.inputs,
-                      c: spare, ldc: layer.inputs)
-            layers[l - 1].activation.backward(output: activations[l - 1], gradient: spare, rows: rows, columns: layer.inputs)
-            swap(&delta, &spare)
+        let lossSum = backpropagateDeltas(parameters: parameters, input: input, targets: targets, rows: 0..<rows, loss: loss)
+        for block in architecture.gradientBlocks() {
+            parameterGradients(input: input, batchRows: rows, block: block, scale: 1, into: gradients)
         }
         return lossSum
     }
