@@ -64,7 +64,9 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     public func addBiasAndApply(_ z: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, columns: Int) {
         for r in 0..<rows {
             let row = z + r * columns
-            for c in 0..<columns { row[c] += bias[c] }
+            forEachLaneGroup(columns) { i, n in
+                storeLanes(loadLanes(row, i, n) + loadLanes(bias, i, n), row, i, n)
+            }
         }
         apply(z, rows: rows, columns: columns)
     }
@@ -76,15 +78,23 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .identity:
             return
         case .step:
-            for i in 0..<count { z[i] = z[i] > 0 ? 1 : 0 }
+            forEachLaneGroup(count) { i, n in
+                storeLanes(Lanes(repeating: 0).replacing(with: 1, where: loadLanes(z, i, n) .> 0), z, i, n)
+            }
         case .sigmoid:
             for i in 0..<count { z[i] = Activation.sigmoid(z[i]) }
         case .tanh:
             for i in 0..<count { z[i] = _tanh(z[i]) }
         case .relu:
-            for i in 0..<count { z[i] = z[i] > 0 ? z[i] : 0 }
+            forEachLaneGroup(count) { i, n in
+                let v = loadLanes(z, i, n)
+                storeLanes(v.replacing(with: 0, where: .!(v .> 0)), z, i, n)
+            }
         case .leakyReLU(let slope):
-            for i in 0..<count { z[i] = z[i] > 0 ? z[i] : slope * z[i] }
+            forEachLaneGroup(count) { i, n in
+                let v = loadLanes(z, i, n)
+                storeLanes(v.replacing(with: slope * v, where: .!(v .> 0)), z, i, n)
+            }
         case .softmax:
             for r in 0..<rows { Activation.softmaxRow(z + r * columns, columns) }
         }
@@ -97,16 +107,27 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .identity:
             return
         case .step:
-            for i in 0..<count { g[i] = 0 }
+            g.update(repeating: 0, count: count)
         case .sigmoid:
-            for i in 0..<count { g[i] *= y[i] * (1 - y[i]) }
+            forEachLaneGroup(count) { i, n in
+                let out = loadLanes(y, i, n)
+                storeLanes(loadLanes(g, i, n) * (out * (1 - out)), g, i, n)
+            }
         case .tanh:
-            for i in 0..<count { g[i] *= 1 - y[i] * y[i] }
+            forEachLaneGroup(count) { i, n in
+                let out = loadLanes(y, i, n)
+                storeLanes(loadLanes(g, i, n) * (1 - out * out), g, i, n)
+            }
         case .relu:
-            for i in 0..<count { g[i] = y[i] > 0 ? g[i] : 0 }
+            forEachLaneGroup(count) { i, n in
+                storeLanes(loadLanes(g, i, n).replacing(with: 0, where: .!(loadLanes(y, i, n) .> 0)), g, i, n)
+            }
         case .leakyReLU(let slope):
             // y > 0 exactly when z > 0 (for slope ≥ 0), so the output tells which branch applied.
-            for i in 0..<count { g[i] = y[i] > 0 ? g[i] : slope * g[i] }
+            forEachLaneGroup(count) { i, n in
+                let grad = loadLanes(g, i, n)
+                storeLanes(grad.replacing(with: slope * grad, where: .!(loadLanes(y, i, n) .> 0)), g, i, n)
+            }
         case .softmax:
             // ∂L/∂z_i = y_i (g_i − Σ_j g_j y_j), the Jacobian-vector product of softmax.
             for r in 0..<rows {
