@@ -1,17 +1,35 @@
 import Dispatch
 import Foundation
+import Synchronization
 
-/// A fixed number of workers that run one phase of work at a time on Dispatch's thread pool.
+/// A fixed set of workers that run one phase of work at a time: `run(body)` calls `body(w)` for every
+/// worker index w in parallel and returns when all calls have finished.
 ///
-/// `run` hands every worker index 0..<workerCount to `DispatchQueue.concurrentPerform` and returns
-/// when all have finished: one synchronisation per phase, no queues or locks inside the phase.
-public struct WorkerPool: Sendable {
+/// Worker 0 is the calling thread; workers 1..<N are long-lived blocks started on Dispatch queues
+/// when the pool is created. Each worker always runs its own index, so a phase's work is really split
+/// N ways. (`DispatchQueue.concurrentPerform` lets the caller take every iteration when the other
+/// threads wake up later than a ~1 ms phase lasts, which serialised the training step.) Between phases
+/// a worker spins briefly on the phase counter — steps follow each other within microseconds — and
+/// then sleeps on a semaphore. One synchronisation per phase, no locks, nothing allocated per phase.
+public final class WorkerPool: @unchecked Sendable {
     public let workerCount: Int
+    private let shared: SharedState
 
     /// - Parameter workers: how many workers; must be at least 1 (validated by callers for user input).
     public init(workers: Int) {
         precondition(workers >= 1, "a worker pool needs at least one worker")
         workerCount = workers
+        shared = SharedState(helpers: workers - 1, spin: workers <= Self.activeCores)
+        for index in 1..<max(workers, 1) {
+            let state = shared
+            DispatchQueue(label: "h5train.worker.\(index)", qos: .userInitiated).async {
+                state.workerLoop(index: index)
+            }
+        }
+    }
+
+    deinit {
+        shared.stop()
     }
 
     /// The number of cores this process may use now: the default worker count.
@@ -19,19 +37,20 @@ public struct WorkerPool: Sendable {
 
     /// Runs `body(worker)` for every worker in parallel and waits for all of them.
     ///
-    /// Contract: the calls for different workers must write disjoint memory (their own workspace,
-    /// their own shards, their own parameter slice) and only read memory no call writes. That is
-    /// what the training step guarantees by construction, and what `swift test --sanitize=thread`
-    /// checks. Under that contract it is safe to share the body's captured buffers across threads,
-    /// which is the one place this module vouches for sendability the compiler cannot see.
+    /// Contract: the calls for different workers must write disjoint memory (their own workspace rows,
+    /// their own parameter blocks) and only read memory no call writes. That is what the training step
+    /// guarantees by construction, and what `swift test --sanitize=thread` checks. Under that contract
+    /// it is safe to share the body's captured buffers across threads: this is the one place the module
+    /// vouches for sendability the compiler cannot see. Calls to `run` itself must not overlap.
     public func run(_ body: (_ worker: Int) -> Void) {
-        if workerCount == 1 {
+        guard workerCount > 1 else {
             body(0)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let shared = body
-            DispatchQueue.concurrentPerform(iterations: workerCount) { worker in shared(worker) }
+        withoutActuallyEscaping(body) { escapable in
+            shared.begin(escapable)
+            escapable(0)
+            shared.finish()
         }
     }
 
@@ -42,5 +61,96 @@ public struct WorkerPool: Sendable {
         let start = min(count, (blocks * worker / workerCount) * alignment)
         let end = min(count, (blocks * (worker + 1) / workerCount) * alignment)
         return start..<end
+    }
+}
+
+/// How a thread waits for a flag another thread sets: spin for a while, then sleep on a semaphore.
+///
+/// The waiter announces `sleeping` before its last check; the setter, after publishing, takes the
+/// announcement and signals only if it was there. With sequentially consistent atomics either the
+/// waiter sees the new value or the setter sees the announcement, so no wake-up is lost and no
+/// signal is left over.
+private final class Wakeup: Sendable {
+    private let sleeping = Atomic<Bool>(false)
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    /// Waits until `ready()` is true.
+    func wait(spin: Bool, until ready: () -> Bool) {
+        if spin {
+            for _ in 0..<200_000 where ready() { return }
+        }
+        while !ready() {
+            sleeping.store(true, ordering: .sequentiallyConsistent)
+            if ready() {
+                if !sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                    semaphore.wait()  // the setter took the announcement and signalled: consume it
+                }
+                return
+            }
+            semaphore.wait()
+        }
+    }
+
+    /// Call after making `ready()` true.
+    func wake() {
+        if sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+            semaphore.signal()
+        }
+    }
+}
+
+/// What the caller and the helper workers share. Helpers keep it alive, not the pool, so the pool
+/// can be released (and stop its helpers) while they are blocked.
+private final class SharedState: @unchecked Sendable {
+    private let phase = Atomic<Int>(0)
+    private let unfinished = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let helperWakeups: [Wakeup]
+    private let callerWakeup = Wakeup()
+    private let spin: Bool
+    /// The current phase's body; written by the caller before `phase` is bumped, read after.
+    private nonisolated(unsafe) var body: ((Int) -> Void)?
+
+    init(helpers: Int, spin: Bool) {
+        helperWakeups = (0..<helpers).map { _ in Wakeup() }
+        self.spin = spin
+    }
+
+    func begin(_ work: @escaping (Int) -> Void) {
+        body = work
+        unfinished.store(helperWakeups.count, ordering: .sequentiallyConsistent)
+        phase.add(1, ordering: .sequentiallyConsistent)
+        helperWakeups.forEach { $0.wake() }
+    }
+
+    func finish() {
+        callerWakeup.wait(spin: spin) { unfinished.load(ordering: .sequentiallyConsistent) == 0 }
+        body = nil
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        phase.add(1, ordering: .sequentiallyConsistent)
+        helperWakeups.forEach { $0.wake() }
+    }
+
+    func workerLoop(index: Int) {
+        var seen = 0
+        let wakeup = helperWakeups[index - 1]
+        while true {
+            wakeup.wait(spin: spin) { phase.load(ordering: .sequentiallyConsistent) != seen }
+            seen = phase.load(ordering: .sequentiallyConsistent)
+            if stopping.load(ordering: .sequentiallyConsistent) { return }
+            runBody(index)
+            if unfinished.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
+                callerWakeup.wake()
+            }
+        }
+    }
+
+    /// Calls the body in its own frame, so this worker's reference to it is gone before it reports.
+    @inline(never)
+    private func runBody(_ index: Int) {
+        body?(index)
     }
 }
