@@ -21,7 +21,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Validation targets dataset; enables validation (with --val-x, default x_test).", valueName: "dataset"))
     var valY: String?
 
-    @Option(help: ArgumentHelp("Hold out this fraction of the training rows for validation instead (0 < f < 1), chosen by --seed.", valueName: "fraction"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out this fraction of the training rows for validation instead (0 < f < 1), chosen by --seed.", valueName: "fraction"))
     var valSplit: Double?
 
     @Option(help: ArgumentHelp("classification or regression; inferred from the targets when omitted.", valueName: "task"))

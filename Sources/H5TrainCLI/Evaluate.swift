@@ -8,8 +8,8 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a trained checkpoint on an HDF5 dataset.",
         discussion: """
-        Applies the normalisation stored in the checkpoint, then prints the mean loss and the accuracy
-        (classification) or the mean squared and absolute errors (regression).
+        Applies the normalisation stored in the checkpoint, then prints the mean loss and the \
+        accuracy (classification) or the mean squared and absolute errors (regression).
         """
     )
 
@@ -25,15 +25,14 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Dataset of targets.", valueName: "dataset"))
     var y = "y_test"
 
-    @Option(help: "Worker threads (default: the number of active cores).")
-    var workers = WorkerPool.activeCores
-
-    func validate() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
-    }
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here).", valueName: "n"))
+    var workers: Int?
 
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
+            let workers = workers ?? WorkerPool.activeCores
+            guard workers >= 1 else { throw .invalidOption(flag: "--workers", message: "must be at least 1, got \(workers)") }
             let model = try Checkpoint.read(from: checkpoint)
             let samples = try model.loadSamples(DataSource(file: data, x: x, y: y))
             let result = Evaluation(engine: model.makeEngine(workers: workers), samples: samples)

@@ -9,14 +9,15 @@ struct H5Train: ParsableCommand {
         commandName: "h5train",
         abstract: "Train feed-forward neural networks on HDF5 datasets, on every CPU core.",
         discussion: """
-        Data comes from HDF5 files: X of any rank with one row per sample (trailing dimensions are
-        flattened), Y as integer class ids (classification) or real values (regression). Training is
-        data-parallel and exactly reproducible: for a given --seed the trained weights are identical
+        Data comes from HDF5 files: X of any rank with one row per sample (trailing dimensions are \
+        flattened), Y as integer class ids (classification) or real values (regression). Training is \
+        data-parallel and exactly reproducible: for a given --seed the trained weights are identical \
         for any --workers.
 
         Quick start (bundled UCI digits):
-          h5train train --data datasets/digits.h5 --val-x x_test --val-y y_test --checkpoint digits.ckpt.h5
-          h5train evaluate --checkpoint digits.ckpt.h5 --data datasets/digits.h5 --x x_test --y y_test
+          h5train train --data datasets/digits.h5 --val-x x_test --val-y y_test
+                        --checkpoint digits.ckpt.h5
+          h5train evaluate --checkpoint digits.ckpt.h5 --data datasets/digits.h5
         """,
         subcommands: [Train.self, Evaluate.self]
     )

@@ -9,13 +9,15 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a network on an HDF5 dataset.",
         discussion: """
-        Each minibatch is cut into micro-shards of --shard-size rows; the workers compute shard
-        gradients in parallel, which are summed in a fixed order, averaged over the batch and applied
-        by SGD with momentum. For a given --seed the result is bit-for-bit the same for any --workers.
+        Each minibatch is cut into micro-shards of --shard-size rows. The workers run the shards' \
+        forward and backward passes in parallel, then compute fixed blocks of the batch-mean gradient \
+        and apply SGD with momentum to them. For a given --seed the result is bit-for-bit the same for \
+        any --workers.
 
         Example (MNIST, 784-512-256-10, ReLU):
-          h5train train --data mnist.h5 --val-x x_test --val-y y_test --hidden 512,256 \\
-                        --epochs 5 --batch-size 128 --lr 0.05 --momentum 0.9 --checkpoint mnist.ckpt.h5
+          h5train train --data mnist.h5 --val-x x_test --val-y y_test
+                        --hidden 512,256 --epochs 5 --lr 0.05 --momentum 0.9
+                        --checkpoint mnist.ckpt.h5
         """
     )
 
@@ -37,46 +39,48 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Loss: cross_entropy (classification default), nll, mse (regression default), l1, huber[:delta], bce.", valueName: "name"))
     var loss: String?
 
-    @Option(help: "Total number of passes over the training data.")
+    @Option(parsing: .unconditional, help: "Total number of passes over the training data.")
     var epochs = 10
 
-    @Option(help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
+    @Option(parsing: .unconditional, help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
     var batchSize = 128
 
     @Option(help: "Optimizer: sgd (SGD with --momentum, --nesterov and --weight-decay).")
     var optimizer = "sgd"
 
-    @Option(name: .customLong("lr"), help: "Learning rate (the schedule's base rate).")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (the schedule's base rate).")
     var learningRate: Float = 0.05
 
-    @Option(help: "SGD momentum μ in [0, 1): b ← μ·b + g, w ← w − lr·b (PyTorch's form).")
+    @Option(parsing: .unconditional, help: "SGD momentum μ in [0, 1): b ← μ·b + g, w ← w − lr·b (PyTorch's form).")
     var momentum: Float = 0.9
 
     @Flag(help: "Use Nesterov momentum.")
     var nesterov = false
 
-    @Option(help: "L2 weight decay λ added to the gradient: g ← g + λ·w.")
+    @Option(parsing: .unconditional, help: "L2 weight decay λ added to the gradient: g ← g + λ·w.")
     var weightDecay: Float = 0
 
-    @Option(help: ArgumentHelp("Step decay: multiply the learning rate by --lr-gamma every this many epochs (default: constant rate).", valueName: "epochs"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Step decay: multiply the learning rate by --lr-gamma every this many epochs (default: constant rate).", valueName: "epochs"))
     var lrStep: Int?
 
-    @Option(help: "Factor of each --lr-step decay.")
+    @Option(parsing: .unconditional, help: "Factor of each --lr-step decay.")
     var lrGamma: Float = 0.1
 
     @Option(help: "Seed of every random choice (initial weights, shuffling, --val-split).")
     var seed: UInt64 = 0
 
-    @Option(help: "Worker threads (default: the number of active cores). Does not change the result.")
-    var workers = WorkerPool.activeCores
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here). Does not change the result.",
+        valueName: "n"))
+    var workers: Int?
 
-    @Option(help: "Rows per micro-shard, the unit of parallel work. Changes the float summation order, not the maths.")
+    @Option(parsing: .unconditional, help: "Rows per micro-shard, the unit of parallel work. Changes the float summation order, not the maths.")
     var shardSize = 64
 
     @Option(help: ArgumentHelp("Write the trained model here (HDF5), atomically: an existing file is replaced whole or not at all.", valueName: "path"))
     var checkpoint: String?
 
-    @Option(help: ArgumentHelp("Also write the checkpoint every this many epochs.", valueName: "epochs"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also write the checkpoint every this many epochs.", valueName: "epochs"))
     var checkpointEvery: Int?
 
     @Option(help: ArgumentHelp("Write one CSV row per epoch (epoch, losses, accuracy, lr, samples/s, seconds) to this file.", valueName: "path"))
@@ -94,8 +98,9 @@ struct Train: ParsableCommand {
     }
 
     private var hiddenWidths: [Int]? {
-        if hidden == "none" || hidden.isEmpty { return [] }
-        let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if hidden == "none" { return [] }
+        let widths = hidden.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard widths.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
         return widths.compactMap { $0 }
     }
@@ -115,7 +120,7 @@ struct Train: ParsableCommand {
         config.lrStepEpochs = lrStep
         config.lrGamma = lrGamma
         config.seed = seed
-        config.workers = workers
+        config.workers = workers ?? WorkerPool.activeCores
         config.shardSize = shardSize
         config.checkpointPath = checkpoint
         config.checkpointEvery = checkpointEvery

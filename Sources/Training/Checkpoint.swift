@@ -111,10 +111,15 @@ public struct Checkpoint: Sendable {
         } catch let error as TrainingError {
             throw error
         } catch let error as HDF5Error {
-            throw .checkpoint(path: path, message: error.description)
+            throw .checkpoint(path: path, message: Self.withoutPath(error.description, path))
         } catch {
             throw .checkpoint(path: path, message: "\(error)")
         }
+    }
+
+    /// An HDF5 message without its leading "PATH:" (the checkpoint error names the path already).
+    private static func withoutPath(_ message: String, _ path: String) -> String {
+        message.hasPrefix(path + ":") ? String(message.dropFirst(path.count + 1)).trimmingCharacters(in: .whitespaces) : message
     }
 
     private static func readContents(_ path: String) throws -> Checkpoint {

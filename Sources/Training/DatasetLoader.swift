@@ -128,8 +128,12 @@ public enum DatasetLoader {
             "auto: \(type) features scaled by 1/\(Int((1 / factor).rounded())) to [0, 1] (use --normalize none to keep raw values)"
         case (.auto, _):
             "auto: \(type) features used as stored (use --normalize standardize for zero mean, unit variance)"
-        default:
-            "\(request.rawValue): \(normalization)"
+        case (_, .standardize(let mean, _)):
+            "standardize: each of the \(mean.count) features to zero mean, unit variance (training-set statistics)"
+        case (_, .scale(let factor)):
+            "\(request.rawValue): features multiplied by \(factor)"
+        case (_, .none):
+            "\(request.rawValue): features used as stored"
         }
     }
 }

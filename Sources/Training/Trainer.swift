@@ -49,9 +49,9 @@ public final class Trainer {
     /// Trains for `configuration.epochs` epochs, writing checkpoints and metrics as configured.
     public func run() throws(TrainingError) -> TrainingSummary {
         let config = configuration
+        let metricsFile = try config.metricsPath.map { path throws(TrainingError) in try MetricsFile(path: path) }
         for line in data.notes + model.notes { observer.note(line) }
         observer.note("train: \(config.epochs) epochs × \(stepsPerEpoch) steps, batch \(config.batchSize), \(config.workers) worker\(config.workers == 1 ? "" : "s"), \(engine.optimizer), \(engine.schedule), seed \(config.seed)")
-        let metricsFile = try config.metricsPath.map { path throws(TrainingError) in try MetricsFile(path: path) }
 
         let train = data.train
         let featureCount = train.featureCount, targetWidth = train.targetWidth, batch = config.batchSize

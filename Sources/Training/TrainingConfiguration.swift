@@ -1,4 +1,5 @@
 import DataParallel
+import Foundation
 import NeuralNet
 
 /// Every setting of a training run. Defaults are the ones `h5train train --help` documents.
@@ -46,6 +47,14 @@ public struct TrainingConfiguration: Sendable {
         if checkpointEvery != nil && checkpointPath == nil { throw fail("--checkpoint-every", "needs --checkpoint PATH") }
         if let step = lrStepEpochs, step < 1 { throw fail("--lr-step", "must be at least 1 epoch, got \(step)") }
         if !(lrGamma.isFinite && lrGamma > 0) { throw fail("--lr-gamma", "must be a positive number, got \(lrGamma)") }
+        for (flag, path) in [("--checkpoint", checkpointPath), ("--metrics", metricsPath)] {
+            guard let path else { continue }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw fail(flag, "the folder \(folder) does not exist; create it first")
+            }
+        }
         if !activation.isTrainable {
             throw fail("--activation", "step has a zero derivative almost everywhere, so layers before it receive no gradient and cannot learn; use sigmoid, tanh or relu")
         }
