@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5"]),
         .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training"]),

@@ -1,0 +1,133 @@
+import Training
+import XCTest
+
+/// `--help` of the tool and of each subcommand: exit 0, every flag listed, defaults shown.
+final class HelpTests: XCTestCase {
+    func testTopLevelHelpListsSubcommands() throws {
+        let result = try CLI.run(["--help"])
+        XCTAssertSuccess(result)
+        let text = collapsingWhitespace(result.stdout)
+        XCTAssertTrue(text.contains("USAGE: h5train <subcommand>"), result.description)
+        for subcommand in ["train", "evaluate"] {
+            XCTAssertTrue(result.stdout.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix(subcommand + " ") },
+                          "subcommand \(subcommand) not listed: \(result)")
+        }
+        XCTAssertTrue(text.contains("Train a network on an HDF5 dataset."), result.description)
+        XCTAssertTrue(text.contains("Measure a trained checkpoint on an HDF5 dataset."), result.description)
+    }
+
+    func testHelpSubcommandMatchesDashDashHelp() throws {
+        let viaFlag = try CLI.run(["train", "--help"])
+        let viaHelp = try CLI.run(["help", "train"])
+        XCTAssertSuccess(viaFlag)
+        XCTAssertSuccess(viaHelp)
+        XCTAssertEqual(viaFlag.stdout, viaHelp.stdout)
+    }
+
+    func testTrainHelpListsEveryFlagAndDefault() throws {
+        let result = try CLI.run(["train", "--help"])
+        XCTAssertSuccess(result)
+        let text = collapsingWhitespace(result.stdout)
+        XCTAssertTrue(text.contains("USAGE: h5train train [<options>] --data <file>"), result.description)
+
+        let flags = ["--data", "--x", "--y", "--val-data", "--val-x", "--val-y", "--val-split", "--task", "--normalize",
+                     "--hidden", "--activation", "--init", "--loss", "--epochs", "--batch-size", "--optimizer", "--lr",
+                     "--momentum", "--nesterov", "--weight-decay", "--lr-step", "--lr-gamma", "--seed", "--workers",
+                     "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--quiet", "--help"]
+        let listed = Set(optionNames(result.stdout))
+        for flag in flags {
+            XCTAssertTrue(listed.contains(flag), "train --help does not list \(flag); it lists \(listed.sorted())")
+        }
+        XCTAssertEqual(listed.subtracting(flags), [], "train --help lists flags this test does not know; add them above")
+
+        // Defaults, as the help text of each flag shows them (whitespace-insensitive). The numeric
+        // ones must be the library's own defaults (TrainingConfiguration documents that they match).
+        let library = TrainingConfiguration()
+        let defaults: [(flag: String, value: String)] = [
+            ("--x", "x_train"), ("--y", "y_train"), ("--normalize", "auto"),
+            ("--hidden", library.hidden.map(String.init).joined(separator: ",")),
+            ("--activation", "\(library.activation)"), ("--epochs", "\(library.epochs)"),
+            ("--batch-size", "\(library.batchSize)"), ("--optimizer", "sgd"),
+            ("--lr", "\(library.learningRate)"), ("--momentum", "\(library.momentum)"),
+            ("--weight-decay", "\(library.weightDecay)"), ("--lr-gamma", "\(library.lrGamma)"),
+            ("--seed", "\(library.seed)"), ("--shard-size", "\(library.shardSize)"),
+        ]
+        // The documented defaults at the time of writing, so an accidental change shows up here too.
+        XCTAssertEqual(library.hidden, [128])
+        XCTAssertEqual(library.epochs, 10)
+        XCTAssertEqual(library.batchSize, 128)
+        XCTAssertEqual(library.learningRate, 0.05)
+        XCTAssertEqual(library.momentum, 0.9)
+        let sections = helpSections(result.stdout)
+        for (flag, value) in defaults {
+            guard let section = sections[flag] else { XCTFail("no help entry for \(flag)"); continue }
+            XCTAssertTrue(section.contains("(default: \(value))"), "\(flag) should show (default: \(value)); its entry: \(section)")
+        }
+        // Defaults described in words.
+        XCTAssertTrue(sections["--workers"]?.contains("number of active cores") ?? false, sections["--workers"] ?? "no --workers")
+        XCTAssertTrue(sections["--val-data"]?.contains("default: the --data file") ?? false, sections["--val-data"] ?? "no --val-data")
+        XCTAssertTrue(sections["--init"]?.contains("he_normal for ReLU layers") ?? false, sections["--init"] ?? "no --init")
+        XCTAssertTrue(sections["--loss"]?.contains("cross_entropy (classification default)") ?? false, sections["--loss"] ?? "no --loss")
+        XCTAssertTrue(sections["--lr-step"]?.contains("default: constant rate") ?? false, sections["--lr-step"] ?? "no --lr-step")
+        // Flags without a default must not pretend to have one.
+        for flag in ["--data", "--val-split", "--task", "--checkpoint", "--checkpoint-every", "--metrics", "--nesterov", "--quiet"] {
+            XCTAssertFalse(sections[flag]?.contains("(default:") ?? true, "\(flag) shows a default: \(sections[flag] ?? "")")
+        }
+    }
+
+    func testEvaluateHelpListsEveryFlagAndDefault() throws {
+        let result = try CLI.run(["evaluate", "--help"])
+        XCTAssertSuccess(result)
+        let text = collapsingWhitespace(result.stdout)
+        XCTAssertTrue(text.contains("USAGE: h5train evaluate --checkpoint <path> --data <file>"), result.description)
+        let flags = ["--checkpoint", "--data", "--x", "--y", "--workers", "--help"]
+        let listed = Set(optionNames(result.stdout))
+        XCTAssertEqual(listed, Set(flags), "evaluate --help: \(result.stdout)")
+        let sections = helpSections(result.stdout)
+        XCTAssertTrue(sections["--x"]?.contains("(default: x_test)") ?? false, sections["--x"] ?? "no --x")
+        XCTAssertTrue(sections["--y"]?.contains("(default: y_test)") ?? false, sections["--y"] ?? "no --y")
+        XCTAssertTrue(sections["--workers"]?.contains("number of active cores") ?? false, sections["--workers"] ?? "no --workers")
+        XCTAssertFalse(sections["--checkpoint"]?.contains("(default:") ?? true)
+        XCTAssertFalse(sections["--data"]?.contains("(default:") ?? true)
+    }
+
+    func testSubcommandIsRequired() throws {
+        let result = try CLI.run([])
+        XCTAssertNoCrash(result)
+        // argument-parser prints the help for a command without a run() when no subcommand is given.
+        XCTAssertTrue(result.stdout.contains("SUBCOMMANDS") || result.stderr.contains("SUBCOMMANDS"), result.description)
+    }
+
+    // MARK: - Parsing help text
+
+    /// The long option names that start an entry line of the help text ("  --lr <lr>   Learning…").
+    private func optionNames(_ help: String) -> [String] {
+        help.split(separator: "\n").compactMap { line -> String? in
+            // Entries are indented by two spaces; wrapped text (which may start with "--") by more.
+            guard line.hasPrefix("  -") else { return nil }
+            let trimmed = line.drop(while: { $0 == " " })
+            // "-h, --help" → "--help"
+            let head = trimmed.split(separator: " ").map(String.init).first { $0.hasPrefix("--") } ?? ""
+            return head.trimmingCharacters(in: CharacterSet(charactersIn: ","))
+        }
+    }
+
+    /// Each option's whole entry (its line plus the wrapped continuation lines), whitespace collapsed.
+    private func helpSections(_ help: String) -> [String: String] {
+        var sections: [String: String] = [:]
+        var current: String?
+        for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop(while: { $0 == " " })
+            if line.hasPrefix("  -") {
+                let names = optionNames(String(line))
+                current = names.first
+                if let current { sections[current] = collapsingWhitespace(String(trimmed)) }
+            } else if let name = current, line.hasPrefix("      ") {
+                sections[name, default: ""] += " " + collapsingWhitespace(String(line))
+            } else {
+                current = nil
+            }
+        }
+        return sections
+    }
+}
