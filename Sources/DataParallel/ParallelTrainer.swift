@@ -1,3 +1,4 @@
+import Dispatch
 import NeuralNet
 
 /// The outcome of one optimizer step.
@@ -8,6 +9,14 @@ public struct StepResult: Sendable {
     public var learningRate: Float
     /// False when the loss was NaN or ±∞; the parameters were then left untouched.
     public var isFinite: Bool { loss.isFinite }
+}
+
+/// Nanoseconds spent in the two phases of the training step.
+public struct PhaseTimes: Sendable, Equatable {
+    /// Phase 1: forward passes and deltas of every shard.
+    public var deltas: UInt64 = 0
+    /// Phase 2: gradient blocks and optimizer updates.
+    public var gradientsAndUpdate: UInt64 = 0
 }
 
 /// Data-parallel minibatch training of one network, in two phases per step:
@@ -39,6 +48,8 @@ public final class ParallelTrainer: @unchecked Sendable {
     public let schedule: any LearningRateSchedule
     /// Global optimizer step: how many updates have been applied.
     public private(set) var step: Int = 0
+    /// Wall time spent in each phase so far (for `h5train bench`).
+    public private(set) var phaseTimes = PhaseTimes()
 
     private let parameterCount: Int
     private let parameters: UnsafeMutablePointer<Float>
@@ -104,6 +115,7 @@ public final class ParallelTrainer: @unchecked Sendable {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let shards = plan.shardCount(rows: rows)
         let (parameters, shardLoss, plan, loss, batch) = (UnsafePointer(parameters), shardLoss, plan, loss, batch)
+        let start = DispatchTime.now().uptimeNanoseconds
 
         // Phase 1: worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
         pool.run { worker in
@@ -112,6 +124,8 @@ public final class ParallelTrainer: @unchecked Sendable {
                                                              rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss)
             }
         }
+        let middle = DispatchTime.now().uptimeNanoseconds
+        phaseTimes.deltas += middle - start
         var lossSum = 0.0
         for shard in 0..<shards { lossSum += shardLoss[shard] }
         let learningRate = schedule.learningRate(atStep: step)
@@ -131,6 +145,7 @@ public final class ParallelTrainer: @unchecked Sendable {
                                  parameterCount: p, range: block.biasRange, learningRate: learningRate, step: step)
             }
         }
+        phaseTimes.gradientsAndUpdate += DispatchTime.now().uptimeNanoseconds - middle
         self.step += 1
         return result
     }

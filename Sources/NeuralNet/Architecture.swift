@@ -69,6 +69,12 @@ public struct NetworkArchitecture: Sendable, Equatable {
         layers.reduce(0) { $0 + 2 * $1.inputs * $1.outputs }
     }
 
+    /// FLOP of one training step per sample: forward products, weight-gradient products, and the
+    /// input-gradient products of every layer but the first (its input needs no gradient).
+    public var trainingFLOPPerSample: Int {
+        2 * forwardFLOPPerSample - 2 * layers[0].inputs * layers[0].outputs + forwardFLOPPerSample
+    }
+
     /// Draws initial parameters: each layer's weights by its initialiser, biases zero.
     public func initialParameters(initializers: [Initializer], seed: UInt64) -> [Float] {
         precondition(initializers.count == layers.count, "one initialiser per layer")

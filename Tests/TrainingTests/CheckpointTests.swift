@@ -64,9 +64,3 @@ final class CheckpointTests: XCTestCase {
     }
 }
 
-/// Discards all training output.
-final class SilentObserver: TrainingObserver {
-    func note(_ text: String) {}
-    func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {}
-    func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int) {}
-}

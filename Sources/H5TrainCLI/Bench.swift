@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `h5train bench`: throughput of the training step for several worker counts.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training throughput for several worker counts.",
+        discussion: """
+        Trains the same model from the same initial weights for --warmup untimed and --steps timed \\
+        steps at each worker count, then prints samples/s, GFLOP/s, the speed-up over the first \\
+        worker count, where the time went, and whether the weights matched bit for bit (they must). \\
+        Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted.
+
+        Reference workload (MNIST, as tools/torch_reference.py):
+          h5train bench --data mnist.h5 --hidden 512,256 --batch-size 128 --workers 1,2
+        """
+    )
+
+    @Option(help: ArgumentHelp("HDF5 file with the training data.", valueName: "file"))
+    var data: String
+
+    @Option(help: ArgumentHelp("Dataset of inputs.", valueName: "dataset"))
+    var x = "x_train"
+
+    @Option(help: ArgumentHelp("Dataset of targets.", valueName: "dataset"))
+    var y = "y_train"
+
+    @Option(help: ArgumentHelp("Hidden layer widths.", valueName: "n,n,…"))
+    var hidden = "512,256"
+
+    @Option(help: ArgumentHelp("Worker counts to measure, comma-separated.", valueName: "n,n,…"))
+    var workers = "1,2"
+
+    @Option(help: "Samples per step.")
+    var batchSize = 128
+
+    @Option(help: "Timed steps per worker count.")
+    var steps = 300
+
+    @Option(help: "Untimed steps first (caches, page faults, thread start).")
+    var warmup = 20
+
+    @Option(help: "Rows per micro-shard.")
+    var shardSize = 64
+
+    @Option(name: .customLong("lr"), help: "Learning rate (SGD with momentum 0.9).")
+    var learningRate: Float = 0.05
+
+    @Option(help: "Seed of the initial weights and the sample order.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        try reportingErrors { () throws(TrainingError) in
+            let counts = workers.split(separator: ",").compactMap { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }), counts.count == workers.split(separator: ",").count else {
+                throw .invalidOption(flag: "--workers", message: "expected worker counts like 1,2,4, got '\(workers)'")
+            }
+            guard steps >= 1, warmup >= 0 else { throw .invalidOption(flag: "--steps", message: "must be at least 1") }
+            let widths = hidden.split(separator: ",").compactMap { Int($0) }
+            var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
+            options.seed = seed
+            let loaded = try DatasetLoader.load(options)
+            let perf = PerfControl()
+            var results: [BenchmarkResult] = []
+            for count in counts {
+                var config = TrainingConfiguration()
+                config.hidden = widths
+                config.batchSize = batchSize
+                config.learningRate = learningRate
+                config.seed = seed
+                config.shardSize = shardSize
+                config.workers = count
+                try config.validate()
+                results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup,
+                                                 around: perf.counting))
+            }
+            print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
+                             batch: batchSize))
+        }
+    }
+
+    static func table(_ results: [BenchmarkResult], model: String, batch: Int) -> String {
+        guard let first = results.first else { return "" }
+        var lines = ["model \(model), batch \(batch), \(first.steps) timed steps, \(first.flopPerSample) FLOP per sample",
+                     "workers  samples/s   GFLOP/s  speed-up  efficiency   data  fwd+deltas  grads+update  weights"]
+        for result in results {
+            let speedUp = result.samplesPerSecond / first.samplesPerSecond
+            let efficiency = speedUp * Double(first.workers) / Double(result.workers)
+            func share(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / result.seconds) }
+            let same = result.finalParameters.map(\.bitPattern) == first.finalParameters.map(\.bitPattern)
+            lines.append(String(format: "%7d  %9.0f  %8.1f  %7.2f×  %9.0f%%  ", result.workers, result.samplesPerSecond,
+                                result.gigaflopsPerSecond, speedUp, efficiency * 100)
+                         + "\(share(result.dataSeconds))  \(share(result.deltasSeconds))      \(share(result.gradientsSeconds))        "
+                         + (result.workers == first.workers ? "reference" : (same ? "identical" : "DIFFERENT")))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
