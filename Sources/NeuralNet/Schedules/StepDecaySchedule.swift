@@ -1,21 +1,7 @@
-/// A learning rate as a pure function of the global optimizer step.
+/// Step decay (PyTorch `StepLR`): lr(k) = rate · γ^⌊k / stepSize⌋.
 ///
-/// No hidden counters: the value at step k depends only on k and the schedule's parameters, so a
-/// resumed or re-sharded run sees exactly the rates the uninterrupted one would.
-public protocol LearningRateSchedule: Sendable, CustomStringConvertible {
-    /// The learning rate for optimizer step `step` (0 for the first update).
-    func learningRate(atStep step: Int) -> Float
-}
-
-/// The same rate at every step.
-public struct ConstantSchedule: LearningRateSchedule {
-    public var rate: Float
-    public init(rate: Float) { self.rate = rate }
-    public func learningRate(atStep step: Int) -> Float { rate }
-    public var description: String { "constant lr=\(rate)" }
-}
-
-/// Step decay (PyTorch `StepLR`): rate · γ^⌊step / stepSize⌋.
+/// Computed in `Float` by repeated multiplication (⌊k / stepSize⌋ products), as PyTorch's chained
+/// form does; after n decays it may differ from the exact power by about n half-ulps.
 public struct StepDecaySchedule: LearningRateSchedule {
     public var rate: Float
     /// Steps between decays (an epoch count times steps per epoch when given per epoch).
