@@ -36,7 +36,9 @@ public enum Initializer: Sendable, Equatable, CustomStringConvertible {
     /// `xavier`, `glorot_uniform`, `glorot_normal`, `he_normal`, `he_uniform`.
     public init?(name: String) {
         let parts = name.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
-        let numbers = parts.count == 2 ? parts[1].split(separator: ",").compactMap { Float($0) } : []
+        let fields = parts.count == 2 ? parts[1].split(separator: ",", omittingEmptySubsequences: false).map { Float($0) } : []
+        guard fields.allSatisfy({ $0?.isFinite == true }) else { return nil }
+        let numbers = fields.compactMap { $0 }
         switch parts.first ?? "" {
         case "zeros": self = .zeros
         case "constant":

@@ -18,7 +18,12 @@ public struct StepDecaySchedule: LearningRateSchedule {
     public func learningRate(atStep step: Int) -> Float {
         // Repeated multiplication, as PyTorch's chained form does, keeps the values bit-comparable.
         var value = rate
-        for _ in 0..<(max(step, 0) / stepSize) { value *= gamma }
+        var decays = max(step, 0) / stepSize
+        // Stop once further products cannot change the value, so huge steps cost nothing.
+        while decays > 0 && gamma != 1 && value != 0 && value.isFinite {
+            value *= gamma
+            decays -= 1
+        }
         return value
     }
 
