@@ -18,9 +18,11 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     case leakyReLU(slope: Float)
     /// Row-wise y_i = e^{z_i} / Σ_j e^{z_j}, computed with the row maximum subtracted.
     case softmax
+    /// Row-wise y_i = z_i − log Σ_j e^{z_j} (log-probabilities, for the NLL loss), stable for any z.
+    case logSoftmax
 
     /// Every activation with its default parameters, for listings and tests.
-    public static let all: [Activation] = [.identity, .step, .sigmoid, .tanh, .relu, .leakyReLU(slope: 0.01), .softmax]
+    public static let all: [Activation] = [.identity, .step, .sigmoid, .tanh, .relu, .leakyReLU(slope: 0.01), .softmax, .logSoftmax]
 
     /// Parses `identity`, `step`, `sigmoid`, `tanh`, `relu`, `leaky_relu`, `leaky_relu:SLOPE`, `softmax`.
     public init?(name: String) {
@@ -39,6 +41,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
                 self = .leakyReLU(slope: 0.01)
             }
         case "softmax": self = .softmax
+        case "log_softmax", "logsoftmax": self = .logSoftmax
         default: return nil
         }
     }
@@ -53,6 +56,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .relu: "relu"
         case .leakyReLU(let slope): slope == 0.01 ? "leaky_relu" : "leaky_relu:\(slope)"
         case .softmax: "softmax"
+        case .logSoftmax: "log_softmax"
         }
     }
 
@@ -97,6 +101,8 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
             }
         case .softmax:
             for r in 0..<rows { Activation.softmaxRow(z + r * columns, columns) }
+        case .logSoftmax:
+            for r in 0..<rows { Activation.logSoftmaxRow(z + r * columns, columns) }
         }
     }
 
@@ -136,6 +142,14 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
                 for c in 0..<columns { dot += gr[c] * yr[c] }
                 for c in 0..<columns { gr[c] = yr[c] * (gr[c] - dot) }
             }
+        case .logSoftmax:
+            // ∂L/∂z_i = g_i − softmax_i · Σ_j g_j, with softmax_i = e^{y_i}.
+            for r in 0..<rows {
+                let yr = y + r * columns, gr = g + r * columns
+                var sum: Float = 0
+                for c in 0..<columns { sum += gr[c] }
+                for c in 0..<columns { gr[c] -= _exp(yr[c]) * sum }
+            }
         }
     }
 
@@ -147,6 +161,17 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         }
         let e = _exp(z)
         return e / (1 + e)
+    }
+
+    /// Log-softmax of one row in place: z − (max + log Σ e^{z − max}).
+    @inline(__always)
+    static func logSoftmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
+        var maximum = -Float.infinity
+        for c in 0..<n where row[c] > maximum { maximum = row[c] }
+        var sum: Double = 0
+        for c in 0..<n { sum += _expD(Double(row[c] - maximum)) }
+        let logSum = maximum + Float(_logD(sum))
+        for c in 0..<n { row[c] -= logSum }
     }
 
     /// Softmax of one row in place, stable for any magnitude of its entries.

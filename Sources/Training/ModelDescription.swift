@@ -20,6 +20,7 @@ public struct ModelDescription: Sendable, Equatable {
         }
         let outputActivation: Activation = switch loss {
         case .softmaxCrossEntropy: .softmax
+        case .negativeLogLikelihood: .logSoftmax
         case .binaryCrossEntropy: .sigmoid
         default: .identity
         }
