@@ -1,0 +1,114 @@
+import Foundation
+import NeuralNet
+
+/// Float64 reimplementations of the module's forward formulas, written from their mathematical
+/// definitions (naive forms, no stabilising tricks, no module code), as independent references for
+/// the finite-difference checks. Matrices are row-major arrays like the module's.
+enum Reference {
+    /// The activation applied to a rows × columns matrix (softmax row by row).
+    static func activate(_ activation: Activation, _ z: [Double], columns: Int) -> [Double] {
+        switch activation {
+        case .identity: return z
+        case .step: return z.map { $0 > 0 ? 1 : 0 }
+        case .sigmoid: return z.map { 1 / (1 + exp(-$0)) }
+        case .tanh: return z.map { tanh($0) }
+        case .relu: return z.map { max($0, 0) }
+        case .leakyReLU(let slope): return z.map { $0 > 0 ? $0 : Double(slope) * $0 }
+        case .softmax:
+            var y: [Double] = []
+            for start in stride(from: 0, to: z.count, by: columns) {
+                let e = z[start..<(start + columns)].map { exp($0) }
+                let total = e.reduce(0, +)
+                y += e.map { $0 / total }
+            }
+            return y
+        case .logSoftmax:
+            return activate(.softmax, z, columns: columns).map { log($0) }
+        }
+    }
+
+    /// Σ_rows of the per-sample loss with the module's conventions: logits for the fused losses
+    /// (cross-entropy, BCE), class ids as one target column for the class losses, per-sample losses
+    /// averaged over the outputs for the value losses.
+    static func lossSum(_ loss: Loss, outputs: [Double], targets: [Double], width: Int) -> Double {
+        let rows = outputs.count / width
+        var total = 0.0
+        for r in 0..<rows {
+            let y = Array(outputs[(r * width)..<((r + 1) * width)])
+            switch loss {
+            case .softmaxCrossEntropy:
+                let t = Int(targets[r])
+                total += log(y.map { exp($0) }.reduce(0, +)) - y[t]
+            case .negativeLogLikelihood:
+                total += -y[Int(targets[r])]
+            default:
+                let t = Array(targets[(r * width)..<((r + 1) * width)])
+                total += zip(y, t).map { elementLoss(loss, output: $0, target: $1) }.reduce(0, +) / Double(width)
+            }
+        }
+        return total
+    }
+
+    /// The per-output loss of the value losses (BCE on a logit z).
+    static func elementLoss(_ loss: Loss, output y: Double, target t: Double) -> Double {
+        switch loss {
+        case .binaryCrossEntropy:
+            let p = 1 / (1 + exp(-y))
+            return -(t * log(p) + (1 - t) * log(1 - p))
+        case .meanSquaredError: return (y - t) * (y - t)
+        case .meanAbsoluteError: return abs(y - t)
+        case .huber(let delta):
+            let d = abs(y - t), delta = Double(delta)
+            return d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta)
+        case .softmaxCrossEntropy, .negativeLogLikelihood:
+            fatalError("class losses have no per-output form")
+        }
+    }
+
+    /// A dense network's forward pass in float64 over the flat parameter layout (W_l row-major
+    /// out × in, then b_l), applying every layer's activation including the output one. Returns each
+    /// layer's pre-activation z_l (rows × out_l) and the network output.
+    static func forward(
+        _ architecture: NetworkArchitecture, parameters p: [Double], input: [Double]
+    ) -> (preactivations: [[Double]], output: [Double]) {
+        let rows = input.count / architecture.inputSize
+        var x = input, offset = 0, preactivations: [[Double]] = []
+        for layer in architecture.layers {
+            let (n, m) = (layer.inputs, layer.outputs)
+            let w = Array(p[offset..<(offset + n * m)]), b = Array(p[(offset + n * m)..<(offset + n * m + m)])
+            var z = [Double](repeating: 0, count: rows * m)
+            for r in 0..<rows {
+                for o in 0..<m {
+                    var s = b[o]
+                    for i in 0..<n { s += w[o * n + i] * x[r * n + i] }
+                    z[r * m + o] = s
+                }
+            }
+            offset += n * m + m
+            preactivations.append(z)
+            x = activate(layer.activation, z, columns: m)
+        }
+        return (preactivations, x)
+    }
+
+    /// The loss sum of a whole dense network. The fused losses are evaluated on the probabilities the
+    /// network outputs — −log p_t for softmax outputs with cross-entropy, −[t·log p + (1−t)·log(1−p)]
+    /// for sigmoid outputs with BCE — so the reference also checks that fusing the output activation
+    /// into the loss changes nothing.
+    static func networkLossSum(
+        _ architecture: NetworkArchitecture, parameters: [Double], input: [Double], targets: [Double], loss: Loss
+    ) -> Double {
+        let x = forward(architecture, parameters: parameters, input: input).output
+        let width = architecture.outputSize, rows = x.count / width
+        switch loss {
+        case .softmaxCrossEntropy:
+            precondition(architecture.layers.last!.activation == .softmax)
+            return (0..<rows).map { -log(x[$0 * width + Int(targets[$0])]) }.reduce(0, +)
+        case .binaryCrossEntropy:
+            precondition(architecture.layers.last!.activation == .sigmoid)
+            return zip(x, targets).map { p, t in -(t * log(p) + (1 - t) * log(1 - p)) }.reduce(0, +) / Double(width)
+        default:
+            return lossSum(loss, outputs: x, targets: targets, width: width)
+        }
+    }
+}

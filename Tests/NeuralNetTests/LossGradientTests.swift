@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+import NeuralNet
+
+/// `Loss.lossAndGradient` — its value against `Reference.lossSum` and its gradient against float64
+/// central differences of that reference. Gradient bound: `gradientRelativeTolerance` (1e-3 relative,
+/// Float32 analytic vs float64 numerical); value bound: 1e-5 relative (Float32 per-element arithmetic
+/// summed in float64).
+final class LossGradientTests: XCTestCase {
+    private func check(
+        _ loss: Loss, outputs: [Float], targets: [Float], width: Int,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        let rows = outputs.count / width
+        XCTAssertEqual(targets.count, loss.usesClassIndices ? rows : rows * width, "test targets shape", file: file, line: line)
+        // Garbage in the gradient buffer: every component must be overwritten.
+        let (value, gradient) = lossAndGradient(loss, outputs: outputs, targets: targets, width: width, fill: 1e3)
+        let valueOnly = outputs.withUnsafeBufferPointer { o in
+            targets.withUnsafeBufferPointer { t in
+                loss.lossAndGradient(outputs: o.baseAddress!, targets: t.baseAddress!, rows: rows, width: width, gradient: nil)
+            }
+        }
+        let targetsD = targets.map(Double.init)
+        let reference = Reference.lossSum(loss, outputs: outputs.map(Double.init), targets: targetsD, width: width)
+        assertRelativelyEqual(value, reference, tolerance: 1e-5, floor: 1e-6, "\(loss) loss sum", file: file, line: line)
+        XCTAssertEqual(valueOnly, value, "\(loss): the loss must not depend on whether a gradient is wanted", file: file, line: line)
+
+        let numerical = centralDifferenceGradient(of: { Reference.lossSum(loss, outputs: $0, targets: targetsD, width: width) },
+                                                  at: outputs.map(Double.init))
+        assertGradientsMatch(analytic: gradient, numerical: numerical, "\(loss)", file: file, line: line)
+    }
+
+    func testSoftmaxCrossEntropy() {
+        var rng = TestRNG(seed: 21)
+        check(.softmaxCrossEntropy, outputs: rng.floats(4 * 5, in: -3, 3), targets: [0, 4, 2, 2], width: 5)
+    }
+
+    func testNegativeLogLikelihood() {
+        // Outputs are log-probabilities (log-softmax of random logits), as NLL expects.
+        var rng = TestRNG(seed: 22)
+        let logits = rng.floats(4 * 3, in: -2, 2).map(Double.init)
+        let probabilities = Reference.activate(.softmax, logits, columns: 3)
+        check(.negativeLogLikelihood, outputs: probabilities.map { Float(log($0)) }, targets: [1, 0, 2, 1], width: 3)
+    }
+
+    func testBinaryCrossEntropy() {
+        var rng = TestRNG(seed: 23)
+        let logits = rng.floats(4 * 3, in: -4, 4)
+        var targets = rng.floats(4 * 3, in: 0, 1)  // soft targets, plus hard 0 and 1
+        targets[0] = 0; targets[1] = 1; targets[5] = 1; targets[9] = 0
+        check(.binaryCrossEntropy, outputs: logits, targets: targets, width: 3)
+    }
+
+    func testMeanSquaredError() {
+        var rng = TestRNG(seed: 24)
+        check(.meanSquaredError, outputs: rng.floats(4 * 3, in: -2, 2), targets: rng.floats(4 * 3, in: -2, 2), width: 3)
+    }
+
+    func testMeanAbsoluteErrorAwayFromZero() {
+        var rng = TestRNG(seed: 25)
+        let targets = rng.floats(4 * 3, in: -2, 2)
+        let differences = rng.floats(4 * 3, in: -1, 1, avoiding: 5e-2)  // |y − t| ≥ 0.05: off the kink
+        check(.meanAbsoluteError, outputs: zip(targets, differences).map { $0 + $1 }, targets: targets, width: 3)
+    }
+
+    /// Differences on both sides of δ (quadratic and linear branches), each at least 0.05 from ±δ and 0.
+    private func checkHuber(delta: Float, seed: UInt64) {
+        var rng = TestRNG(seed: seed)
+        let targets = rng.floats(4 * 3, in: -2, 2)
+        let magnitudes: [Float] = [0.1, 0.3, 0.6, 0.9, 1.2, 1.6, 2.0, 2.5, 0.2, 0.45, 1.4, 3.0].map { $0 * delta }
+        let differences = magnitudes.enumerated().map { $0.offset % 2 == 0 ? $0.element : -$0.element }
+        XCTAssert(differences.contains { abs($0) < delta } && differences.contains { abs($0) > delta })
+        check(.huber(delta: delta), outputs: zip(targets, differences).map { $0 + $1 }, targets: targets, width: 3)
+    }
+
+    func testHuberDefaultDeltaBothBranches() { checkHuber(delta: 1, seed: 26) }
+    func testHuberSmallDeltaBothBranches() { checkHuber(delta: 0.5, seed: 27) }
+
+    func testClassIndicesAndFusedActivations() {
+        XCTAssertTrue(Loss.softmaxCrossEntropy.usesClassIndices)
+        XCTAssertTrue(Loss.negativeLogLikelihood.usesClassIndices)
+        for loss: Loss in [.binaryCrossEntropy, .meanSquaredError, .meanAbsoluteError, .huber(delta: 1)] {
+            XCTAssertFalse(loss.usesClassIndices, "\(loss)")
+        }
+        XCTAssertEqual(Loss.softmaxCrossEntropy.fusedActivation, .softmax)
+        XCTAssertEqual(Loss.binaryCrossEntropy.fusedActivation, .sigmoid)
+        for loss: Loss in [.negativeLogLikelihood, .meanSquaredError, .meanAbsoluteError, .huber(delta: 1)] {
+            XCTAssertNil(loss.fusedActivation, "\(loss)")
+        }
+    }
+}
