@@ -7,6 +7,8 @@ public struct StepResult: Sendable {
     public var loss: Double
     /// The learning rate the step used.
     public var learningRate: Float
+    /// The momentum (SGD, RMSprop) or β₁ (Adam family) a cycling schedule set for the step, if any.
+    public var momentum: Float?
     /// False when the loss was NaN or ±∞; the parameters were then left untouched.
     public var isFinite: Bool { loss.isFinite }
 }
@@ -129,25 +131,34 @@ public final class ParallelTrainer: @unchecked Sendable {
         var lossSum = 0.0
         for shard in 0..<shards { lossSum += shardLoss[shard] }
         let learningRate = schedule.learningRate(atStep: step)
-        let result = StepResult(loss: lossSum / Double(rows), learningRate: learningRate)
+        let momentum = schedule.momentum(atStep: step)
+        let result = StepResult(loss: lossSum / Double(rows), learningRate: learningRate, momentum: momentum)
         guard result.isFinite else { return result }
 
         // Phase 2: each worker computes its blocks of the mean gradient and updates those parameters.
-        let (mutableParameters, gradient, optimizerState, optimizer, blocksByWorker) =
-            (self.parameters, self.gradient, self.optimizerState, self.optimizer, self.blocksByWorker)
+        updateParameters(optimizer, momentum: momentum, input: input, rows: rows, learningRate: learningRate)
+        phaseTimes.gradientsAndUpdate += DispatchTime.now().uptimeNanoseconds - middle
+        self.step += 1
+        return result
+    }
+
+    /// Phase 2 with the optimizer's concrete type (opened from the existential, so a momentum-cycled
+    /// copy lives on the stack: nothing is allocated).
+    private func updateParameters<O: Optimizer>(_ base: O, momentum: Float?, input: UnsafePointer<Float>,
+                                                rows: Int, learningRate: Float) {
+        let optimizer = momentum.map { base.cyclingMomentum($0) } ?? base
+        let (parameters, gradient, optimizerState, blocksByWorker, batch) =
+            (self.parameters, self.gradient, self.optimizerState, self.blocksByWorker, self.batch)
         let (p, step, scale) = (parameterCount, step, 1 / Float(rows))
         pool.run { worker in
             for block in blocksByWorker[worker] {
                 batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient)
-                optimizer.update(parameters: mutableParameters, gradients: gradient, state: optimizerState,
+                optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
                                  parameterCount: p, range: block.weightRange, learningRate: learningRate, step: step)
-                optimizer.update(parameters: mutableParameters, gradients: gradient, state: optimizerState,
+                optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
                                  parameterCount: p, range: block.biasRange, learningRate: learningRate, step: step)
             }
         }
-        phaseTimes.gradientsAndUpdate += DispatchTime.now().uptimeNanoseconds - middle
-        self.step += 1
-        return result
     }
 
     /// Assigns blocks to workers, largest first to the least-loaded worker (deterministic).

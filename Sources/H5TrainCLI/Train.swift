@@ -45,26 +45,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
     var batchSize = 128
 
-    @Option(help: "Optimizer: sgd (SGD with --momentum, --nesterov and --weight-decay).")
-    var optimizer = "sgd"
+    @OptionGroup(title: "Optimizer") var optimizer: OptimizerOptions
 
-    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (the schedule's base rate).")
-    var learningRate: Float = 0.05
-
-    @Option(parsing: .unconditional, help: "SGD momentum μ in [0, 1): b ← μ·b + g, w ← w − lr·b (PyTorch's form).")
-    var momentum: Float = 0.9
-
-    @Flag(help: "Use Nesterov momentum.")
-    var nesterov = false
-
-    @Option(parsing: .unconditional, help: "L2 weight decay λ added to the gradient: g ← g + λ·w.")
-    var weightDecay: Float = 0
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Step decay: multiply the learning rate by --lr-gamma every this many epochs (default: constant rate).", valueName: "epochs"))
-    var lrStep: Int?
-
-    @Option(parsing: .unconditional, help: "Factor of each --lr-step decay.")
-    var lrGamma: Float = 0.1
+    @OptionGroup(title: "Learning-rate schedule") var schedule: ScheduleOptions
 
     @Option(help: "Seed of every random choice (initial weights, shuffling, --val-split).")
     var seed: UInt64 = 0
@@ -90,7 +73,6 @@ struct Train: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard optimizer == "sgd" else { throw ValidationError("--optimizer: only sgd is available, got '\(optimizer)'") }
         guard hiddenWidths != nil else { throw ValidationError("--hidden must be comma-separated positive integers like 512,256 (or 'none'), got '\(hidden)'") }
         guard Activation(name: activation) != nil else { throw ValidationError("--activation: unknown activation '\(activation)'") }
         if let initializer, Initializer(name: initializer) == nil { throw ValidationError("--init: unknown initialiser '\(initializer)'") }
@@ -113,12 +95,9 @@ struct Train: ParsableCommand {
         config.loss = loss.flatMap(Loss.init(name:))
         config.epochs = epochs
         config.batchSize = batchSize
-        config.learningRate = learningRate
-        config.momentum = momentum
-        config.nesterov = nesterov
-        config.weightDecay = weightDecay
-        config.lrStepEpochs = lrStep
-        config.lrGamma = lrGamma
+        config.learningRate = optimizer.learningRate
+        config.optimizer = optimizer.settings
+        config.schedule = schedule.settings
         config.seed = seed
         config.workers = workers ?? WorkerPool.activeCores
         config.shardSize = shardSize
@@ -132,7 +111,7 @@ struct Train: ParsableCommand {
         try reportingErrors { () throws(TrainingError) in
             let configuration = trainingConfiguration
             try configuration.validate()  // flag errors before any data is read
-            let loaded = try DatasetLoader.load(data.loaderOptions(seed: seed))
+            let loaded = try DatasetLoader.load(data.loaderOptions(seed: configuration.seed))
             let trainer = try Trainer(configuration: configuration, data: loaded, observer: ConsoleReporter.automatic(quiet: quiet))
             _ = try trainer.run()
         }

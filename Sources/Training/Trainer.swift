@@ -39,7 +39,7 @@ public final class Trainer {
         engine = ParallelTrainer(
             architecture: model.architecture, loss: model.loss,
             parameters: model.architecture.initialParameters(initializers: model.initializers, seed: configuration.seed),
-            optimizer: configuration.optimizer, schedule: configuration.schedule(stepsPerEpoch: stepsPerEpoch),
+            optimizer: configuration.optimizer.makeOptimizer(), schedule: configuration.makeSchedule(stepsPerEpoch: stepsPerEpoch),
             plan: ShardPlan(shardSize: configuration.shardSize), workers: configuration.workers,
             maximumBatch: configuration.batchSize)
     }

@@ -14,13 +14,10 @@ public struct TrainingConfiguration: Sendable {
     /// Total epochs of the run.
     public var epochs = 10
     public var batchSize = 128
-    public var learningRate: Float = 0.05
-    public var momentum: Float = 0.9
-    public var weightDecay: Float = 0
-    public var nesterov = false
-    /// Multiply the rate by `lrGamma` every `lrStepEpochs` epochs; nil for a constant rate.
-    public var lrStepEpochs: Int?
-    public var lrGamma: Float = 0.1
+    /// The base (or, for cycling schedules, peak) learning rate; nil: the optimizer's default.
+    public var learningRate: Float?
+    public var optimizer = OptimizerSettings()
+    public var schedule = ScheduleSettings()
     public var seed: UInt64 = 0
     public var workers = WorkerPool.activeCores
     /// Rows per micro-shard: the unit of parallel work. Changing it changes the float order of the
@@ -38,15 +35,13 @@ public struct TrainingConfiguration: Sendable {
         if hidden.contains(where: { $0 < 1 }) { throw fail("--hidden", "layer widths must be positive integers, got \(hidden)") }
         if epochs < 1 { throw fail("--epochs", "must be at least 1, got \(epochs)") }
         if batchSize < 1 { throw fail("--batch-size", "must be at least 1, got \(batchSize)") }
-        if !(learningRate.isFinite && learningRate > 0) { throw fail("--lr", "must be a positive number, got \(learningRate)") }
-        if !(momentum.isFinite && momentum >= 0 && momentum < 1) { throw fail("--momentum", "must be in [0, 1), got \(momentum)") }
-        if !(weightDecay.isFinite && weightDecay >= 0) { throw fail("--weight-decay", "must be ≥ 0, got \(weightDecay)") }
+        if let rate = learningRate, !(rate.isFinite && rate > 0) { throw fail("--lr", "must be a positive number, got \(rate)") }
+        try optimizer.validate()
+        try schedule.validate()
         if workers < 1 { throw fail("--workers", "must be at least 1, got \(workers)") }
         if shardSize < 1 { throw fail("--shard-size", "must be at least 1, got \(shardSize)") }
         if let every = checkpointEvery, every < 1 { throw fail("--checkpoint-every", "must be at least 1 epoch, got \(every)") }
         if checkpointEvery != nil && checkpointPath == nil { throw fail("--checkpoint-every", "needs --checkpoint PATH") }
-        if let step = lrStepEpochs, step < 1 { throw fail("--lr-step", "must be at least 1 epoch, got \(step)") }
-        if !(lrGamma.isFinite && lrGamma > 0) { throw fail("--lr-gamma", "must be a positive number, got \(lrGamma)") }
         for (flag, path) in [("--checkpoint", checkpointPath), ("--metrics", metricsPath)] {
             guard let path else { continue }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -60,14 +55,11 @@ public struct TrainingConfiguration: Sendable {
         }
     }
 
-    /// The optimizer these settings describe.
-    public var optimizer: SGD {
-        SGD(momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
-    }
+    /// The learning rate the run uses: `--lr`, or the optimizer's default.
+    public var resolvedLearningRate: Float { learningRate ?? optimizer.defaultLearningRate }
 
     /// The learning-rate schedule, evaluated per optimizer step.
-    public func schedule(stepsPerEpoch: Int) -> any LearningRateSchedule {
-        guard let epochsPerDecay = lrStepEpochs else { return ConstantSchedule(rate: learningRate) }
-        return StepDecaySchedule(rate: learningRate, stepSize: epochsPerDecay * stepsPerEpoch, gamma: lrGamma)
+    public func makeSchedule(stepsPerEpoch: Int) -> any LearningRateSchedule {
+        schedule.makeSchedule(rate: resolvedLearningRate, stepsPerEpoch: stepsPerEpoch, totalSteps: epochs * stepsPerEpoch)
     }
 }

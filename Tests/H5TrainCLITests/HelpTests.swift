@@ -32,7 +32,9 @@ final class HelpTests: XCTestCase {
 
         let flags = ["--data", "--x", "--y", "--val-data", "--val-x", "--val-y", "--val-split", "--task", "--normalize",
                      "--hidden", "--activation", "--init", "--loss", "--epochs", "--batch-size", "--optimizer", "--lr",
-                     "--momentum", "--nesterov", "--weight-decay", "--lr-step", "--lr-gamma", "--seed", "--workers",
+                     "--momentum", "--nesterov", "--weight-decay", "--lr-step", "--lr-gamma",
+                     "--dampening", "--beta1", "--beta2", "--eps", "--alpha", "--centered", "--rho", "--lr-decay",
+                     "--momentum-decay", "--schedule", "--seed", "--workers",
                      "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--quiet", "--help"]
         let listed = Set(optionNames(result.stdout))
         for flag in flags {
@@ -48,27 +50,29 @@ final class HelpTests: XCTestCase {
             ("--hidden", library.hidden.map(String.init).joined(separator: ",")),
             ("--activation", "\(library.activation)"), ("--epochs", "\(library.epochs)"),
             ("--batch-size", "\(library.batchSize)"), ("--optimizer", "sgd"),
-            ("--lr", "\(library.learningRate)"), ("--momentum", "\(library.momentum)"),
-            ("--weight-decay", "\(library.weightDecay)"), ("--lr-gamma", "\(library.lrGamma)"),
+            ("--lr-gamma", "\(library.schedule.gamma)"), ("--schedule", library.schedule.name),
+            ("--beta1", "\(library.optimizer.beta1)"), ("--beta2", "\(library.optimizer.beta2)"),
             ("--seed", "\(library.seed)"), ("--shard-size", "\(library.shardSize)"),
         ]
         // The documented defaults at the time of writing, so an accidental change shows up here too.
         XCTAssertEqual(library.hidden, [128])
         XCTAssertEqual(library.epochs, 10)
         XCTAssertEqual(library.batchSize, 128)
-        XCTAssertEqual(library.learningRate, 0.05)
-        XCTAssertEqual(library.momentum, 0.9)
+        XCTAssertEqual(library.resolvedLearningRate, 0.05)
+        XCTAssertEqual(library.optimizer.sgdMomentum, 0.9)
         let sections = helpSections(result.stdout)
         for (flag, value) in defaults {
             guard let section = sections[flag] else { XCTFail("no help entry for \(flag)"); continue }
             XCTAssertTrue(section.contains("(default: \(value))"), "\(flag) should show (default: \(value)); its entry: \(section)")
         }
         // Defaults described in words.
+        XCTAssertTrue(sections["--lr"]?.contains("Default: 0.05 for sgd") ?? false, sections["--lr"] ?? "no --lr")
+        XCTAssertTrue(sections["--momentum"]?.contains("default 0.9") ?? false, sections["--momentum"] ?? "no --momentum")
         XCTAssertTrue(sections["--workers"]?.contains("number of active cores") ?? false, sections["--workers"] ?? "no --workers")
         XCTAssertTrue(sections["--val-data"]?.contains("default: the --data file") ?? false, sections["--val-data"] ?? "no --val-data")
         XCTAssertTrue(sections["--init"]?.contains("he_normal for ReLU layers") ?? false, sections["--init"] ?? "no --init")
         XCTAssertTrue(sections["--loss"]?.contains("cross_entropy (classification default)") ?? false, sections["--loss"] ?? "no --loss")
-        XCTAssertTrue(sections["--lr-step"]?.contains("default: constant rate") ?? false, sections["--lr-step"] ?? "no --lr-step")
+        XCTAssertTrue(sections["--lr-step"]?.contains("given alone it selects the step schedule") ?? false, sections["--lr-step"] ?? "no --lr-step")
         // Flags without a default must not pretend to have one.
         for flag in ["--data", "--val-split", "--task", "--checkpoint", "--checkpoint-every", "--metrics", "--nesterov", "--quiet"] {
             XCTAssertFalse(sections[flag]?.contains("(default:") ?? true, "\(flag) shows a default: \(sections[flag] ?? "")")

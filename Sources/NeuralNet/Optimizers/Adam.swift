@@ -44,6 +44,13 @@ public struct Adam: Optimizer, Equatable {
 
     public var name: String { "adam" }
 
+    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
+    public func cyclingMomentum(_ momentum: Float) -> Adam {
+        var copy = self
+        copy.beta1 = Double(momentum)
+        return copy
+    }
+
     public var stateCount: Int { amsgrad ? 3 : 2 }
 
     public var description: String {
@@ -98,6 +105,13 @@ public struct AdamW: Optimizer, Equatable {
     }
 
     public var name: String { "adamw" }
+
+    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
+    public func cyclingMomentum(_ momentum: Float) -> AdamW {
+        var copy = self
+        copy.beta1 = Double(momentum)
+        return copy
+    }
 
     public var stateCount: Int { amsgrad ? 3 : 2 }
 

@@ -31,6 +31,13 @@ public struct Adamax: Optimizer, Equatable {
 
     public var name: String { "adamax" }
 
+    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
+    public func cyclingMomentum(_ momentum: Float) -> Adamax {
+        var copy = self
+        copy.beta1 = Double(momentum)
+        return copy
+    }
+
     public var stateCount: Int { 2 }
 
     public var description: String {

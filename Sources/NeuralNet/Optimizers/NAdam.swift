@@ -46,6 +46,13 @@ public struct NAdam: Optimizer, Equatable {
 
     public var name: String { "nadam" }
 
+    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
+    public func cyclingMomentum(_ momentum: Float) -> NAdam {
+        var copy = self
+        copy.beta1 = Double(momentum)
+        return copy
+    }
+
     public var stateCount: Int { 2 }
 
     public var description: String {

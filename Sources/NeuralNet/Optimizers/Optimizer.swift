@@ -44,6 +44,16 @@ public protocol Optimizer: Sendable, CustomStringConvertible {
         state: UnsafeMutablePointer<Float>, parameterCount: Int,
         range: Range<Int>, learningRate: Float, step: Int
     )
+
+    /// This optimizer with its momentum term set to `momentum` for one step, as one-cycle and cyclic
+    /// schedules ask (PyTorch sets SGD's and RMSprop's `momentum`, and β₁ of the Adam family).
+    /// Optimizers without a momentum term, or SGD configured without momentum (it keeps no momentum
+    /// buffer), return themselves.
+    func cyclingMomentum(_ momentum: Float) -> Self
+}
+
+extension Optimizer {
+    public func cyclingMomentum(_ momentum: Float) -> Self { self }
 }
 
 // MARK: - PyTorch's element kernels, operation for operation

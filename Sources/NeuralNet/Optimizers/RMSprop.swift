@@ -35,6 +35,15 @@ public struct RMSprop: Optimizer, Equatable {
 
     public var name: String { "rmsprop" }
 
+    /// The momentum term follows the cycled value when RMSprop was configured with momentum
+    /// (otherwise it keeps no momentum buffer).
+    public func cyclingMomentum(_ momentum: Float) -> RMSprop {
+        guard self.momentum > 0 else { return self }
+        var copy = self
+        copy.momentum = Double(momentum)
+        return copy
+    }
+
     public var stateCount: Int { 1 + (centered ? 1 : 0) + (momentum > 0 ? 1 : 0) }
 
     public var description: String {

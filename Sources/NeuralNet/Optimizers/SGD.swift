@@ -26,6 +26,13 @@ public struct SGD: Optimizer, Equatable {
 
     public var name: String { "sgd" }
 
+    public func cyclingMomentum(_ momentum: Float) -> SGD {
+        guard self.momentum != 0 else { return self }
+        var copy = self
+        copy.momentum = momentum
+        return copy
+    }
+
     public var stateCount: Int { momentum == 0 ? 0 : 1 }
 
     public var description: String {
