@@ -9,6 +9,14 @@ public struct StepResult: Sendable {
     public var learningRate: Float
     /// The momentum (SGD, RMSprop) or β₁ (Adam family) a cycling schedule set for the step, if any.
     public var momentum: Float?
+    /// Global L2 norm of the batch-mean gradient before clipping (NaN when the loss was not finite).
+    public var gradientNorm = Double.nan
+    /// Whether clipping by norm scaled the gradient down.
+    public var clipped = false
+    /// The first layer (0-based) whose gradient holds NaN or ±∞, if any.
+    public var nonFiniteGradientLayer: Int?
+    /// Whether the parameters were updated (false for a non-finite loss, or a gradient skipped by policy).
+    public var applied = false
     /// False when the loss was NaN or ±∞; the parameters were then left untouched.
     public var isFinite: Bool { loss.isFinite }
 }
@@ -50,6 +58,8 @@ public final class ParallelTrainer: @unchecked Sendable {
     public let schedule: any LearningRateSchedule
     /// Global optimizer step: how many updates have been applied.
     public private(set) var step: Int = 0
+    /// Gradient clipping and what to do with non-finite gradients; set before training.
+    public var health = GradientHealthSettings()
     /// Wall time spent in each phase so far (for `h5train bench`).
     public private(set) var phaseTimes = PhaseTimes()
 
@@ -58,6 +68,9 @@ public final class ParallelTrainer: @unchecked Sendable {
     private let optimizerState: UnsafeMutablePointer<Float>
     private let gradient: UnsafeMutablePointer<Float>
     private let shardLoss: UnsafeMutablePointer<Double>
+    /// Σ squares of each gradient block's values, by block index (summed in that order).
+    private let blockSquares: UnsafeMutablePointer<Double>
+    private let blocks: [GradientBlock]
     private let batch: Workspace
     /// Each worker's gradient blocks, balanced by cost; which worker does a block never changes its result.
     private let blocksByWorker: [[GradientBlock]]
@@ -94,7 +107,10 @@ public final class ParallelTrainer: @unchecked Sendable {
         shardLoss = .allocate(capacity: shards)
         shardLoss.initialize(repeating: 0, count: shards)
         batch = Workspace(architecture: architecture, capacity: maximumBatch)
-        blocksByWorker = Self.balance(architecture.gradientBlocks(), workers: workers)
+        blocks = architecture.gradientBlocks()
+        blockSquares = .allocate(capacity: blocks.count)
+        blockSquares.initialize(repeating: 0, count: blocks.count)
+        blocksByWorker = Self.balance(blocks, workers: workers)
         evaluationWorkspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: Self.evaluationChunk) }
     }
 
@@ -103,6 +119,7 @@ public final class ParallelTrainer: @unchecked Sendable {
         optimizerState.deallocate()
         gradient.deallocate()
         shardLoss.deallocate()
+        blockSquares.deallocate()
     }
 
     /// Columns of the target matrix: 1 (class id) for class losses, else the output width.
@@ -132,33 +149,79 @@ public final class ParallelTrainer: @unchecked Sendable {
         for shard in 0..<shards { lossSum += shardLoss[shard] }
         let learningRate = schedule.learningRate(atStep: step)
         let momentum = schedule.momentum(atStep: step)
-        let result = StepResult(loss: lossSum / Double(rows), learningRate: learningRate, momentum: momentum)
+        var result = StepResult(loss: lossSum / Double(rows), learningRate: learningRate, momentum: momentum)
         guard result.isFinite else { return result }
 
         // Phase 2: each worker computes its blocks of the mean gradient and updates those parameters.
-        updateParameters(optimizer, momentum: momentum, input: input, rows: rows, learningRate: learningRate)
+        updateParameters(optimizer, momentum: momentum, input: input, rows: rows, learningRate: learningRate,
+                         result: &result)
         phaseTimes.gradientsAndUpdate += DispatchTime.now().uptimeNanoseconds - middle
-        self.step += 1
+        if result.applied { self.step += 1 }
         return result
     }
 
     /// Phase 2 with the optimizer's concrete type (opened from the existential, so a momentum-cycled
     /// copy lives on the stack: nothing is allocated).
+    ///
+    /// Fused (the default): each block's gradient is computed, clamped if asked, measured and applied
+    /// while it is in cache. When the global norm must be known first (`--clip-norm`, or skipping
+    /// non-finite steps), gradients and updates are two phases with the norm in between.
     private func updateParameters<O: Optimizer>(_ base: O, momentum: Float?, input: UnsafePointer<Float>,
-                                                rows: Int, learningRate: Float) {
+                                                rows: Int, learningRate: Float, result: inout StepResult) {
         let optimizer = momentum.map { base.cyclingMomentum($0) } ?? base
-        let (parameters, gradient, optimizerState, blocksByWorker, batch) =
-            (self.parameters, self.gradient, self.optimizerState, self.blocksByWorker, self.batch)
-        let (p, step, scale) = (parameterCount, step, 1 / Float(rows))
+        let (parameters, gradient, optimizerState, blocksByWorker, batch, blockSquares) =
+            (self.parameters, self.gradient, self.optimizerState, self.blocksByWorker, self.batch, self.blockSquares)
+        let (p, step, scale, clipValue) = (parameterCount, step, 1 / Float(rows), health.clipValue)
+        func apply(_ block: GradientBlock) {
+            optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
+                             parameterCount: p, range: block.weightRange, learningRate: learningRate, step: step)
+            optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
+                             parameterCount: p, range: block.biasRange, learningRate: learningRate, step: step)
+        }
+        let fused = !health.needsNormBeforeUpdate
         pool.run { worker in
             for block in blocksByWorker[worker] {
                 batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient)
-                optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
-                                 parameterCount: p, range: block.weightRange, learningRate: learningRate, step: step)
-                optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
-                                 parameterCount: p, range: block.biasRange, learningRate: learningRate, step: step)
+                blockSquares[block.index] = block.prepareGradient(gradient, clampingTo: clipValue)
+                if fused { apply(block) }
             }
         }
+        var squares = 0.0
+        for index in blocks.indices { squares += blockSquares[index] }
+        result.gradientNorm = squares.squareRoot()
+        if !squares.isFinite {
+            result.nonFiniteGradientLayer = blocks.first { !blockSquares[$0.index].isFinite }?.layer
+        }
+        if fused {
+            result.applied = true
+            return
+        }
+        guard result.nonFiniteGradientLayer == nil else { return }  // skipped: parameters untouched
+        var factor: Float = 1
+        if let clipNorm = health.clipNorm {
+            let coefficient = Double(clipNorm) / (result.gradientNorm + 1e-6)
+            if coefficient < 1 {
+                factor = Float(coefficient)
+                result.clipped = true
+            }
+        }
+        pool.run { worker in
+            for block in blocksByWorker[worker] {
+                if factor != 1 { block.scaleGradient(gradient, by: factor) }
+                apply(block)
+            }
+        }
+        result.applied = true
+    }
+
+    /// Σ squares of the last step's gradient per layer (before clipping by norm), into `squares`
+    /// (one entry per layer; resized only if it has the wrong count).
+    public func layerGradientSquares(into squares: inout [Double]) {
+        if squares.count != architecture.layers.count {
+            squares = [Double](repeating: 0, count: architecture.layers.count)
+        }
+        for i in squares.indices { squares[i] = 0 }
+        for block in blocks { squares[block.layer] += blockSquares[block.index] }
     }
 
     /// Assigns blocks to workers, largest first to the least-loaded worker (deterministic).

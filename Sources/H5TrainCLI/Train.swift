@@ -49,6 +49,8 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Learning-rate schedule") var schedule: ScheduleOptions
 
+    @OptionGroup(title: "Gradient health and early stopping") var health: HealthOptions
+
     @Option(help: "Seed of every random choice (initial weights, shuffling, --val-split).")
     var seed: UInt64 = 0
 
@@ -98,6 +100,7 @@ struct Train: ParsableCommand {
         config.learningRate = optimizer.learningRate
         config.optimizer = optimizer.settings
         config.schedule = schedule.settings
+        health.apply(to: &config)
         config.seed = seed
         config.workers = workers ?? WorkerPool.activeCores
         config.shardSize = shardSize

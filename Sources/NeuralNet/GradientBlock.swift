@@ -5,6 +5,8 @@
 /// Blocks depend only on the architecture, never on the worker count, so whichever worker computes
 /// a block runs exactly the same operations on it.
 public struct GradientBlock: Sendable, Equatable {
+    /// Position in `gradientBlocks()`: per-block results are combined in this order.
+    public let index: Int
     public let layer: Int
     /// The layer's output units this block covers.
     public let units: Range<Int>
@@ -28,7 +30,7 @@ extension NetworkArchitecture {
                 let units = start..<min(layer.outputs, start + unitsPerBlock)
                 let weights = weightOffsets[index] + units.lowerBound * layer.inputs
                 let biases = biasOffset(index) + units.lowerBound
-                blocks.append(GradientBlock(layer: index, units: units,
+                blocks.append(GradientBlock(index: blocks.count, layer: index, units: units,
                                             weightRange: weights..<(weights + units.count * layer.inputs),
                                             biasRange: biases..<(biases + units.count)))
             }

@@ -36,6 +36,11 @@ public final class Workspace: @unchecked Sendable {
         deltas.forEach { $0.deallocate() }
     }
 
+    /// The output y of layer `layer` for the rows of the last forward pass (row r at r × outputs).
+    public func activations(ofLayer layer: Int) -> UnsafePointer<Float> {
+        UnsafePointer(activations[layer])
+    }
+
     /// Runs the network on `input` rows `rows` (input is the batch base, rows × inputSize) and returns
     /// a pointer to the output of the first of those rows (valid until the buffers are reused).
     ///

@@ -29,6 +29,9 @@ public final class Trainer {
         guard configuration.batchSize <= data.train.rows else {
             throw .invalidOption(flag: "--batch-size", message: "\(configuration.batchSize) is larger than the \(data.train.rows) training rows")
         }
+        if configuration.earlyStopPatience != nil && data.validation == nil {
+            throw .invalidOption(flag: "--early-stop", message: "needs validation data (--val-x/--val-y, --val-data or --val-split)")
+        }
         let model = try ModelDescription(configuration: configuration, inputs: data.train.featureCount,
                                          outputs: data.outputSize, task: data.task)
         self.configuration = configuration
@@ -42,6 +45,7 @@ public final class Trainer {
             optimizer: configuration.optimizer.makeOptimizer(), schedule: configuration.makeSchedule(stepsPerEpoch: stepsPerEpoch),
             plan: ShardPlan(shardSize: configuration.shardSize), workers: configuration.workers,
             maximumBatch: configuration.batchSize)
+        engine.health = configuration.health
     }
 
     public var stepsPerEpoch: Int { (data.train.rows + configuration.batchSize - 1) / configuration.batchSize }
@@ -60,12 +64,15 @@ public final class Trainer {
         var order = [Int32](repeating: 0, count: train.rows)
         var history: [EpochMetrics] = []
         var lastFiniteLoss: Double?
+        let diagnostics = config.diagnostics ? GradientDiagnostics(architecture: model.architecture) : nil
+        var bestValidationLoss = Double.infinity, epochsWithoutImprovement = 0
 
         for epoch in 1...config.epochs {
             let start = Date()
             Self.fillEpochOrder(&order, seed: config.seed, epoch: epoch)
-            var lossSum = 0.0
+            var lossSum = 0.0, samplesCounted = 0, skipped = 0
             var learningRate: Float = 0
+            diagnostics?.beginEpoch(parameters: engine.parameterValues)
             for stepInEpoch in 0..<stepsPerEpoch {
                 let first = stepInEpoch * batch
                 let rows = min(batch, train.rows - first)
@@ -75,17 +82,21 @@ public final class Trainer {
                         engine.trainStep(input: x.baseAddress!, targets: y.baseAddress!, rows: rows)
                     }
                 }
-                guard result.isFinite else {
-                    throw .nonFiniteLoss(epoch: epoch, step: engine.step + 1, lastFiniteLoss: lastFiniteLoss)
+                if !result.isFinite || result.nonFiniteGradientLayer != nil {
+                    guard config.health.onNonFinite == .skip else { throw Self.nonFiniteError(result, epoch: epoch, engine: engine, lastFiniteLoss: lastFiniteLoss) }
+                    skipped += 1
+                    continue
                 }
                 lastFiniteLoss = result.loss
                 learningRate = result.learningRate
                 lossSum += result.loss * Double(rows)
+                samplesCounted += rows
+                diagnostics?.record(engine)
                 observer.stepFinished(epoch: epoch, stepInEpoch: stepInEpoch + 1, stepsPerEpoch: stepsPerEpoch,
-                                      runningLoss: lossSum / Double(first + rows))
+                                      runningLoss: lossSum / Double(samplesCounted))
             }
             let seconds = Date().timeIntervalSince(start)
-            var metrics = EpochMetrics(epoch: epoch, step: engine.step, trainLoss: lossSum / Double(train.rows),
+            var metrics = EpochMetrics(epoch: epoch, step: engine.step, trainLoss: lossSum / Double(max(samplesCounted, 1)),
                                        learningRate: learningRate, samplesPerSecond: Double(train.rows) / seconds,
                                        seconds: seconds)
             if let validation = data.validation {
@@ -97,15 +108,41 @@ public final class Trainer {
             history.append(metrics)
             observer.epochFinished(metrics, totalEpochs: config.epochs)
             try metricsFile?.append(metrics)
+            if skipped > 0 {
+                observer.note("  skipped \(skipped) step\(skipped == 1 ? "" : "s") with a NaN or infinite loss or gradient (--on-nonfinite skip)")
+            }
+            if let diagnostics {
+                for line in diagnostics.report(parameters: engine.parameterValues, probe: train, engine: engine) { observer.note(line) }
+            }
             if let path = config.checkpointPath, let every = config.checkpointEvery, epoch % every == 0, epoch < config.epochs {
                 try saveCheckpoint(to: path, epoch: epoch)
             }
+            if let patience = config.earlyStopPatience, let loss = metrics.validationLoss {
+                if loss < bestValidationLoss {
+                    (bestValidationLoss, epochsWithoutImprovement) = (loss, 0)
+                } else {
+                    epochsWithoutImprovement += 1
+                }
+                if epochsWithoutImprovement >= patience && epoch < config.epochs {
+                    observer.note("early stop: validation loss has not improved for \(patience) epoch\(patience == 1 ? "" : "s") (best \(String(format2: bestValidationLoss, 4)))")
+                    break
+                }
+            }
         }
         if let path = config.checkpointPath {
-            try saveCheckpoint(to: path, epoch: config.epochs)
+            try saveCheckpoint(to: path, epoch: history.last?.epoch ?? config.epochs)
             observer.note("checkpoint: \(path)")
         }
         return TrainingSummary(epochs: history, finalParameters: engine.parameterValues, checkpointPath: config.checkpointPath)
+    }
+
+    /// The error for a step whose loss or gradient was not finite, naming the step and the layer.
+    static func nonFiniteError(_ result: StepResult, epoch: Int, engine: ParallelTrainer, lastFiniteLoss: Double?) -> TrainingError {
+        let step = engine.step + (result.applied ? 0 : 1)
+        if result.isFinite, let layer = result.nonFiniteGradientLayer {
+            return .nonFiniteGradient(epoch: epoch, step: step, layer: layer, lastFiniteLoss: lastFiniteLoss)
+        }
+        return .nonFiniteLoss(epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss)
     }
 
     /// Loss and accuracy (or MAE) of the current parameters on `samples`.

@@ -23,6 +23,12 @@ public struct TrainingConfiguration: Sendable {
     /// Rows per micro-shard: the unit of parallel work. Changing it changes the float order of the
     /// gradient sums (and so the last bits of the result); the worker count does not.
     public var shardSize = 64
+    /// Gradient clipping and the NaN/Inf policy.
+    public var health = GradientHealthSettings()
+    /// Print per-layer gradient health after every epoch.
+    public var diagnostics = false
+    /// Stop after this many epochs without a better validation loss.
+    public var earlyStopPatience: Int?
     public var checkpointPath: String?
     public var checkpointEvery: Int?
     public var metricsPath: String?
@@ -37,6 +43,9 @@ public struct TrainingConfiguration: Sendable {
         if batchSize < 1 { throw fail("--batch-size", "must be at least 1, got \(batchSize)") }
         if let rate = learningRate, !(rate.isFinite && rate > 0) { throw fail("--lr", "must be a positive number, got \(rate)") }
         try optimizer.validate()
+        if let norm = health.clipNorm, !(norm.isFinite && norm > 0) { throw fail("--clip-norm", "must be a positive number, got \(norm)") }
+        if let value = health.clipValue, !(value.isFinite && value > 0) { throw fail("--clip-value", "must be a positive number, got \(value)") }
+        if let patience = earlyStopPatience, patience < 1 { throw fail("--early-stop", "must be at least 1 epoch, got \(patience)") }
         try schedule.validate()
         if workers < 1 { throw fail("--workers", "must be at least 1, got \(workers)") }
         if shardSize < 1 { throw fail("--shard-size", "must be at least 1, got \(shardSize)") }

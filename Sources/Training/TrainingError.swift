@@ -12,6 +12,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case checkpoint(path: String, message: String)
     /// The loss became NaN or infinite.
     case nonFiniteLoss(epoch: Int, step: Int, lastFiniteLoss: Double?)
+    /// A gradient became NaN or infinite while the loss was finite.
+    case nonFiniteGradient(epoch: Int, step: Int, layer: Int, lastFiniteLoss: Double?)
     /// Writing a metrics or output file failed.
     case output(path: String, message: String)
 
@@ -29,6 +31,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             "the training loss became NaN or infinite at step \(step) (epoch \(epoch))"
                 + (last.map { "; the last finite loss was \($0)" } ?? "")
                 + ". Try a smaller --lr, or check the data for extreme values."
+        case .nonFiniteGradient(let epoch, let step, let layer, let last):
+            "the gradient of layer \(layer + 1) became NaN or infinite at step \(step) (epoch \(epoch))"
+                + (last.map { "; the last finite loss was \($0)" } ?? "")
+                + ". Try a smaller --lr, --clip-norm 1, or --on-nonfinite skip."
         case .output(let path, let message):
             "\(path): \(message)"
         }

@@ -34,7 +34,8 @@ final class HelpTests: XCTestCase {
                      "--hidden", "--activation", "--init", "--loss", "--epochs", "--batch-size", "--optimizer", "--lr",
                      "--momentum", "--nesterov", "--weight-decay", "--lr-step", "--lr-gamma",
                      "--dampening", "--beta1", "--beta2", "--eps", "--alpha", "--centered", "--rho", "--lr-decay",
-                     "--momentum-decay", "--schedule", "--seed", "--workers",
+                     "--momentum-decay", "--schedule", "--clip-norm", "--clip-value", "--on-nonfinite", "--diagnostics",
+                     "--early-stop", "--seed", "--workers",
                      "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--quiet", "--help"]
         let listed = Set(optionNames(result.stdout))
         for flag in flags {
