@@ -23,11 +23,11 @@ public enum Initializer: Sendable, Equatable, CustomStringConvertible {
     /// He/Kaiming U[±√(6/n)].
     case heUniform
 
-    /// The usual choice for a layer followed by `activation`: He for the ReLU family,
+    /// The usual choice for a layer followed by `activation`: He for the ReLU family (leaky ReLU, ELU, GELU, SiLU),
     /// normalised Xavier (Glorot) for everything else (tanh, sigmoid, identity, softmax).
     public static func defaultFor(_ activation: Activation) -> Initializer {
         switch activation {
-        case .relu, .leakyReLU: .heNormal
+        case .relu, .leakyReLU, .elu, .gelu, .geluTanh, .silu: .heNormal
         default: .glorotUniform
         }
     }

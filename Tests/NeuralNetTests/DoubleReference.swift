@@ -24,6 +24,13 @@ enum Reference {
             return y
         case .logSoftmax:
             return activate(.softmax, z, columns: columns).map { log($0) }
+        case .elu(let alpha): return z.map { $0 > 0 ? $0 : Double(alpha) * (exp($0) - 1) }
+        case .gelu: return z.map { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
+        case .geluTanh: return z.map { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
+        case .silu: return z.map { $0 / (1 + exp(-$0)) }
+        case .softplus(let beta):
+            let beta = Double(beta)
+            return z.map { beta * $0 > 20 ? $0 : log(1 + exp(beta * $0)) / beta }
         }
     }
 

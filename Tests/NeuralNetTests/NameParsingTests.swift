@@ -5,10 +5,58 @@ import NeuralNet
 /// aliases and rejections.
 final class NameParsingTests: XCTestCase {
     func testActivationRoundTrip() {
-        for activation in Activation.all + [.leakyReLU(slope: 0.3), .leakyReLU(slope: 0), .leakyReLU(slope: 1e-5)] {
+        let parameterised: [Activation] = [
+            .leakyReLU(slope: 0.3), .leakyReLU(slope: 0), .leakyReLU(slope: 1e-5),
+            .elu(alpha: 0.5), .elu(alpha: 0), .elu(alpha: 1.7), .elu(alpha: 1e-5),
+            .softplus(beta: 2), .softplus(beta: 0.5), .softplus(beta: 1e-5), .softplus(beta: 100),
+        ]
+        for activation in Activation.all + parameterised {
             XCTAssertEqual(Activation(name: activation.description), activation, "\(activation.description)")
         }
         XCTAssertEqual(Activation.leakyReLU(slope: 0.01).description, "leaky_relu")
+    }
+
+    /// Every name in `Activation.all` is distinct, and the new activations print as documented,
+    /// parameters only when they differ from PyTorch's defaults.
+    func testNewActivationNames() {
+        let names = Activation.all.map(\.description)
+        XCTAssertEqual(Set(names).count, names.count, "\(names)")
+        XCTAssertEqual(Activation.elu(alpha: 1).description, "elu")
+        XCTAssertEqual(Activation.elu(alpha: 0.5).description, "elu:0.5")
+        XCTAssertEqual(Activation.gelu.description, "gelu")
+        XCTAssertEqual(Activation.geluTanh.description, "gelu_tanh")
+        XCTAssertEqual(Activation.silu.description, "silu")
+        XCTAssertEqual(Activation.softplus(beta: 1).description, "softplus")
+        XCTAssertEqual(Activation.softplus(beta: 2).description, "softplus:2.0")
+        XCTAssert(Activation.all.allSatisfy { !$0.description.contains(",") }, "checkpoints join activation names with commas")
+    }
+
+    func testNewActivationAliasesAndDefaults() {
+        XCTAssertEqual(Activation(name: "elu"), .elu(alpha: 1))
+        XCTAssertEqual(Activation(name: "ELU:0.25"), .elu(alpha: 0.25))
+        XCTAssertEqual(Activation(name: "elu:1"), .elu(alpha: 1))
+        XCTAssertEqual(Activation(name: "GELU"), .gelu)
+        XCTAssertEqual(Activation(name: "gelu:none"), .gelu)
+        XCTAssertEqual(Activation(name: "gelu_tanh"), .geluTanh)
+        XCTAssertEqual(Activation(name: "gelu:tanh"), .geluTanh)
+        XCTAssertEqual(Activation(name: "silu"), .silu)
+        XCTAssertEqual(Activation(name: "Swish"), .silu)
+        XCTAssertEqual(Activation(name: "softplus"), .softplus(beta: 1))
+        XCTAssertEqual(Activation(name: "softplus:3"), .softplus(beta: 3))
+        XCTAssertEqual(Activation(name: "softplus:1e-3"), .softplus(beta: 1e-3))
+    }
+
+    /// Malformed or out-of-range parameters, a parameter on a name that takes none, or an empty one.
+    func testNewActivationRejections() {
+        let bad = [
+            "elu:nan", "elu:-1", "elu:inf", "elu:-inf", "elu:abc", "elu:", "elu:1,2", "elu:0.5:1",
+            "softplus:-1", "softplus:0", "softplus:-0", "softplus:nan", "softplus:inf", "softplus:1e-40", "softplus:x", "softplus:",
+            "gelu:erf", "gelu:", "gelu_tanh:tanh", "silu:1", "swish:2", "swish:", "gelu tanh", "gelutanh", "elu_", "soft_plus",
+            "relu:1", "tanh:", "sigmoid:0", "softmax:1", "leaky_relu:",
+        ]
+        for name in bad {
+            XCTAssertNil(Activation(name: name), "\(name) parsed as \(Activation(name: name).map(String.init(describing:)) ?? "")")
+        }
     }
 
     func testActivationAliasesAndRejections() {
@@ -17,7 +65,7 @@ final class NameParsingTests: XCTestCase {
         XCTAssertEqual(Activation(name: "heaviside"), .step)
         XCTAssertEqual(Activation(name: "leaky_relu"), .leakyReLU(slope: 0.01))
         XCTAssertEqual(Activation(name: "leaky-relu:0.2"), .leakyReLU(slope: 0.2))
-        for bad in ["", "gelu", "leaky_relu:-0.1", "leaky_relu:abc", "leaky_relu:inf"] {
+        for bad in ["", "gelus", "leaky_relu:-0.1", "leaky_relu:abc", "leaky_relu:inf", "leaky_relu:nan"] {
             XCTAssertNil(Activation(name: bad), bad)
         }
     }

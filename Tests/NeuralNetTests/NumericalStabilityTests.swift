@@ -49,4 +49,48 @@ final class NumericalStabilityTests: XCTestCase {
         let g = backward(.sigmoid, output: y, gradient: [1, 1, 1, 1], columns: 4)
         XCTAssert(g.allSatisfy { $0.isFinite && $0 >= 0 && $0 < 1e-30 }, "\(g)")
     }
+
+    /// ELU, GELU, GELU-tanh, SiLU and softplus for |z| from 100 to 1000, where e^{|z|} overflows Float32
+    /// and z³ (GELU-tanh) reaches 1e9: outputs and derivatives are finite and equal to their limits —
+    /// y = z and y′ = 1 for z ≫ 0; y = −α (ELU) or ≈ 0 and y′ ≈ 0 for z ≪ 0. (PyTorch in Float32 gives
+    /// the same: e.g. `F.gelu(torch.tensor([-100., 100.]))` = [−0, 100], softplus(−100) = 3.78e-44.)
+    func testNewActivationsAtLargeMagnitudes() {
+        let magnitudes: [Float] = [100, 150, 300, 500, 1000]
+        let z = magnitudes + magnitudes.map { -$0 }
+        let positive = 0..<magnitudes.count, negative = magnitudes.count..<z.count
+        for activation: Activation in [.elu(alpha: 1), .elu(alpha: 0.5), .gelu, .geluTanh, .silu, .softplus(beta: 1), .softplus(beta: 0.5)] {
+            let y = applied(activation, to: z, columns: z.count)
+            let g = backwardKeepingInput(activation, input: activation.needsInput ? z : nil, output: y,
+                                         gradient: [Float](repeating: 1, count: z.count), columns: z.count)
+            XCTAssert(y.allSatisfy(\.isFinite) && g.allSatisfy(\.isFinite), "\(activation): y \(y), y′ \(g)")
+            for i in positive {
+                XCTAssertEqual(y[i], z[i], "\(activation)(\(z[i]))")
+                XCTAssertEqual(g[i], 1, "\(activation)′(\(z[i]))")
+            }
+            for i in negative {
+                if case .elu(let alpha) = activation {
+                    XCTAssertEqual(y[i], -alpha, "\(activation)(\(z[i]))")
+                } else {
+                    // GELU: −|z|·Φ(−|z|) ≤ 100·e^{-5000}; SiLU: |z|·e^{−|z|} ≤ 4e-42; softplus: e^{−βz}/β ≤ 4e-22 (β = ½).
+                    XCTAssert(abs(y[i]) < 1e-20, "\(activation)(\(z[i])) = \(y[i])")
+                }
+                XCTAssert(abs(g[i]) < 1e-20, "\(activation)′(\(z[i])) = \(g[i])")
+            }
+        }
+    }
+
+    /// Beyond any realistic pre-activation — |z| = 1e20 and the largest finite Float — where z² and z³
+    /// overflow: still finite, and still the limits (no ∞·0 = NaN in GELU-tanh's derivative).
+    func testNewActivationsAtFloatExtremes() {
+        let z: [Float] = [1e20, .greatestFiniteMagnitude, -1e20, -.greatestFiniteMagnitude]
+        for activation: Activation in [.elu(alpha: 1), .gelu, .geluTanh, .silu, .softplus(beta: 1), .softplus(beta: 2)] {
+            let y = applied(activation, to: z, columns: z.count)
+            let g = backwardKeepingInput(activation, input: activation.needsInput ? z : nil, output: y,
+                                         gradient: [1, 1, 1, 1], columns: z.count)
+            XCTAssertEqual(Array(y[0..<2]), Array(z[0..<2]), "\(activation)")
+            XCTAssertEqual(Array(g[0..<2]), [1, 1], "\(activation)′")
+            XCTAssertEqual(Array(y[2...]), activation == .elu(alpha: 1) ? [-1, -1] : [0, 0], "\(activation)")
+            XCTAssertEqual(Array(g[2...]), [0, 0], "\(activation)′")
+        }
+    }
 }
