@@ -55,11 +55,15 @@ public final class ParallelTrainer: @unchecked Sendable {
     public let pool: WorkerPool
     public let maximumBatch: Int
     public let optimizer: any Optimizer
-    public let schedule: any LearningRateSchedule
+    /// The rate (and cycled momentum) of every step. Settable between steps, for the one stateful
+    /// schedule: the training loop replaces a reduce-on-plateau state after each observation.
+    public var schedule: any LearningRateSchedule
     /// Global optimizer step: how many updates have been applied.
     public private(set) var step: Int = 0
     /// Gradient clipping and what to do with non-finite gradients; set before training.
     public var health = GradientHealthSettings()
+    /// Seed of the dropout masks (used when a layer has dropout); set before training.
+    public var dropoutSeed: UInt64 = 0
     /// Wall time spent in each phase so far (for `h5train bench`).
     public private(set) var phaseTimes = PhaseTimes()
 
@@ -134,13 +138,15 @@ public final class ParallelTrainer: @unchecked Sendable {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let shards = plan.shardCount(rows: rows)
         let (parameters, shardLoss, plan, loss, batch) = (UnsafePointer(parameters), shardLoss, plan, loss, batch)
+        let dropout = architecture.usesDropout ? DropoutKey(seed: dropoutSeed, step: step) : nil
         let start = DispatchTime.now().uptimeNanoseconds
 
         // Phase 1: worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
         pool.run { worker in
             for shard in stride(from: worker, to: shards, by: pool.workerCount) {
                 shardLoss[shard] = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
-                                                             rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss)
+                                                             rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss,
+                                                             dropout: dropout)
             }
         }
         let middle = DispatchTime.now().uptimeNanoseconds
@@ -172,6 +178,7 @@ public final class ParallelTrainer: @unchecked Sendable {
         let (parameters, gradient, optimizerState, blocksByWorker, batch, blockSquares) =
             (self.parameters, self.gradient, self.optimizerState, self.blocksByWorker, self.batch, self.blockSquares)
         let (p, step, scale, clipValue) = (parameterCount, step, 1 / Float(rows), health.clipValue)
+        let afterDropout = architecture.usesDropout
         func apply(_ block: GradientBlock) {
             optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
                              parameterCount: p, range: block.weightRange, learningRate: learningRate, step: step)
@@ -181,7 +188,8 @@ public final class ParallelTrainer: @unchecked Sendable {
         let fused = !health.needsNormBeforeUpdate
         pool.run { worker in
             for block in blocksByWorker[worker] {
-                batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient)
+                batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient,
+                                         afterDropout: afterDropout)
                 blockSquares[block.index] = block.prepareGradient(gradient, clampingTo: clipValue)
                 if fused { apply(block) }
             }

@@ -3,11 +3,16 @@ public struct LayerSpec: Sendable, Equatable {
     public var inputs: Int
     public var outputs: Int
     public var activation: Activation
+    /// Probability of zeroing each output during training (inverted dropout: kept outputs are
+    /// scaled by 1/(1 − p), so nothing changes at inference). 0 for none.
+    public var dropout: Float
 
-    public init(inputs: Int, outputs: Int, activation: Activation) {
+    public init(inputs: Int, outputs: Int, activation: Activation, dropout: Float = 0) {
+        precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)")
         self.inputs = inputs
         self.outputs = outputs
         self.activation = activation
+        self.dropout = dropout
     }
 
     /// inputs × outputs weights plus outputs biases.
@@ -42,19 +47,24 @@ public struct NetworkArchitecture: Sendable, Equatable {
         self.parameterCount = total
     }
 
-    /// A multi-layer perceptron: `hidden` widths with `hiddenActivation`, then an output layer.
-    public init(inputs: Int, hidden: [Int], hiddenActivation: Activation, outputs: Int, outputActivation: Activation) {
+    /// A multi-layer perceptron: `hidden` widths with `hiddenActivation` (and `dropout` on their
+    /// outputs during training), then an output layer.
+    public init(inputs: Int, hidden: [Int], hiddenActivation: Activation, outputs: Int, outputActivation: Activation,
+                dropout: Float = 0) {
         let widths = [inputs] + hidden + [outputs]
         var specs: [LayerSpec] = []
         for i in 0..<(widths.count - 1) {
             let isLast = i == widths.count - 2
             specs.append(LayerSpec(inputs: widths[i], outputs: widths[i + 1],
-                                   activation: isLast ? outputActivation : hiddenActivation))
+                                   activation: isLast ? outputActivation : hiddenActivation,
+                                   dropout: isLast ? 0 : dropout))
         }
         self.init(layers: specs)
     }
 
     public var inputSize: Int { layers[0].inputs }
+    /// Whether any layer drops outputs during training.
+    public var usesDropout: Bool { layers.contains { $0.dropout > 0 } }
     public var outputSize: Int { layers[layers.count - 1].outputs }
     /// The widest layer output; sizes the scratch buffers of the backward pass.
     public var maximumWidth: Int { layers.map { max($0.inputs, $0.outputs) }.max() ?? 0 }

@@ -4,6 +4,10 @@
 ///
 ///     activations[l]  (capacity × layers[l].outputs)   y_l, the output of layer l (logits for a fused loss)
 ///     deltas[l]       (capacity × layers[l].outputs)   δ_l = ∂L/∂z_l, the gradient at layer l's pre-activation
+///     preActivations[l] (capacity × layers[l].outputs) z_l = x·Wᵀ + b, only for layers whose activation
+///                                                      `needsInput` (GELU, SiLU); nil for the others
+///     dropped[l]      (capacity × layers[l].outputs)   y_l after dropout (the next layer's input while
+///                                                      training), only for layers with dropout
 ///
 /// Backpropagation is split in two so it can run data-parallel without any per-worker gradient copy:
 ///  1. `backpropagateDeltas` on disjoint row ranges (micro-shards), concurrently: forward pass, loss,
@@ -16,6 +20,8 @@ public final class Workspace: @unchecked Sendable {
     public let capacity: Int
     private let activations: [UnsafeMutablePointer<Float>]
     private let deltas: [UnsafeMutablePointer<Float>]
+    private let preActivations: [UnsafeMutablePointer<Float>?]
+    private let dropped: [UnsafeMutablePointer<Float>?]
 
     /// - Parameter capacity: the most rows (batch size) the buffers hold.
     public init(architecture: NetworkArchitecture, capacity: Int) {
@@ -29,11 +35,15 @@ public final class Workspace: @unchecked Sendable {
         }
         activations = architecture.layers.map { buffer(capacity * $0.outputs) }
         deltas = architecture.layers.map { buffer(capacity * $0.outputs) }
+        preActivations = architecture.layers.map { $0.activation.needsInput ? buffer(capacity * $0.outputs) : nil }
+        dropped = architecture.layers.map { $0.dropout > 0 ? buffer(capacity * $0.outputs) : nil }
     }
 
     deinit {
         activations.forEach { $0.deallocate() }
         deltas.forEach { $0.deallocate() }
+        preActivations.forEach { $0?.deallocate() }
+        dropped.forEach { $0?.deallocate() }
     }
 
     /// The output y of layer `layer` for the rows of the last forward pass (row r at r × outputs).
@@ -44,11 +54,13 @@ public final class Workspace: @unchecked Sendable {
     /// Runs the network on `input` rows `rows` (input is the batch base, rows × inputSize) and returns
     /// a pointer to the output of the first of those rows (valid until the buffers are reused).
     ///
-    /// - Parameter skipOutputActivation: leave the last layer un-activated (logits), as fused losses want.
+    /// - Parameters:
+    ///   - skipOutputActivation: leave the last layer un-activated (logits), as fused losses want.
+    ///   - dropout: the training pass's mask key; nil (evaluation, prediction) applies no dropout.
     @discardableResult
     public func forward(
         parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Range<Int>,
-        skipOutputActivation: Bool = false
+        skipOutputActivation: Bool = false, dropout: DropoutKey? = nil
     ) -> UnsafePointer<Float> {
         precondition(!rows.isEmpty && rows.upperBound <= capacity, "forward: rows \(rows) outside workspace capacity \(capacity)")
         let count = rows.count
@@ -62,8 +74,15 @@ public final class Workspace: @unchecked Sendable {
                       b: parameters + architecture.weightOffsets[l], ldb: layer.inputs,
                       c: y, ldc: layer.outputs)
             let activation = (l == last && skipOutputActivation) ? Activation.identity : layer.activation
-            activation.addBiasAndApply(y, bias: parameters + architecture.biasOffset(l), rows: count, columns: layer.outputs)
+            activation.addBiasAndApply(y, bias: parameters + architecture.biasOffset(l), rows: count, columns: layer.outputs,
+                                       keepingInputIn: activation.needsInput ? preActivations[l].map { $0 + rows.lowerBound * layer.outputs } : nil)
             x = UnsafePointer(y)
+            if let dropout, let kept = dropped[l] {
+                let out = kept + rows.lowerBound * layer.outputs
+                dropout.apply(to: out, from: y, firstRow: rows.lowerBound, rows: count, columns: layer.outputs,
+                              layer: l, probability: layer.dropout)
+                x = UnsafePointer(out)
+            }
         }
         return x
     }
@@ -81,20 +100,22 @@ public final class Workspace: @unchecked Sendable {
     /// - Parameters:
     ///   - input: batch base, (batch rows × inputSize).
     ///   - targets: batch base, (batch rows × (1 for class losses, else outputSize)).
+    ///   - dropout: the step's mask key, when the network uses dropout.
     public func backpropagateDeltas(
         parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
-        rows: Range<Int>, loss: Loss
+        rows: Range<Int>, loss: Loss, dropout: DropoutKey? = nil
     ) -> Double {
         let layers = architecture.layers
         let last = layers.count - 1
         let fused = loss.fusedActivation != nil
-        let output = forward(parameters: parameters, input: input, rows: rows, skipOutputActivation: fused)
+        let output = forward(parameters: parameters, input: input, rows: rows, skipOutputActivation: fused, dropout: dropout)
         let width = layers[last].outputs, targetWidth = loss.usesClassIndices ? 1 : width
         let outputDelta = deltas[last] + rows.lowerBound * width
         let lossSum = loss.lossAndGradient(outputs: output, targets: targets + rows.lowerBound * targetWidth,
                                            rows: rows.count, width: width, gradient: outputDelta)
         if !fused {
-            layers[last].activation.backward(output: output, gradient: outputDelta, rows: rows.count, columns: width)
+            layers[last].activation.backward(input: preActivation(last, rows), output: output, gradient: outputDelta,
+                                             rows: rows.count, columns: width)
         }
         for l in stride(from: last, to: 0, by: -1) {  // the input needs no δ
             let layer = layers[l]
@@ -104,20 +125,35 @@ public final class Workspace: @unchecked Sendable {
             BLAS.gemm(.none, .none, m: rows.count, n: layer.inputs, k: layer.outputs,
                       a: delta, lda: layer.outputs, b: parameters + architecture.weightOffsets[l], ldb: layer.inputs,
                       c: previous, ldc: layer.inputs)
-            layers[l - 1].activation.backward(output: activations[l - 1] + rows.lowerBound * layer.inputs,
+            if let dropout, layers[l - 1].dropout > 0 {  // through the mask: the same factors again
+                dropout.apply(to: previous, from: previous, firstRow: rows.lowerBound, rows: rows.count,
+                              columns: layer.inputs, layer: l - 1, probability: layers[l - 1].dropout)
+            }
+            layers[l - 1].activation.backward(input: preActivation(l - 1, rows), output: activations[l - 1] + rows.lowerBound * layer.inputs,
                                               gradient: previous, rows: rows.count, columns: layer.inputs)
         }
         return lossSum
     }
 
+    /// Layer l's kept pre-activation for batch rows `rows` (nil when its activation does not need it).
+    @inline(__always)
+    private func preActivation(_ l: Int, _ rows: Range<Int>) -> UnsafePointer<Float>? {
+        preActivations[l].map { UnsafePointer($0 + rows.lowerBound * architecture.layers[l].outputs) }
+    }
+
     /// Phase 2 for one block: `scale`·∂(Σ loss)/∂(the block's weights and biases) over batch rows
     /// 0..<batchRows, written into `gradients` (the flat parameter-gradient buffer) at the block's ranges.
+    ///
+    /// - Parameter afterDropout: phase 1 ran with a dropout key, so the layers' inputs are their
+    ///   predecessors' dropped outputs.
     public func parameterGradients(
         input: UnsafePointer<Float>, batchRows: Int, block: GradientBlock, scale: Float,
-        into gradients: UnsafeMutablePointer<Float>
+        into gradients: UnsafeMutablePointer<Float>, afterDropout: Bool = false
     ) {
         let layer = architecture.layers[block.layer]
-        let x = block.layer == 0 ? input : UnsafePointer(activations[block.layer - 1])  // batchRows × in
+        // batchRows × in: the previous layer's output as the forward pass fed it on (after dropout)
+        let previous = block.layer - 1
+        let x = block.layer == 0 ? input : UnsafePointer(afterDropout ? dropped[previous] ?? activations[previous] : activations[previous])
         let delta = deltas[block.layer] + block.units.lowerBound                          // column offset, ld = out
         // ∂W[units] = scale · δ[:, units]ᵀ · x   (units × rows)·(rows × in)
         BLAS.gemm(.transposed, .none, m: block.units.count, n: layer.inputs, k: batchRows, alpha: scale,
@@ -144,11 +180,13 @@ public final class Workspace: @unchecked Sendable {
     ///   - targets: rows × (1 for class losses, else outputSize).
     public func gradients(
         parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
-        rows: Int, loss: Loss, into gradients: UnsafeMutablePointer<Float>
+        rows: Int, loss: Loss, into gradients: UnsafeMutablePointer<Float>, dropout: DropoutKey? = nil
     ) -> Double {
-        let lossSum = backpropagateDeltas(parameters: parameters, input: input, targets: targets, rows: 0..<rows, loss: loss)
+        let lossSum = backpropagateDeltas(parameters: parameters, input: input, targets: targets, rows: 0..<rows,
+                                          loss: loss, dropout: dropout)
         for block in architecture.gradientBlocks() {
-            parameterGradients(input: input, batchRows: rows, block: block, scale: 1, into: gradients)
+            parameterGradients(input: input, batchRows: rows, block: block, scale: 1, into: gradients,
+                               afterDropout: dropout != nil)
         }
         return lossSum
     }

@@ -26,10 +26,12 @@ public struct ModelDescription: Sendable, Equatable {
         }
         let architecture = NetworkArchitecture(inputs: inputs, hidden: configuration.hidden,
                                                hiddenActivation: configuration.activation,
-                                               outputs: outputs, outputActivation: outputActivation)
+                                               outputs: outputs, outputActivation: outputActivation,
+                                               dropout: configuration.dropout)
         let initializers = architecture.layers.map { configuration.initializer ?? Initializer.defaultFor($0.activation) }
         var notes = ["model: " + architecture.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation)" }.joined(separator: ", ")
-                     + "  (\(architecture.parameterCount) parameters); loss \(loss)"]
+                     + "  (\(architecture.parameterCount) parameters); loss \(loss)"
+                     + (configuration.dropout > 0 ? "; dropout \(configuration.dropout) on hidden outputs while training" : "")]
         let hiddenInit = configuration.initializer ?? Initializer.defaultFor(configuration.activation)
         notes.append("init: \(hiddenInit) for \(configuration.activation) layers\(configuration.initializer == nil ? " (default for the activation; change with --init)" : ""), biases zero")
         if hiddenInit.isSymmetric && !configuration.hidden.isEmpty {

@@ -14,9 +14,9 @@ final class WorkerInvarianceTests: XCTestCase {
         return (x, y)
     }
 
-    private func train(workers: Int, shardSize: Int = 16, epochs: Int = 3) -> (parameters: [Float], losses: [Double]) {
+    private func train(workers: Int, shardSize: Int = 16, epochs: Int = 3, dropout: Float = 0) -> (parameters: [Float], losses: [Double]) {
         let architecture = NetworkArchitecture(inputs: features, hidden: [16, 8], hiddenActivation: .relu,
-                                               outputs: classes, outputActivation: .softmax)
+                                               outputs: classes, outputActivation: .softmax, dropout: dropout)
         let engine = ParallelTrainer(
             architecture: architecture, loss: .softmaxCrossEntropy,
             parameters: architecture.initialParameters(initializers: [.heNormal, .heNormal, .glorotUniform], seed: 3),
@@ -46,6 +46,14 @@ final class WorkerInvarianceTests: XCTestCase {
             XCTAssertEqual(run.parameters.map(\.bitPattern), reference.parameters.map(\.bitPattern),
                            "weights differ with \(workers) workers")
             XCTAssertEqual(run.losses, reference.losses, "losses differ with \(workers) workers")
+        }
+    }
+
+    func testDropoutKeepsWeightsBitIdenticalAcrossWorkerCounts() {
+        let reference = train(workers: 1, dropout: 0.5)
+        XCTAssertNotEqual(reference.parameters, train(workers: 1).parameters, "dropout must change training")
+        for workers in [2, 3] {
+            XCTAssertEqual(train(workers: workers, dropout: 0.5).parameters.map(\.bitPattern), reference.parameters.map(\.bitPattern))
         }
     }
 
