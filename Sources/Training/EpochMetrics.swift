@@ -9,11 +9,17 @@ public struct EpochMetrics: Sendable, Equatable {
     /// Mean absolute error per output (regression).
     public var validationMAE: Double?
     public var learningRate: Float
+    /// The momentum (or β₁) a cycling schedule set for the epoch's last step; nil when none cycles it.
+    public var momentum: Float?
     public var samplesPerSecond: Double
     public var seconds: Double
 
     /// Column names of the metrics CSV file.
     public static let csvHeader = "epoch,step,train_loss,val_loss,val_accuracy,val_mae,lr,samples_per_s,seconds"
+
+    /// The header of a run's metrics file: ``csvHeader``, plus a last `momentum` column when the
+    /// schedule cycles momentum.
+    public static func csvHeader(momentum: Bool) -> String { momentum ? csvHeader + ",momentum" : csvHeader }
 
     /// This epoch as a CSV row (empty fields where there is no value).
     public var csvRow: String {
@@ -21,7 +27,7 @@ public struct EpochMetrics: Sendable, Equatable {
         return [
             "\(epoch)", "\(step)", "\(trainLoss)", field(validationLoss), field(validationAccuracy),
             field(validationMAE), "\(learningRate)", String(format2: samplesPerSecond, 1), String(format2: seconds, 3),
-        ].joined(separator: ",")
+        ].joined(separator: ",") + (momentum.map { ",\($0)" } ?? "")
     }
 
     /// The per-epoch line printed while training.
@@ -31,6 +37,7 @@ public struct EpochMetrics: Sendable, Equatable {
         if let accuracy = validationAccuracy { parts.append("val_acc \(String(format2: accuracy * 100, 2))%") }
         if let mae = validationMAE { parts.append("val_mae \(String(format2: mae, 4))") }
         parts.append("lr \(learningRate)")
+        if let momentum { parts.append("momentum \(momentum)") }
         parts.append("\(String(format2: samplesPerSecond, 0)) samples/s")
         parts.append("\(String(format2: seconds, 2))s")
         return parts.joined(separator: "  ")

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import NeuralNet
+import Training
+
+/// The network's shape and loss, shared by `train` and `lr-find` (an untitled group: its flags
+/// sit among the command's own options).
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Hidden layer widths, input side first, comma-separated; 'none' for no hidden layer.", valueName: "n,n,…"))
+    var hidden = "128"
+
+    @Option(help: ArgumentHelp("Hidden-layer activation: relu, leaky_relu[:slope], elu[:alpha], gelu, gelu_tanh, silu (swish), softplus[:beta], tanh, sigmoid, identity. (step cannot be trained; softmax and log_softmax are output layers.)", valueName: "name"))
+    var activation = "relu"
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("""
+        Weight initialiser: he_normal, he_uniform, glorot_uniform, glorot_normal, xavier (U[±1/√n]), \
+        lecun_normal, lecun_uniform, zeros, constant:V, uniform:A,B, normal:MEAN,STD. \
+        Default: he_normal for ReLU layers, glorot_uniform otherwise.
+        """, valueName: "name"))
+    var initializer: String?
+
+    @Option(help: ArgumentHelp("Loss: cross_entropy (classification default), nll, mse (regression default), l1, huber[:delta], bce.", valueName: "name"))
+    var loss: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Dropout probability p on every hidden layer's output while training (inverted: kept values \
+        are scaled by 1/(1 − p)); the masks depend only on the seed, step, row and unit, so results \
+        stay identical for any --workers.
+        """, valueName: "p"))
+    var dropout: Float = 0
+
+    func validate() throws {
+        guard hiddenWidths != nil else { throw ValidationError("--hidden must be comma-separated positive integers like 512,256 (or 'none'), got '\(hidden)'") }
+        guard Activation(name: activation) != nil else { throw ValidationError("--activation: unknown activation '\(activation)'") }
+        if let initializer, Initializer(name: initializer) == nil { throw ValidationError("--init: unknown initialiser '\(initializer)'") }
+        if let loss, Loss(name: loss) == nil { throw ValidationError("--loss: unknown loss '\(loss)'") }
+    }
+
+    /// The widths of `--hidden`, or nil when it is malformed.
+    var hiddenWidths: [Int]? {
+        if hidden == "none" { return [] }
+        let widths = hidden.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard widths.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return widths.compactMap { $0 }
+    }
+
+    /// Copies these flags into `configuration`.
+    func apply(to configuration: inout TrainingConfiguration) {
+        configuration.hidden = hiddenWidths ?? []
+        configuration.activation = Activation(name: activation) ?? .relu
+        configuration.initializer = initializer.flatMap(Initializer.init(name:))
+        configuration.loss = loss.flatMap(Loss.init(name:))
+        configuration.dropout = dropout
+    }
+}

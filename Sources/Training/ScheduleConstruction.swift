@@ -1,0 +1,96 @@
+import Foundation
+import NeuralNet
+
+extension ScheduleSettings {
+    /// The per-step schedule for a run of `totalSteps` optimizer steps of `batchSize` samples.
+    ///
+    /// - `rate` is the base rate (the peak for onecycle and cyclic), first multiplied by
+    ///   batchSize / ``batchScalingReference`` when the linear scaling rule is on.
+    /// - Lengths in epochs become steps (× `stepsPerEpoch`); "the run" (polynomial's T, cosine's
+    ///   default T_max, onecycle's total) is `totalSteps` minus the warm-up.
+    /// - A warm-up (``warmupSteps``, or ``warmupEpochs`` × `stepsPerEpoch`) climbs linearly from
+    ///   ``warmupStartFactor`` × the schedule's first rate, then the schedule starts from its own
+    ///   step 0 (PyTorch's `SequentialLR`).
+    ///
+    /// Call ``validate()`` first: invalid settings would fail the schedules' preconditions.
+    public func makeSchedule(rate: Float, stepsPerEpoch: Int, totalSteps: Int, batchSize: Int) -> any LearningRateSchedule {
+        precondition(stepsPerEpoch >= 1 && totalSteps >= 1 && batchSize >= 1, "steps and batch size must be positive")
+        let scaled = scaledRate(rate, batchSize: batchSize)
+        let warmup = warmupStepCount(stepsPerEpoch: stepsPerEpoch)
+        let run = max(totalSteps - warmup, 1)
+        let schedule = mainSchedule(rate: scaled, stepsPerEpoch: stepsPerEpoch, runSteps: run, batchSize: batchSize)
+        guard warmup > 0 else { return schedule }
+        return WarmupSchedule(warmupSteps: warmup, startFactor: warmupStartFactor, then: schedule)
+    }
+
+    /// `rate` after the linear scaling rule (unchanged without ``batchScalingReference``).
+    public func scaledRate(_ rate: Float, batchSize: Int) -> Float {
+        guard let reference = batchScalingReference else { return rate }
+        return Float(scaledForBatch(rate: Double(rate), batch: batchSize, reference: reference))
+    }
+
+    /// The warm-up length in steps (0 without a warm-up).
+    public func warmupStepCount(stepsPerEpoch: Int) -> Int {
+        warmupSteps ?? Self.steps(warmupEpochs ?? 0, stepsPerEpoch)
+    }
+
+    /// Lines worth printing before training: the batch scaling and the momentum cycling, if any.
+    public func notes(rate: Float, batchSize: Int, optimizer: OptimizerSettings) -> [String] {
+        var notes: [String] = []
+        if let reference = batchScalingReference {
+            notes.append("lr: scaled for the batch (linear scaling rule): \(rate) × \(batchSize)/\(reference) = \(scaledRate(rate, batchSize: batchSize))")
+        }
+        if cyclesMomentum {
+            let (base, top) = name == "cyclic" ? (baseMomentum ?? 0.8, maxMomentum ?? 0.9) : (baseMomentum ?? 0.85, maxMomentum ?? 0.95)
+            let term = ["sgd", "rmsprop"].contains(optimizer.name) ? "momentum" : "β₁"
+            notes.append("\(term): cycled by \(name) between \(top) and \(base), inversely to the rate, replacing the optimizer's own (--no-cycle-momentum to keep it)")
+        }
+        return notes
+    }
+
+    /// The schedule without warm-up; `rate` already scaled.
+    private func mainSchedule(rate: Float, stepsPerEpoch: Int, runSteps: Int, batchSize: Int) -> any LearningRateSchedule {
+        let base = Double(rate)
+        func steps(_ epochs: Int) -> Int { Self.steps(epochs, stepsPerEpoch) }
+        switch name {
+        case "step":
+            return StepDecaySchedule(rate: rate, stepSize: steps(stepEpochs ?? 1), gamma: Float(resolvedGamma))
+        case "multistep":
+            return MultiStepSchedule(rate: base, milestones: milestones.map(steps), gamma: resolvedGamma)
+        case "exponential":
+            return ExponentialSchedule(rate: base, gamma: pow(resolvedGamma, 1 / Double(stepsPerEpoch)))
+        case "polynomial":
+            return PolynomialSchedule(rate: base, totalSteps: runSteps, power: power)
+        case "linear":
+            return LinearSchedule(rate: base, startFactor: startFactor, endFactor: endFactor, totalSteps: steps(totalEpochs))
+        case "cosine":
+            return CosineAnnealingSchedule(rate: base, tMax: tMaxEpochs.map(steps) ?? runSteps, etaMin: etaMin)
+        case "cosine-restarts":
+            return CosineWarmRestartsSchedule(rate: base, t0: steps(t0Epochs ?? 1), tMult: tMult, etaMin: etaMin)
+        case "cyclic":
+            let lower = batchScalingReference.map { scaledForBatch(rate: baseRate ?? 0, batch: batchSize, reference: $0) }
+            return CyclicSchedule(
+                baseRate: lower ?? baseRate ?? 0, maxRate: base,
+                stepSizeUp: stepSizeUp, stepSizeDown: stepSizeDown, mode: CyclicSchedule.Mode(rawValue: cyclicMode) ?? .triangular,
+                gamma: resolvedGamma, cycleMomentum: cycleMomentum,
+                baseMomentum: baseMomentum ?? 0.8, maxMomentum: maxMomentum ?? 0.9)
+        case "onecycle":
+            return OneCycleSchedule(
+                maxRate: base, totalSteps: runSteps, pctStart: pctStart,
+                annealStrategy: OneCycleSchedule.AnnealStrategy(rawValue: anneal) ?? .cos,
+                divFactor: divFactor, finalDivFactor: finalDivFactor, threePhase: threePhase, cycleMomentum: cycleMomentum,
+                baseMomentum: baseMomentum ?? 0.85, maxMomentum: maxMomentum ?? 0.95)
+        case "plateau":
+            return PlateauState(PlateauParameters(rate: base, factor: factor, patience: patience, threshold: threshold,
+                                                  cooldown: cooldown, minRate: minRate))
+        default:
+            return ConstantSchedule(rate: rate)
+        }
+    }
+
+    /// `epochs` × `stepsPerEpoch`, saturating at `Int.max` (absurd epoch counts must not trap).
+    static func steps(_ epochs: Int, _ stepsPerEpoch: Int) -> Int {
+        let (product, overflow) = epochs.multipliedReportingOverflow(by: stepsPerEpoch)
+        return overflow ? Int.max : product
+    }
+}
