@@ -3,8 +3,8 @@ import Training
 
 /// Where the training and validation data are, and how to read them.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("HDF5 file with the training data.", valueName: "file"))
-    var data: String
+    @Option(help: ArgumentHelp("HDF5 file with the training data (required, except with --resume).", valueName: "file"))
+    var data: String?
 
     @Option(help: ArgumentHelp("Dataset of inputs: one row per sample, any rank (e.g. /x_train, /train/images).", valueName: "dataset"))
     var x = "x_train"
@@ -50,7 +50,8 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The loader's options for these flags.
-    func loaderOptions(seed: UInt64) -> LoaderOptions {
+    func loaderOptions(seed: UInt64) throws(TrainingError) -> LoaderOptions {
+        guard let data else { throw .invalidOption(flag: "--data", message: "missing: name the HDF5 file with the training data") }
         var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
         if valData != nil || valX != nil || valY != nil {
             options.validation = DataSource(file: valData ?? data, x: valX ?? "x_test", y: valY ?? "y_test")

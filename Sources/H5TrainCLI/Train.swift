@@ -23,21 +23,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Data") var data: DataOptions
 
-    @Option(help: ArgumentHelp("Hidden layer widths, input side first, comma-separated; 'none' for no hidden layer.", valueName: "n,n,…"))
-    var hidden = "128"
-
-    @Option(help: ArgumentHelp("Hidden-layer activation: relu, leaky_relu[:slope], tanh, sigmoid, identity (softmax, step are output-only).", valueName: "name"))
-    var activation = "relu"
-
-    @Option(name: .customLong("init"), help: ArgumentHelp("""
-        Weight initialiser: he_normal, he_uniform, glorot_uniform, glorot_normal, xavier (U[±1/√n]), \
-        lecun_normal, lecun_uniform, zeros, constant:V, uniform:A,B, normal:MEAN,STD. \
-        Default: he_normal for ReLU layers, glorot_uniform otherwise.
-        """, valueName: "name"))
-    var initializer: String?
-
-    @Option(help: ArgumentHelp("Loss: cross_entropy (classification default), nll, mse (regression default), l1, huber[:delta], bce.", valueName: "name"))
-    var loss: String?
+    @OptionGroup var model: ModelOptions
 
     @Option(parsing: .unconditional, help: "Total number of passes over the training data.")
     var epochs = 10
@@ -62,11 +48,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rows per micro-shard, the unit of parallel work. Changes the float summation order, not the maths.")
     var shardSize = 64
 
-    @Option(help: ArgumentHelp("Write the trained model here (HDF5), atomically: an existing file is replaced whole or not at all.", valueName: "path"))
-    var checkpoint: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Also write the checkpoint every this many epochs.", valueName: "epochs"))
-    var checkpointEvery: Int?
+    @OptionGroup(title: "Checkpoints and resuming") var checkpoints: CheckpointOptions
 
     @Option(help: ArgumentHelp("Write one CSV row per epoch (epoch, losses, accuracy, lr, samples/s, seconds) to this file.", valueName: "path"))
     var metrics: String?
@@ -74,27 +56,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    func validate() throws {
-        guard hiddenWidths != nil else { throw ValidationError("--hidden must be comma-separated positive integers like 512,256 (or 'none'), got '\(hidden)'") }
-        guard Activation(name: activation) != nil else { throw ValidationError("--activation: unknown activation '\(activation)'") }
-        if let initializer, Initializer(name: initializer) == nil { throw ValidationError("--init: unknown initialiser '\(initializer)'") }
-        if let loss, Loss(name: loss) == nil { throw ValidationError("--loss: unknown loss '\(loss)'") }
-    }
-
-    private var hiddenWidths: [Int]? {
-        if hidden == "none" { return [] }
-        let widths = hidden.split(separator: ",", omittingEmptySubsequences: false)
-            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard widths.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-        return widths.compactMap { $0 }
-    }
-
     var trainingConfiguration: TrainingConfiguration {
         var config = TrainingConfiguration()
-        config.hidden = hiddenWidths ?? []
-        config.activation = Activation(name: activation) ?? .relu
-        config.initializer = initializer.flatMap(Initializer.init(name:))
-        config.loss = loss.flatMap(Loss.init(name:))
+        model.apply(to: &config)
         config.epochs = epochs
         config.batchSize = batchSize
         config.learningRate = optimizer.learningRate
@@ -104,19 +68,28 @@ struct Train: ParsableCommand {
         config.seed = seed
         config.workers = workers ?? WorkerPool.activeCores
         config.shardSize = shardSize
-        config.checkpointPath = checkpoint
-        config.checkpointEvery = checkpointEvery
+        checkpoints.apply(to: &config)
         config.metricsPath = metrics
         return config
     }
 
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
-            let configuration = trainingConfiguration
-            try configuration.validate()  // flag errors before any data is read
-            let loaded = try DatasetLoader.load(data.loaderOptions(seed: configuration.seed))
-            let trainer = try Trainer(configuration: configuration, data: loaded, observer: ConsoleReporter.automatic(quiet: quiet))
-            _ = try trainer.run()
+            let trainer: Trainer
+            if let path = checkpoints.resume {
+                trainer = try resumedTrainer(from: path)
+            } else {
+                let configuration = trainingConfiguration
+                try configuration.validate()  // flag errors before any data is read
+                let options = try data.loaderOptions(seed: configuration.seed)
+                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(options),
+                                      observer: ConsoleReporter.automatic(quiet: quiet))
+                trainer.dataOptions = options
+            }
+            let stop = StopRequest()
+            let interrupts = InterruptHandler(stop: stop)
+            defer { withExtendedLifetime(interrupts) {} }
+            _ = try trainer.run(stop: stop)
         }
     }
 }

@@ -11,6 +11,10 @@ import NeuralNet
 ///     /normalization         kind (none|scale|standardize), factor; mean, std float32 (features)
 ///     /training              every hyper-parameter of the run as attributes
 ///     /optimizer/state       float32 (k × parameters) when the optimizer keeps state (momentum)
+///     /progress              position in the run (epoch, step in epoch, loss accumulators, early
+///                            stopping) and /progress/history, one row of metrics per epoch
+///     /data                  where the data came from, how it was prepared, and its fingerprint
+/// The root's `checksum` (FNV-1a 64 of the parameter and optimizer-state bytes) is verified on read.
 public struct Checkpoint: Sendable {
     public static let formatName = "h5train-checkpoint"
     public static let formatVersion = 1
@@ -24,6 +28,11 @@ public struct Checkpoint: Sendable {
     public var step: Int
     /// The run's settings, when written by training (nil fields are not stored).
     public var configuration: TrainingConfiguration?
+    /// Where the run stands (training checkpoints only).
+    public var progress: TrainingProgress?
+    /// The data source and preparation, and the training data's fingerprint (training checkpoints only).
+    public var data: LoaderOptions?
+    public var fingerprint: DataFingerprint?
 
     public init(model: ModelDescription, normalization: Normalization, parameters: [Float], optimizerState: [Float],
                 epoch: Int, step: Int, configuration: TrainingConfiguration?) {
@@ -101,6 +110,13 @@ public struct Checkpoint: Sendable {
             let count = optimizerState.count / architecture.parameterCount
             _ = try group.createDataset("state", shape: [count, architecture.parameterCount], values: optimizerState)
         }
+        if let progress { try progress.write(to: try file.createGroup("progress")) }
+        if data != nil || fingerprint != nil {
+            let group = try file.createGroup("data")
+            try data?.write(to: group)
+            try fingerprint?.write(to: group)
+        }
+        try root.setAttribute("checksum", String(Self.checksum(parameters, optimizerState), radix: 16))
         try file.flush()
     }
 
@@ -115,6 +131,21 @@ public struct Checkpoint: Sendable {
         } catch {
             throw .checkpoint(path: path, message: "\(error)")
         }
+    }
+
+    /// FNV-1a 64 over the bit patterns of the parameters, then the optimizer state.
+    static func checksum(_ parameters: [Float], _ state: [Float]) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for values in [parameters, state] {
+            for value in values {
+                var bits = value.bitPattern
+                for _ in 0..<4 {
+                    hash = (hash ^ UInt64(bits & 0xFF)) &* 0x0000_0100_0000_01B3
+                    bits >>= 8
+                }
+            }
+        }
+        return hash
     }
 
     /// An HDF5 message without its leading "PATH:" (the checkpoint error names the path already).
@@ -174,11 +205,22 @@ public struct Checkpoint: Sendable {
         case let other: throw invalid("/normalization: unknown kind '\(other)'")
         }
         let optimizerState = file.contains("optimizer/state") ? try file.dataset("optimizer/state").read(Float.self) : []
+        let stored = root.hasAttribute("checksum") ? try root.stringAttribute("checksum") : ""
+        guard stored == String(checksum(parameters, optimizerState), radix: 16) else {
+            throw invalid("the checksum of its parameters and optimizer state does not match (stored \(stored.isEmpty ? "none" : stored)); the file is damaged — use an earlier checkpoint")
+        }
         let configuration = file.contains("training") ? try TrainingConfiguration(attributesOf: try file.group("training")) : nil
         let model = ModelDescription(architecture: architecture, loss: loss, task: task,
                                      initializers: layers.map { Initializer.defaultFor($0.activation) })
-        return Checkpoint(model: model, normalization: normalization, parameters: parameters, optimizerState: optimizerState,
-                          epoch: try root.intAttribute("epoch"), step: try root.intAttribute("step"),
-                          configuration: configuration)
+        var checkpoint = Checkpoint(model: model, normalization: normalization, parameters: parameters, optimizerState: optimizerState,
+                                    epoch: try root.intAttribute("epoch"), step: try root.intAttribute("step"),
+                                    configuration: configuration)
+        if file.contains("progress") { checkpoint.progress = try TrainingProgress(group: try file.group("progress")) }
+        if file.contains("data") {
+            let group = try file.group("data")
+            if group.hasAttribute("train_file") { checkpoint.data = try LoaderOptions(group: group, seed: configuration?.seed ?? 0) }
+            if group.hasAttribute("hash") { checkpoint.fingerprint = try DataFingerprint(group: group) }
+        }
+        return checkpoint
     }
 }

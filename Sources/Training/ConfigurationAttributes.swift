@@ -6,6 +6,7 @@ extension TrainingConfiguration {
     func writeAttributes(to group: Group) throws(HDF5Error) {
         try group.setAttribute("hidden", hidden)
         try group.setAttribute("activation", activation.description)
+        try group.setAttribute("dropout", Double(dropout))
         try group.setAttribute("init", initializer?.description ?? "default")
         try group.setAttribute("loss", loss?.description ?? "default")
         try group.setAttribute("epochs", epochs)
@@ -23,6 +24,7 @@ extension TrainingConfiguration {
         self.init()
         hidden = try group.intArrayAttribute("hidden")
         activation = Activation(name: try group.stringAttribute("activation")) ?? .relu
+        dropout = group.hasAttribute("dropout") ? Float(try group.doubleAttribute("dropout")) : 0
         initializer = Initializer(name: try group.stringAttribute("init"))
         loss = Loss(name: try group.stringAttribute("loss"))
         epochs = try group.intAttribute("epochs")
@@ -72,18 +74,86 @@ extension OptimizerSettings {
 }
 
 extension ScheduleSettings {
-    /// Stores the schedule's name and parameters.
+    /// Stores the schedule's name and every parameter. Optional values (nil: the schedule's
+    /// default, or "not given") are written only when set, so reading gives back an equal value.
     func writeAttributes(to group: Group) throws(HDF5Error) {
+        func optional(_ name: String, _ value: Double?) throws(HDF5Error) { if let value { try group.setAttribute(name, value) } }
+        func optional(_ name: String, _ value: Int?) throws(HDF5Error) { if let value { try group.setAttribute(name, value) } }
         try group.setAttribute("schedule", name)
         try group.setAttribute("lr_step_epochs", stepEpochs ?? 0)
-        try group.setAttribute("lr_gamma", gamma)
+        try optional("lr_gamma", gamma)
+        try group.setAttribute("milestones", milestones)
+        try group.setAttribute("power", power)
+        try group.setAttribute("start_factor", startFactor)
+        try group.setAttribute("end_factor", endFactor)
+        try group.setAttribute("total_epochs", totalEpochs)
+        try group.setAttribute("eta_min", etaMin)
+        try optional("t_max_epochs", tMaxEpochs)
+        try optional("t0_epochs", t0Epochs)
+        try group.setAttribute("t_mult", tMult)
+        try optional("base_lr", baseRate)
+        try group.setAttribute("step_size_up", stepSizeUp)
+        try optional("step_size_down", stepSizeDown)
+        try group.setAttribute("cyclic_mode", cyclicMode)
+        try group.setAttribute("cycle_momentum", cycleMomentum ? 1 : 0)
+        try optional("base_momentum", baseMomentum)
+        try optional("max_momentum", maxMomentum)
+        try group.setAttribute("pct_start", pctStart)
+        try group.setAttribute("anneal_strategy", anneal)
+        try group.setAttribute("div_factor", divFactor)
+        try group.setAttribute("final_div_factor", finalDivFactor)
+        try group.setAttribute("three_phase", threePhase ? 1 : 0)
+        try group.setAttribute("plateau_factor", factor)
+        try group.setAttribute("patience", patience)
+        try group.setAttribute("threshold", threshold)
+        try group.setAttribute("cooldown", cooldown)
+        try group.setAttribute("min_lr", minRate)
+        try optional("warmup_steps", warmupSteps)
+        try optional("warmup_epochs", warmupEpochs)
+        try group.setAttribute("warmup_start_factor", warmupStartFactor)
+        try optional("lr_batch_reference", batchScalingReference)
     }
 
+    /// Reads what `writeAttributes` stored; attributes missing from older checkpoints (which had
+    /// only `schedule`, `lr_step_epochs` and `lr_gamma`) keep their defaults.
     init(attributesOf group: Group) throws(HDF5Error) {
         self.init()
+        func double(_ name: String) throws(HDF5Error) -> Double? { group.hasAttribute(name) ? try group.doubleAttribute(name) : nil }
+        func int(_ name: String) throws(HDF5Error) -> Int? { group.hasAttribute(name) ? try group.intAttribute(name) : nil }
+        func string(_ name: String) throws(HDF5Error) -> String? { group.hasAttribute(name) ? try group.stringAttribute(name) : nil }
         name = try group.stringAttribute("schedule")
         let step = try group.intAttribute("lr_step_epochs")
         stepEpochs = step > 0 ? step : nil
-        gamma = try group.doubleAttribute("lr_gamma")
+        gamma = try double("lr_gamma")
+        if group.hasAttribute("milestones") { milestones = try group.intArrayAttribute("milestones") }
+        power = try double("power") ?? power
+        startFactor = try double("start_factor") ?? startFactor
+        endFactor = try double("end_factor") ?? endFactor
+        totalEpochs = try int("total_epochs") ?? totalEpochs
+        etaMin = try double("eta_min") ?? etaMin
+        tMaxEpochs = try int("t_max_epochs")
+        t0Epochs = try int("t0_epochs")
+        tMult = try int("t_mult") ?? tMult
+        baseRate = try double("base_lr")
+        stepSizeUp = try int("step_size_up") ?? stepSizeUp
+        stepSizeDown = try int("step_size_down")
+        cyclicMode = try string("cyclic_mode") ?? cyclicMode
+        cycleMomentum = try int("cycle_momentum").map { $0 != 0 } ?? cycleMomentum
+        baseMomentum = try double("base_momentum")
+        maxMomentum = try double("max_momentum")
+        pctStart = try double("pct_start") ?? pctStart
+        anneal = try string("anneal_strategy") ?? anneal
+        divFactor = try double("div_factor") ?? divFactor
+        finalDivFactor = try double("final_div_factor") ?? finalDivFactor
+        threePhase = try int("three_phase").map { $0 != 0 } ?? threePhase
+        factor = try double("plateau_factor") ?? factor
+        patience = try int("patience") ?? patience
+        threshold = try double("threshold") ?? threshold
+        cooldown = try int("cooldown") ?? cooldown
+        minRate = try double("min_lr") ?? minRate
+        warmupSteps = try int("warmup_steps")
+        warmupEpochs = try int("warmup_epochs")
+        warmupStartFactor = try double("warmup_start_factor") ?? warmupStartFactor
+        batchScalingReference = try int("lr_batch_reference")
     }
 }

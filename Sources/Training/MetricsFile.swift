@@ -6,9 +6,12 @@ final class MetricsFile {
     let path: String
     private let handle: FileHandle
 
-    init(path: String) throws(TrainingError) {
+    /// - Parameter appending: keep the rows already there (a resumed run); the header is written
+    ///   only into a new file.
+    init(path: String, header: String = EpochMetrics.csvHeader, appending: Bool = false) throws(TrainingError) {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: Data((EpochMetrics.csvHeader + "\n").utf8)),
+        let keep = appending && FileManager.default.fileExists(atPath: path)
+        guard keep || FileManager.default.createFile(atPath: path, contents: Data((header + "\n").utf8)),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw .output(path: path, message: "cannot create the metrics file (check the folder exists and is writable)")
         }

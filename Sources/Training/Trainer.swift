@@ -21,7 +21,13 @@ public final class Trainer {
     public let data: LoadedData
     public let model: ModelDescription
     public let engine: ParallelTrainer
-    private let observer: TrainingObserver
+    /// Where the data came from, stored in checkpoints so a run can be resumed without its flags.
+    public var dataOptions: LoaderOptions?
+    /// Identity of the training data, stored in checkpoints and compared on resume.
+    public let fingerprint: DataFingerprint
+    /// Where the run stands; advanced by `run`, written into every checkpoint.
+    public internal(set) var progress = TrainingProgress()
+    let observer: TrainingObserver
 
     /// Builds the network and the data-parallel engine; fails on settings the data cannot support.
     public init(configuration: TrainingConfiguration, data: LoadedData, observer: TrainingObserver) throws(TrainingError) {
@@ -46,15 +52,44 @@ public final class Trainer {
             plan: ShardPlan(shardSize: configuration.shardSize), workers: configuration.workers,
             maximumBatch: configuration.batchSize)
         engine.health = configuration.health
+        var dropoutStream = Xoshiro256(seed: configuration.seed, stream: "dropout")
+        engine.dropoutSeed = dropoutStream.next()
+        fingerprint = DataFingerprint(data.train)
+    }
+
+    /// Continues from a checkpoint's parameters, optimizer state and progress.
+    public func restore(from checkpoint: Checkpoint) throws(TrainingError) {
+        guard let progress = checkpoint.progress else {
+            throw .checkpoint(path: "", message: "holds no training progress; it cannot be resumed")
+        }
+        guard checkpoint.parameters.count == model.architecture.parameterCount,
+              checkpoint.optimizerState.count == engine.optimizer.stateCount * model.architecture.parameterCount else {
+            throw .checkpoint(path: "", message: "its parameters or optimizer state do not fit this model and optimizer")
+        }
+        engine.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState, step: checkpoint.step)
+        if let snapshot = progress.plateau, let plateau = engine.schedule as? PlateauState {
+            engine.schedule = PlateauState(plateau.parameters, restoring: snapshot)
+        }
+        self.progress = progress
     }
 
     public var stepsPerEpoch: Int { (data.train.rows + configuration.batchSize - 1) / configuration.batchSize }
 
-    /// Trains for `configuration.epochs` epochs, writing checkpoints and metrics as configured.
-    public func run() throws(TrainingError) -> TrainingSummary {
+    /// Trains until `configuration.epochs` epochs are complete, from wherever `progress` stands,
+    /// writing checkpoints and metrics as configured.
+    ///
+    /// - Parameter stop: polled after every step; when set, the run saves a checkpoint and throws
+    ///   `TrainingError.interrupted`.
+    public func run(stop: StopRequest? = nil) throws(TrainingError) -> TrainingSummary {
         let config = configuration
-        let metricsFile = try config.metricsPath.map { path throws(TrainingError) in try MetricsFile(path: path) }
-        for line in data.notes + model.notes { observer.note(line) }
+        let resuming = progress.epoch > 0 || progress.stepInEpoch > 0
+        let metricsFile = try config.metricsPath.map { path throws(TrainingError) in
+            try MetricsFile(path: path, header: EpochMetrics.csvHeader(momentum: schedulesMomentum), appending: resuming)
+        }
+        for line in data.notes + model.notes + scheduleNotes { observer.note(line) }
+        if resuming {
+            observer.note("resume: after epoch \(progress.epoch), step \(engine.step) (\(progress.stepInEpoch) steps into epoch \(progress.epoch + 1))")
+        }
         observer.note("train: \(config.epochs) epochs × \(stepsPerEpoch) steps, batch \(config.batchSize), \(config.workers) worker\(config.workers == 1 ? "" : "s"), \(engine.optimizer), \(engine.schedule), seed \(config.seed)")
 
         let train = data.train
@@ -62,19 +97,18 @@ public final class Trainer {
         var batchFeatures = [Float](repeating: 0, count: batch * featureCount)
         var batchTargets = [Float](repeating: 0, count: batch * targetWidth)
         var order = [Int32](repeating: 0, count: train.rows)
-        var history: [EpochMetrics] = []
         var lastFiniteLoss: Double?
         let diagnostics = config.diagnostics ? GradientDiagnostics(architecture: model.architecture) : nil
-        var bestValidationLoss = Double.infinity, epochsWithoutImprovement = 0
+        var stoppedEarly = false
 
-        for epoch in 1...config.epochs {
+        while progress.epoch < config.epochs && !stoppedEarly {
+            let epoch = progress.epoch + 1
             let start = Date()
             Self.fillEpochOrder(&order, seed: config.seed, epoch: epoch)
-            var lossSum = 0.0, samplesCounted = 0, skipped = 0
-            var learningRate: Float = 0
+            var learningRate = engine.schedule.learningRate(atStep: engine.step), momentum = engine.schedule.momentum(atStep: engine.step)
             diagnostics?.beginEpoch(parameters: engine.parameterValues)
-            for stepInEpoch in 0..<stepsPerEpoch {
-                let first = stepInEpoch * batch
+            while progress.stepInEpoch < stepsPerEpoch {
+                let first = progress.stepInEpoch * batch
                 let rows = min(batch, train.rows - first)
                 Self.gather(train, order: order, from: first, rows: rows, features: &batchFeatures, targets: &batchTargets)
                 let result = batchFeatures.withUnsafeBufferPointer { x in
@@ -82,58 +116,69 @@ public final class Trainer {
                         engine.trainStep(input: x.baseAddress!, targets: y.baseAddress!, rows: rows)
                     }
                 }
+                progress.stepInEpoch += 1
                 if !result.isFinite || result.nonFiniteGradientLayer != nil {
-                    guard config.health.onNonFinite == .skip else { throw Self.nonFiniteError(result, epoch: epoch, engine: engine, lastFiniteLoss: lastFiniteLoss) }
-                    skipped += 1
-                    continue
+                    guard config.health.onNonFinite == .skip else {
+                        throw Self.nonFiniteError(result, epoch: epoch, engine: engine, lastFiniteLoss: lastFiniteLoss)
+                    }
+                    progress.epochSkipped += 1
+                } else {
+                    lastFiniteLoss = result.loss
+                    (learningRate, momentum) = (result.learningRate, result.momentum)
+                    progress.epochLossSum += result.loss * Double(rows)
+                    progress.epochSamples += rows
+                    diagnostics?.record(engine)
+                    observer.stepFinished(epoch: epoch, stepInEpoch: progress.stepInEpoch, stepsPerEpoch: stepsPerEpoch,
+                                          runningLoss: progress.epochLossSum / Double(progress.epochSamples))
                 }
-                lastFiniteLoss = result.loss
-                learningRate = result.learningRate
-                lossSum += result.loss * Double(rows)
-                samplesCounted += rows
-                diagnostics?.record(engine)
-                observer.stepFinished(epoch: epoch, stepInEpoch: stepInEpoch + 1, stepsPerEpoch: stepsPerEpoch,
-                                      runningLoss: lossSum / Double(samplesCounted))
+                if let every = config.checkpointEverySteps, let path = config.checkpointPath,
+                   engine.step % every == 0, progress.stepInEpoch < stepsPerEpoch {
+                    try saveCheckpoint(to: path)
+                }
+                if let stop, stop.isRequested, progress.stepInEpoch < stepsPerEpoch {
+                    let path = config.checkpointPath ?? Self.interruptedCheckpointPath
+                    try saveCheckpoint(to: path)
+                    throw .interrupted(checkpoint: path, epoch: epoch, step: engine.step)
+                }
             }
             let seconds = Date().timeIntervalSince(start)
-            var metrics = EpochMetrics(epoch: epoch, step: engine.step, trainLoss: lossSum / Double(max(samplesCounted, 1)),
+            var metrics = EpochMetrics(epoch: epoch, step: engine.step,
+                                       trainLoss: progress.epochLossSum / Double(max(progress.epochSamples, 1)),
                                        learningRate: learningRate, samplesPerSecond: Double(train.rows) / seconds,
                                        seconds: seconds)
+            metrics.momentum = momentum
             if let validation = data.validation {
                 let result = evaluate(validation)
                 metrics.validationLoss = result.loss
                 metrics.validationAccuracy = result.accuracy
                 metrics.validationMAE = result.meanAbsoluteError
             }
-            history.append(metrics)
+            let skipped = progress.epochSkipped
+            progress.finishEpoch(with: metrics)
             observer.epochFinished(metrics, totalEpochs: config.epochs)
             try metricsFile?.append(metrics)
+            if let note = observePlateau(after: metrics) { observer.note(note) }
             if skipped > 0 {
                 observer.note("  skipped \(skipped) step\(skipped == 1 ? "" : "s") with a NaN or infinite loss or gradient (--on-nonfinite skip)")
             }
             if let diagnostics {
                 for line in diagnostics.report(parameters: engine.parameterValues, probe: train, engine: engine) { observer.note(line) }
             }
-            if let path = config.checkpointPath, let every = config.checkpointEvery, epoch % every == 0, epoch < config.epochs {
-                try saveCheckpoint(to: path, epoch: epoch)
+            stoppedEarly = progress.earlyStopTriggered(patience: config.earlyStopPatience)
+            if stoppedEarly, let patience = config.earlyStopPatience, epoch < config.epochs {
+                observer.note("early stop: validation loss has not improved for \(patience) epoch\(patience == 1 ? "" : "s") (best \(String(format2: progress.bestValidationLoss, 4)))")
             }
-            if let patience = config.earlyStopPatience, let loss = metrics.validationLoss {
-                if loss < bestValidationLoss {
-                    (bestValidationLoss, epochsWithoutImprovement) = (loss, 0)
-                } else {
-                    epochsWithoutImprovement += 1
-                }
-                if epochsWithoutImprovement >= patience && epoch < config.epochs {
-                    observer.note("early stop: validation loss has not improved for \(patience) epoch\(patience == 1 ? "" : "s") (best \(String(format2: bestValidationLoss, 4)))")
-                    break
-                }
+            try saveEpochCheckpoints(epoch: epoch, metrics: metrics, last: epoch == config.epochs || stoppedEarly)
+            if let stop, stop.isRequested, epoch < config.epochs, !stoppedEarly {
+                let path = config.checkpointPath ?? Self.interruptedCheckpointPath
+                try saveCheckpoint(to: path)
+                throw .interrupted(checkpoint: path, epoch: epoch, step: engine.step)
             }
         }
         if let path = config.checkpointPath {
-            try saveCheckpoint(to: path, epoch: history.last?.epoch ?? config.epochs)
             observer.note("checkpoint: \(path)")
         }
-        return TrainingSummary(epochs: history, finalParameters: engine.parameterValues, checkpointPath: config.checkpointPath)
+        return TrainingSummary(epochs: progress.history, finalParameters: engine.parameterValues, checkpointPath: config.checkpointPath)
     }
 
     /// The error for a step whose loss or gradient was not finite, naming the step and the layer.
@@ -150,13 +195,6 @@ public final class Trainer {
         Evaluation(engine: engine, samples: samples)
     }
 
-    /// Writes the current model and training state atomically to `path`.
-    public func saveCheckpoint(to path: String, epoch: Int) throws(TrainingError) {
-        let checkpoint = Checkpoint(model: model, normalization: data.normalization, parameters: engine.parameterValues,
-                                    optimizerState: engine.optimizerStateValues, epoch: epoch, step: engine.step,
-                                    configuration: configuration)
-        try checkpoint.write(to: path)
-    }
 
     /// This epoch's sample order: a permutation that depends only on the seed and the epoch number,
     /// so any epoch's order can be recomputed without replaying earlier ones.

@@ -7,6 +7,8 @@ public struct TrainingConfiguration: Sendable {
     /// Widths of the hidden layers, input side first.
     public var hidden: [Int] = [128]
     public var activation: Activation = .relu
+    /// Dropout probability on every hidden layer's output during training (0: none).
+    public var dropout: Float = 0
     /// nil: the default for the activation (He for ReLU, Glorot for the rest).
     public var initializer: Initializer?
     /// nil: cross-entropy for classification, MSE for regression.
@@ -30,6 +32,12 @@ public struct TrainingConfiguration: Sendable {
     /// Stop after this many epochs without a better validation loss.
     public var earlyStopPatience: Int?
     public var checkpointPath: String?
+    /// Also write the checkpoint every this many optimizer steps (mid-epoch).
+    public var checkpointEverySteps: Int?
+    /// Keep this many numbered end-of-epoch checkpoints beside `checkpointPath`.
+    public var keepLast: Int?
+    /// Keep the checkpoint with the best value of this metric as `NAME.best.h5`.
+    public var saveBest: BestMetric?
     public var checkpointEvery: Int?
     public var metricsPath: String?
 
@@ -41,15 +49,22 @@ public struct TrainingConfiguration: Sendable {
         if hidden.contains(where: { $0 < 1 }) { throw fail("--hidden", "layer widths must be positive integers, got \(hidden)") }
         if epochs < 1 { throw fail("--epochs", "must be at least 1, got \(epochs)") }
         if batchSize < 1 { throw fail("--batch-size", "must be at least 1, got \(batchSize)") }
+        if !(dropout >= 0 && dropout < 1) { throw fail("--dropout", "must be in [0, 1), got \(dropout)") }
         if let rate = learningRate, !(rate.isFinite && rate > 0) { throw fail("--lr", "must be a positive number, got \(rate)") }
         try optimizer.validate()
         if let norm = health.clipNorm, !(norm.isFinite && norm > 0) { throw fail("--clip-norm", "must be a positive number, got \(norm)") }
         if let value = health.clipValue, !(value.isFinite && value > 0) { throw fail("--clip-value", "must be a positive number, got \(value)") }
         if let patience = earlyStopPatience, patience < 1 { throw fail("--early-stop", "must be at least 1 epoch, got \(patience)") }
-        try schedule.validate()
+        try schedule.validate(optimizer: optimizer)
         if workers < 1 { throw fail("--workers", "must be at least 1, got \(workers)") }
         if shardSize < 1 { throw fail("--shard-size", "must be at least 1, got \(shardSize)") }
         if let every = checkpointEvery, every < 1 { throw fail("--checkpoint-every", "must be at least 1 epoch, got \(every)") }
+        if let every = checkpointEverySteps, every < 1 { throw fail("--checkpoint-every-steps", "must be at least 1 step, got \(every)") }
+        if let keep = keepLast, keep < 1 { throw fail("--keep-last", "must be at least 1, got \(keep)") }
+        for (flag, given) in [("--checkpoint-every-steps", checkpointEverySteps != nil), ("--keep-last", keepLast != nil),
+                              ("--save-best", saveBest != nil)] where given && checkpointPath == nil {
+            throw fail(flag, "needs --checkpoint PATH")
+        }
         if checkpointEvery != nil && checkpointPath == nil { throw fail("--checkpoint-every", "needs --checkpoint PATH") }
         for (flag, path) in [("--checkpoint", checkpointPath), ("--metrics", metricsPath)] {
             guard let path else { continue }
@@ -69,6 +84,6 @@ public struct TrainingConfiguration: Sendable {
 
     /// The learning-rate schedule, evaluated per optimizer step.
     public func makeSchedule(stepsPerEpoch: Int) -> any LearningRateSchedule {
-        schedule.makeSchedule(rate: resolvedLearningRate, stepsPerEpoch: stepsPerEpoch, totalSteps: epochs * stepsPerEpoch)
+        schedule.makeSchedule(rate: resolvedLearningRate, stepsPerEpoch: stepsPerEpoch, totalSteps: epochs * stepsPerEpoch, batchSize: batchSize)
     }
 }

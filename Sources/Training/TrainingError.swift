@@ -14,6 +14,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, step: Int, lastFiniteLoss: Double?)
     /// A gradient became NaN or infinite while the loss was finite.
     case nonFiniteGradient(epoch: Int, step: Int, layer: Int, lastFiniteLoss: Double?)
+    /// The run was stopped by SIGINT/SIGTERM after saving a checkpoint. Exit status 130.
+    case interrupted(checkpoint: String, epoch: Int, step: Int)
     /// Writing a metrics or output file failed.
     case output(path: String, message: String)
 
@@ -35,8 +37,19 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             "the gradient of layer \(layer + 1) became NaN or infinite at step \(step) (epoch \(epoch))"
                 + (last.map { "; the last finite loss was \($0)" } ?? "")
                 + ". Try a smaller --lr, --clip-norm 1, or --on-nonfinite skip."
+        case .interrupted(let path, let epoch, let step):
+            "interrupted at step \(step) (epoch \(epoch)); the checkpoint \(path) holds the run. Continue it with: h5train train --resume \(path)"
         case .output(let path, let message):
             "\(path): \(message)"
+        }
+    }
+
+    /// The process exit status for this error: 64 for usage mistakes, 130 for an interrupted run, else 1.
+    public var exitStatus: Int32 {
+        switch self {
+        case .invalidOption: 64
+        case .interrupted: 130
+        default: 1
         }
     }
 

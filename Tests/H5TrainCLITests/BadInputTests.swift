@@ -187,8 +187,8 @@ final class BadInputTests: XCTestCase {
     }
 
     func testUnknownActivation() throws {
-        try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--activation", "swish"], status: 64,
-                                mentions: ["--activation", "swish"], format: .argumentParser)
+        try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--activation", "swoosh"], status: 64,
+                                mentions: ["--activation", "swoosh"], format: .argumentParser)
     }
 
     func testZeroHiddenWidth() throws {

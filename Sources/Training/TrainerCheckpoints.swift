@@ -1,0 +1,94 @@
+import Foundation
+import NeuralNet
+
+extension Trainer {
+    /// Where an interrupted run without `--checkpoint` saves itself.
+    public static let interruptedCheckpointPath = "h5train-interrupted.ckpt.h5"
+
+    /// The checkpoint of the run as it stands now.
+    public func makeCheckpoint() -> Checkpoint {
+        var checkpoint = Checkpoint(model: model, normalization: data.normalization, parameters: engine.parameterValues,
+                                    optimizerState: engine.optimizerStateValues, epoch: progress.epoch,
+                                    step: engine.step, configuration: configuration)
+        checkpoint.progress = progress
+        checkpoint.progress?.plateau = (engine.schedule as? PlateauState)?.snapshot
+        checkpoint.data = dataOptions
+        checkpoint.fingerprint = fingerprint
+        return checkpoint
+    }
+
+    /// Writes the run's state atomically to `path`.
+    public func saveCheckpoint(to path: String) throws(TrainingError) {
+        try makeCheckpoint().write(to: path)
+    }
+
+    /// The end-of-epoch checkpoints: `--checkpoint` (every `--checkpoint-every` epochs and at the
+    /// end), a numbered copy kept by `--keep-last`, and `--save-best`'s best one.
+    func saveEpochCheckpoints(epoch: Int, metrics: EpochMetrics, last: Bool) throws(TrainingError) {
+        guard let path = configuration.checkpointPath else { return }
+        let due = last || configuration.checkpointEvery.map { epoch % $0 == 0 } ?? false
+        if due {
+            try saveCheckpoint(to: path)
+            if let keep = configuration.keepLast {
+                try saveCheckpoint(to: Self.numberedPath(path, epoch: epoch))
+                try Self.removeOldNumbered(path, keeping: keep)
+            }
+        }
+        if let metric = configuration.saveBest, let value = metric.value(in: metrics) {
+            if progress.isBest(value, for: metric) {
+                try saveCheckpoint(to: Self.bestPath(path))
+                observer.note("  best \(metric.rawValue) so far (\(value)): \(Self.bestPath(path))")
+            }
+        }
+    }
+
+    /// `model.h5` → `model.best.h5`.
+    public static func bestPath(_ path: String) -> String { insertBeforeExtension(path, ".best") }
+
+    /// `model.h5`, epoch 3 → `model.e0003.h5`.
+    static func numberedPath(_ path: String, epoch: Int) -> String {
+        let digits = String(epoch)
+        return insertBeforeExtension(path, ".e" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits)
+    }
+
+    private static func insertBeforeExtension(_ path: String, _ infix: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        let base = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return base + infix + (ext.isEmpty ? "" : "." + ext)
+    }
+
+    /// Deletes all but the newest `keep` numbered checkpoints of `path`.
+    private static func removeOldNumbered(_ path: String, keeping keep: Int) throws(TrainingError) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        let probe = numberedPath(url.lastPathComponent, epoch: 0)  // name.e0000.ext
+        let prefix = String(probe.prefix(probe.count - "0000".count - (url.pathExtension.isEmpty ? 0 : url.pathExtension.count + 1)))
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let numbered = names.filter { $0.hasPrefix(prefix) && !$0.hasPrefix(".") }.sorted()
+        for name in numbered.dropLast(keep) {
+            do {
+                try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            } catch {
+                throw .checkpoint(path: name, message: "cannot remove an old numbered checkpoint: \(error.localizedDescription)")
+            }
+        }
+    }
+}
+
+/// The metric `--save-best` keeps the best checkpoint by.
+public enum BestMetric: String, Sendable, CaseIterable {
+    case validationLoss = "val_loss"
+    case validationAccuracy = "val_accuracy"
+    case trainLoss = "train_loss"
+
+    func value(in metrics: EpochMetrics) -> Double? {
+        switch self {
+        case .validationLoss: metrics.validationLoss
+        case .validationAccuracy: metrics.validationAccuracy
+        case .trainLoss: metrics.trainLoss
+        }
+    }
+
+    var higherIsBetter: Bool { self == .validationAccuracy }
+}
