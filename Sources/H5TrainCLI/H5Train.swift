@@ -19,7 +19,7 @@ struct H5Train: ParsableCommand {
                         --checkpoint digits.ckpt.h5
           h5train evaluate --checkpoint digits.ckpt.h5 --data datasets/digits.h5
         """,
-        subcommands: [Train.self, Evaluate.self, Bench.self]
+        subcommands: [Train.self, Evaluate.self, Bench.self, ScheduleCommand.self, LRFind.self, Inspect.self, Predict.self, Export.self, Explain.self]
     )
 }
 
@@ -30,6 +30,6 @@ func reportingErrors(_ body: () throws(TrainingError) -> Void) throws {
         try body()
     } catch {
         FileHandle.standardError.write(Data("h5train: error: \(error.description)\n".utf8))
-        throw ExitCode(error.isUsageError ? 64 : 1)
+        throw ExitCode(error.exitStatus)
     }
 }
