@@ -108,8 +108,12 @@ private final class SharedState: @unchecked Sendable {
     private let helperWakeups: [Wakeup]
     private let callerWakeup = Wakeup()
     private let spin: Bool
-    /// The current phase's body; written by the caller before `phase` is bumped, read after.
-    private nonisolated(unsafe) var body: ((Int) -> Void)?
+    /// The current phase's body; written by the caller before `phase` is bumped, read by the helpers
+    /// after they see the new phase. Not optional: wrapping the closure in an Optional would make
+    /// Swift allocate a reabstraction thunk on every phase.
+    private nonisolated(unsafe) var body: (Int) -> Void = SharedState.idle
+
+    private static func idle(_ worker: Int) {}
 
     init(helpers: Int, spin: Bool) {
         helperWakeups = (0..<helpers).map { _ in Wakeup() }
@@ -125,7 +129,7 @@ private final class SharedState: @unchecked Sendable {
 
     func finish() {
         callerWakeup.wait(spin: spin) { unfinished.load(ordering: .sequentiallyConsistent) == 0 }
-        body = nil
+        body = SharedState.idle
     }
 
     func stop() {
@@ -148,9 +152,9 @@ private final class SharedState: @unchecked Sendable {
         }
     }
 
-    /// Calls the body in its own frame, so this worker's reference to it is gone before it reports.
+    /// Calls the body in its own frame, so this worker holds no reference to it once it reports.
     @inline(never)
     private func runBody(_ index: Int) {
-        body?(index)
+        body(index)
     }
 }

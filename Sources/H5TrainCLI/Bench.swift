@@ -63,6 +63,7 @@ struct Bench: ParsableCommand {
             let loaded = try DatasetLoader.load(options)
             let perf = PerfControl()
             var results: [BenchmarkResult] = []
+            var allocations: [Int] = []
             for count in counts {
                 var config = TrainingConfiguration()
                 config.hidden = widths
@@ -72,11 +73,23 @@ struct Bench: ParsableCommand {
                 config.shardSize = shardSize
                 config.workers = count
                 try config.validate()
-                results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup,
-                                                 around: perf.counting))
+                var before = 0, after = 0
+                results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup) { timed in
+                    perf.counting {
+                        before = AllocationCounter.count ?? 0
+                        timed()
+                        after = AllocationCounter.count ?? 0
+                    }
+                })
+                allocations.append(after - before)
             }
             print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
                              batch: batchSize))
+            if AllocationCounter.count != nil {
+                print("heap allocations during the timed steps: " + zip(counts, allocations).map { "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)" }.joined(separator: ", "))
+            } else {
+                print("heap allocations: run under tools/count-allocations to count them")
+            }
         }
     }
 
