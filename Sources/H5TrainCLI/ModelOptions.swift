@@ -6,7 +6,7 @@ import Training
 /// The network's shape and loss, shared by `train` and `lr-find` (an untitled group: its flags
 /// sit among the command's own options).
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Hidden layer widths, input side first, comma-separated; 'none' for no hidden layer.", valueName: "n,n,…"))
+    @Option(help: ArgumentHelp("Hidden layer widths, input side first, comma-separated, each optionally with its own activation after a colon (512:relu,256:tanh); 'none' for no hidden layer.", valueName: "n[:act],…"))
     var hidden = "128"
 
     @Option(help: ArgumentHelp("Hidden-layer activation: relu, leaky_relu[:slope], elu[:alpha], gelu, gelu_tanh, silu (swish), softplus[:beta], tanh, sigmoid, identity. (step cannot be trained; softmax and log_softmax are output layers.)", valueName: "name"))
@@ -30,25 +30,42 @@ struct ModelOptions: ParsableArguments {
     var dropout: Float = 0
 
     func validate() throws {
-        guard hiddenWidths != nil else { throw ValidationError("--hidden must be comma-separated positive integers like 512,256 (or 'none'), got '\(hidden)'") }
+        guard hiddenLayers != nil else {
+            throw ValidationError("--hidden must be comma-separated positive widths, each optionally with its activation (512,256 or 512:relu,256:tanh), or 'none'; got '\(hidden)'")
+        }
         guard Activation(name: activation) != nil else { throw ValidationError("--activation: unknown activation '\(activation)'") }
         if let initializer, Initializer(name: initializer) == nil { throw ValidationError("--init: unknown initialiser '\(initializer)'") }
         if let loss, Loss(name: loss) == nil { throw ValidationError("--loss: unknown loss '\(loss)'") }
     }
 
-    /// The widths of `--hidden`, or nil when it is malformed.
-    var hiddenWidths: [Int]? {
+    /// The layers of `--hidden` — each a width and, after a colon, an optional activation of its
+    /// own (`512:relu,256:leaky_relu:0.2`) — or nil when it is malformed.
+    var hiddenLayers: [(width: Int, activation: Activation?)]? {
         if hidden == "none" { return [] }
-        let widths = hidden.split(separator: ",", omittingEmptySubsequences: false)
-            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard widths.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-        return widths.compactMap { $0 }
+        var layers: [(width: Int, activation: Activation?)] = []
+        for entry in hidden.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1).map(String.init)
+            guard let width = parts.first.flatMap({ Int($0) }), width > 0 else { return nil }
+            if parts.count == 2 {
+                guard let activation = Activation(name: parts[1]) else { return nil }
+                layers.append((width, activation))
+            } else {
+                layers.append((width, nil))
+            }
+        }
+        return layers
     }
+
+    /// The widths of `--hidden`, or nil when it is malformed.
+    var hiddenWidths: [Int]? { hiddenLayers?.map(\.width) }
 
     /// Copies these flags into `configuration`.
     func apply(to configuration: inout TrainingConfiguration) {
-        configuration.hidden = hiddenWidths ?? []
+        let layers = hiddenLayers ?? []
+        configuration.hidden = layers.map(\.width)
         configuration.activation = Activation(name: activation) ?? .relu
+        configuration.hiddenActivations = layers.contains { $0.activation != nil }
+            ? layers.map { $0.activation ?? configuration.activation } : nil
         configuration.initializer = initializer.flatMap(Initializer.init(name:))
         configuration.loss = loss.flatMap(Loss.init(name:))
         configuration.dropout = dropout

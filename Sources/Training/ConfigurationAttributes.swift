@@ -7,6 +7,9 @@ extension TrainingConfiguration {
         try group.setAttribute("hidden", hidden)
         try group.setAttribute("activation", activation.description)
         try group.setAttribute("dropout", Double(dropout))
+        if let hiddenActivations {
+            try group.setAttribute("hidden_activations", hiddenActivations.map(\.description).joined(separator: ";"))
+        }
         try group.setAttribute("init", initializer?.description ?? "default")
         try group.setAttribute("loss", loss?.description ?? "default")
         try group.setAttribute("epochs", epochs)
@@ -25,6 +28,9 @@ extension TrainingConfiguration {
         hidden = try group.intArrayAttribute("hidden")
         activation = Activation(name: try group.stringAttribute("activation")) ?? .relu
         dropout = group.hasAttribute("dropout") ? Float(try group.doubleAttribute("dropout")) : 0
+        if group.hasAttribute("hidden_activations") {
+            hiddenActivations = try group.stringAttribute("hidden_activations").split(separator: ";").compactMap { Activation(name: String($0)) }
+        }
         initializer = Initializer(name: try group.stringAttribute("init"))
         loss = Loss(name: try group.stringAttribute("loss"))
         epochs = try group.intAttribute("epochs")

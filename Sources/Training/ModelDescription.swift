@@ -24,16 +24,19 @@ public struct ModelDescription: Sendable, Equatable {
         case .binaryCrossEntropy: .sigmoid
         default: .identity
         }
-        let architecture = NetworkArchitecture(inputs: inputs, hidden: configuration.hidden,
-                                               hiddenActivation: configuration.activation,
-                                               outputs: outputs, outputActivation: outputActivation,
-                                               dropout: configuration.dropout)
+        let widths = [inputs] + configuration.hidden + [outputs]
+        let activations = configuration.resolvedHiddenActivations + [outputActivation]
+        let architecture = NetworkArchitecture(layers: activations.indices.map { i in
+            LayerSpec(inputs: widths[i], outputs: widths[i + 1], activation: activations[i],
+                      dropout: i < activations.count - 1 ? configuration.dropout : 0)
+        })
         let initializers = architecture.layers.map { configuration.initializer ?? Initializer.defaultFor($0.activation) }
         var notes = ["model: " + architecture.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation)" }.joined(separator: ", ")
                      + "  (\(architecture.parameterCount) parameters); loss \(loss)"
                      + (configuration.dropout > 0 ? "; dropout \(configuration.dropout) on hidden outputs while training" : "")]
         let hiddenInit = configuration.initializer ?? Initializer.defaultFor(configuration.activation)
-        notes.append("init: \(hiddenInit) for \(configuration.activation) layers\(configuration.initializer == nil ? " (default for the activation; change with --init)" : ""), biases zero")
+        let chosen = architecture.layers.enumerated().map { "layer \($0.offset + 1) \(initializers[$0.offset])" }.joined(separator: ", ")
+        notes.append("init: \(chosen)\(configuration.initializer == nil ? " (the default for each layer's activation; change with --init)" : ""), biases zero")
         if hiddenInit.isSymmetric && !configuration.hidden.isEmpty {
             notes.append("warning: \(hiddenInit) gives every hidden unit the same weights; they stay identical (symmetric) and learn as one unit")
         }

@@ -7,6 +7,8 @@ public struct TrainingConfiguration: Sendable {
     /// Widths of the hidden layers, input side first.
     public var hidden: [Int] = [128]
     public var activation: Activation = .relu
+    /// One activation per hidden layer, overriding `activation` (`--hidden 512:relu,256:tanh`).
+    public var hiddenActivations: [Activation]?
     /// Dropout probability on every hidden layer's output during training (0: none).
     public var dropout: Float = 0
     /// nil: the default for the activation (He for ReLU, Glorot for the rest).
@@ -74,10 +76,19 @@ public struct TrainingConfiguration: Sendable {
                 throw fail(flag, "the folder \(folder) does not exist; create it first")
             }
         }
+        if let overrides = hiddenActivations {
+            if overrides.count != hidden.count { throw fail("--hidden", "\(overrides.count) activations for \(hidden.count) layers") }
+            if let bad = overrides.first(where: { !$0.isTrainable }) {
+                throw fail("--hidden", "\(bad) has a zero derivative almost everywhere, so layers before it receive no gradient and cannot learn")
+            }
+        }
         if !activation.isTrainable {
             throw fail("--activation", "step has a zero derivative almost everywhere, so layers before it receive no gradient and cannot learn; use sigmoid, tanh or relu")
         }
     }
+
+    /// The activation of each hidden layer.
+    public var resolvedHiddenActivations: [Activation] { hiddenActivations ?? hidden.map { _ in activation } }
 
     /// The learning rate the run uses: `--lr`, or the optimizer's default.
     public var resolvedLearningRate: Float { learningRate ?? optimizer.defaultLearningRate }

@@ -154,7 +154,7 @@ final class EndToEndTests: XCTestCase {
                                  "--seed", "1", "--checkpoint", checkpoint])
         XCTAssertSuccess(train)
         XCTAssertTrue(train.stdout.contains("2→8 tanh, 8→2 softmax"), train.stdout)
-        XCTAssertTrue(train.stdout.contains("glorot_uniform for tanh layers"), train.stdout)
+        XCTAssertTrue(train.stdout.contains("init: layer 1 glorot_uniform, layer 2 glorot_uniform"), train.stdout)
         let lastLine = try XCTUnwrap(train.stdoutLines.last { $0.hasPrefix("epoch ") })
         let accuracy = try XCTUnwrap(field(after: "val_acc", in: lastLine).flatMap { Double($0.dropLast()) }, lastLine)
         XCTAssertGreaterThanOrEqual(accuracy, 95, lastLine)  // observed 100 %
