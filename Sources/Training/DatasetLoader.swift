@@ -48,24 +48,30 @@ public enum DatasetLoader {
     /// Loads training (and validation) data as `options` describe.
     public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
         var notes: [String] = []
-        let rawX = try readFeatures(options.train)
+        // Each array is handed on and its local reference dropped at once, so the normalisation
+        // below updates the only copy in place instead of duplicating the data set.
+        var rawX = try readFeatures(options.train)
         var targets = try readTargets(options.train, rows: rawX.rows, task: options.task, classCount: nil)
         var train = SampleSet(features: rawX.values, targets: targets.values,
                               featureCount: rawX.featureCount, targetWidth: targets.targetWidth)
+        rawX.values = []
+        targets.values = []
         var validation: SampleSet?
         if let source = options.validation {
-            let x = try readFeatures(source)
+            var x = try readFeatures(source)
             guard x.featureCount == rawX.featureCount else {
                 throw .invalidData(file: source.file, dataset: source.x,
                                    message: "has \(x.featureCount) features per row; the training data \(options.train.x) has \(rawX.featureCount)")
             }
-            let y = try readTargets(source, rows: x.rows, task: targets.task,
+            var y = try readTargets(source, rows: x.rows, task: targets.task,
                                     classCount: targets.task == .classification ? targets.outputSize : nil)
             guard y.targetWidth == targets.targetWidth, y.outputSize == targets.outputSize || targets.task == .classification else {
                 throw .invalidData(file: source.file, dataset: source.y,
                                    message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
             }
             validation = SampleSet(features: x.values, targets: y.values, featureCount: x.featureCount, targetWidth: y.targetWidth)
+            x.values = []
+            y.values = []
         } else if options.validationSplit > 0 {
             let held = Int((Double(train.rows) * options.validationSplit).rounded(.up))
             guard held >= 1, held < train.rows else {
@@ -82,17 +88,13 @@ public enum DatasetLoader {
 
         let normalization = Normalization.fit(options.normalize, features: train.features,
                                               featureCount: train.featureCount, unsignedMaximum: rawX.type.unsignedMaximum)
-        normalization.apply(to: &train.features, featureCount: train.featureCount)
-        if var v = validation {
-            normalization.apply(to: &v.features, featureCount: v.featureCount)
-            validation = v
-        }
+        train.normalize(with: normalization)
+        validation?.normalize(with: normalization)
         notes.insert(contentsOf: [
             "data: \(options.train.file) \(options.train.x) \(rawX.shape) \(rawX.type) → \(train.rows) rows × \(train.featureCount) features",
             targets.note,
             "normalize: " + describe(normalization, request: options.normalize, type: rawX.type),
         ], at: 0)
-        targets.values = []
         return LoadedData(train: train, validation: validation, task: targets.task,
                           outputSize: targets.outputSize, normalization: normalization, notes: notes)
     }

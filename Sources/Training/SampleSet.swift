@@ -25,6 +25,11 @@ public struct SampleSet: Sendable {
 
     public var rows: Int { features.count / featureCount }
 
+    /// Applies `normalization` to the features in place.
+    public mutating func normalize(with normalization: Normalization) {
+        normalization.apply(to: &features, featureCount: featureCount)
+    }
+
     /// The samples at `indices`, in that order.
     public func subset(_ indices: some Collection<Int>) -> SampleSet {
         var x: [Float] = []
