@@ -38,67 +38,18 @@ struct Explain: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Optimizer steps per epoch (default: ⌈training rows / batch size⌉ from --data).", valueName: "n"))
     var stepsPerEpoch: Int?
 
-    @OptionGroup var model: ModelOptions
-
-    @Option(parsing: .unconditional, help: "Total number of passes over the training data.")
-    var epochs = 10
-
-    @Option(parsing: .unconditional, help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
-    var batchSize = 128
-
-    @OptionGroup(title: "Optimizer") var optimizer: OptimizerOptions
-
-    @OptionGroup(title: "Learning-rate schedule") var schedule: ScheduleOptions
-
-    @OptionGroup(title: "Gradient health and early stopping") var health: HealthOptions
-
-    @Option(help: "Seed of every random choice (initial weights, shuffling, --val-split).")
-    var seed: UInt64 = 0
-
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here). Does not change the result.",
-        valueName: "n"))
-    var workers: Int?
-
-    @Option(parsing: .unconditional, help: "Rows per micro-shard, the unit of parallel work. Changes the float summation order, not the maths.")
-    var shardSize = 64
-
-    @OptionGroup(title: "Checkpoints and resuming") var checkpoints: CheckpointOptions
-
-    @Option(help: ArgumentHelp("Accepted as by `train` (the metrics file of the run); explain writes nothing.", valueName: "path"))
-    var metrics: String?
-
-    @Flag(help: "Print only the warnings.")
-    var quiet = false
-
-    /// The configuration `train` would build from the same flags.
-    var trainingConfiguration: TrainingConfiguration {
-        var config = TrainingConfiguration()
-        model.apply(to: &config)
-        config.epochs = epochs
-        config.batchSize = batchSize
-        config.learningRate = optimizer.learningRate
-        config.optimizer = optimizer.settings
-        config.schedule = schedule.settings
-        health.apply(to: &config)
-        config.seed = seed
-        config.workers = workers ?? WorkerPool.activeCores
-        config.shardSize = shardSize
-        checkpoints.apply(to: &config)
-        config.metricsPath = metrics
-        return config
-    }
+    @OptionGroup var options: RunOptions
 
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
-            if checkpoints.resume != nil {
+            if options.checkpoints.resume != nil {
                 throw .invalidOption(flag: "--resume", message: "explain describes a new run from its flags; `h5train inspect CHECKPOINT` describes a saved one")
             }
-            let configuration = trainingConfiguration
+            let configuration = options.trainingConfiguration
             try configuration.validate()  // flag errors before any data is read
             let lines = try Explanation.lines(configuration: configuration, shape: try dataShape(seed: configuration.seed),
                                               stepsPerEpoch: stepsPerEpoch)
-            for line in lines where !quiet || line.hasPrefix("warning:") { print(line) }
+            for line in lines where !options.quiet || line.hasPrefix("warning:") { print(line) }
         }
     }
 
@@ -113,7 +64,7 @@ struct Explain: ParsableCommand {
         }
         guard let inputs else { throw fail("--inputs", "missing: give the input width (--inputs N --outputs K) or the training data (--data FILE)") }
         guard let outputs else { throw fail("--outputs", "missing: give the output width, the number of classes or regression targets (--outputs K)") }
-        let loss = model.loss.flatMap(Loss.init(name:))
+        let loss = options.model.loss.flatMap(Loss.init(name:))
         let task = data.task.flatMap(Task.init(rawValue:)) ?? (loss.map { $0.usesClassIndices ? .classification : .regression } ?? .classification)
         let how = data.task != nil ? "--task" : loss != nil ? "inferred from --loss" : "the default; --task regression for real-valued targets"
         return DataShape(inputs: inputs, outputs: outputs, task: task,

@@ -56,23 +56,23 @@ extension Train {
         let changing = given.subtracting(Self.resumeSafeFlags).sorted()
         if !changing.isEmpty {
             let fixed = changing.filter { !Self.overridableFlags.contains($0) }
-            guard checkpoints.override, fixed.isEmpty else {
+            guard options.checkpoints.override, fixed.isEmpty else {
                 let message = fixed.isEmpty
                     ? "would change the resumed run; remove them, or add --override to apply them"
-                    : "cannot change on resume (the model, data preparation, optimizer kind, schedule, batch and seed are fixed by the checkpoint)\(checkpoints.override ? "" : "; remove them")"
-                throw .invalidOption(flag: (checkpoints.override ? fixed : changing).joined(separator: ", "), message: message)
+                    : "cannot change on resume (the model, data preparation, optimizer kind, schedule, batch and seed are fixed by the checkpoint)\(options.checkpoints.override ? "" : "; remove them")"
+                throw .invalidOption(flag: (options.checkpoints.override ? fixed : changing).joined(separator: ", "), message: message)
             }
         }
-        let flags = trainingConfiguration
+        let flags = options.trainingConfiguration
         for flag in changing { Self.applyOverride(flag, to: &configuration, from: flags) }
-        if given.contains("--epochs") { configuration.epochs = epochs }
+        if given.contains("--epochs") { configuration.epochs = options.epochs }
         if given.contains("--workers") { configuration.workers = flags.workers }
-        configuration.checkpointPath = checkpoints.checkpoint ?? path
-        if given.contains("--checkpoint-every") { configuration.checkpointEvery = checkpoints.checkpointEvery }
-        if given.contains("--checkpoint-every-steps") { configuration.checkpointEverySteps = checkpoints.checkpointEverySteps }
-        if given.contains("--keep-last") { configuration.keepLast = checkpoints.keepLast }
+        configuration.checkpointPath = options.checkpoints.checkpoint ?? path
+        if given.contains("--checkpoint-every") { configuration.checkpointEvery = options.checkpoints.checkpointEvery }
+        if given.contains("--checkpoint-every-steps") { configuration.checkpointEverySteps = options.checkpoints.checkpointEverySteps }
+        if given.contains("--keep-last") { configuration.keepLast = options.checkpoints.keepLast }
         if given.contains("--save-best") { configuration.saveBest = flags.saveBest }
-        configuration.metricsPath = metrics
+        configuration.metricsPath = options.metrics
         try configuration.validate()
 
         var options = stored
@@ -86,7 +86,7 @@ extension Train {
             options.validation = validation
         }
         let loaded = try DatasetLoader.load(options)
-        let reporter = ConsoleReporter.automatic(quiet: quiet)
+        let reporter = ConsoleReporter.automatic(quiet: options.quiet)
         let trainer = try Trainer(configuration: configuration, data: loaded, observer: reporter)
         if let expected = checkpoint.fingerprint, trainer.fingerprint != expected {
             throw .invalidData(file: options.train.file, dataset: options.train.x,
@@ -94,7 +94,7 @@ extension Train {
         }
         trainer.dataOptions = options
         try trainer.restore(from: checkpoint)
-        if checkpoints.override && !changing.isEmpty {
+        if options.checkpoints.override && !changing.isEmpty {
             reporter.note("resume: --override applies \(changing.joined(separator: ", "))")
         }
         return trainer

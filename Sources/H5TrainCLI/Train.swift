@@ -23,67 +23,19 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Data") var data: DataOptions
 
-    @OptionGroup var model: ModelOptions
-
-    @Option(parsing: .unconditional, help: "Total number of passes over the training data.")
-    var epochs = 10
-
-    @Option(parsing: .unconditional, help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
-    var batchSize = 128
-
-    @OptionGroup(title: "Optimizer") var optimizer: OptimizerOptions
-
-    @OptionGroup(title: "Learning-rate schedule") var schedule: ScheduleOptions
-
-    @OptionGroup(title: "Gradient health and early stopping") var health: HealthOptions
-
-    @Option(help: "Seed of every random choice (initial weights, shuffling, --val-split).")
-    var seed: UInt64 = 0
-
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here). Does not change the result.",
-        valueName: "n"))
-    var workers: Int?
-
-    @Option(parsing: .unconditional, help: "Rows per micro-shard, the unit of parallel work. Changes the float summation order, not the maths.")
-    var shardSize = 64
-
-    @OptionGroup(title: "Checkpoints and resuming") var checkpoints: CheckpointOptions
-
-    @Option(help: ArgumentHelp("Write one CSV row per epoch (epoch, losses, accuracy, lr, samples/s, seconds) to this file.", valueName: "path"))
-    var metrics: String?
-
-    @Flag(help: "Print nothing but errors.")
-    var quiet = false
-
-    var trainingConfiguration: TrainingConfiguration {
-        var config = TrainingConfiguration()
-        model.apply(to: &config)
-        config.epochs = epochs
-        config.batchSize = batchSize
-        config.learningRate = optimizer.learningRate
-        config.optimizer = optimizer.settings
-        config.schedule = schedule.settings
-        health.apply(to: &config)
-        config.seed = seed
-        config.workers = workers ?? WorkerPool.activeCores
-        config.shardSize = shardSize
-        checkpoints.apply(to: &config)
-        config.metricsPath = metrics
-        return config
-    }
+    @OptionGroup var options: RunOptions
 
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
             let trainer: Trainer
-            if let path = checkpoints.resume {
+            if let path = options.checkpoints.resume {
                 trainer = try resumedTrainer(from: path)
             } else {
-                let configuration = trainingConfiguration
+                let configuration = options.trainingConfiguration
                 try configuration.validate()  // flag errors before any data is read
                 let options = try data.loaderOptions(seed: configuration.seed)
                 trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(options),
-                                      observer: ConsoleReporter.automatic(quiet: quiet))
+                                      observer: ConsoleReporter.automatic(quiet: options.quiet))
                 trainer.dataOptions = options
             }
             let stop = StopRequest()

@@ -193,7 +193,7 @@ final class BadInputTests: XCTestCase {
 
     func testZeroHiddenWidth() throws {
         try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--hidden", "0,5"], status: 64,
-                                mentions: ["--hidden", "0,5", "positive integers"], format: .argumentParser)
+                                mentions: ["--hidden", "0,5", "positive widths"], format: .argumentParser)
     }
 
     func testNonNumericHiddenWidth() throws {
