@@ -75,24 +75,24 @@ extension Train {
         configuration.metricsPath = options.metrics
         try configuration.validate()
 
-        var options = stored
-        if let file = data.data { options.train.file = file }
-        if given.contains("--x") { options.train.x = data.x }
-        if given.contains("--y") { options.train.y = data.y }
-        if var validation = options.validation {
+        var source = stored
+        if let file = data.data { source.train.file = file }
+        if given.contains("--x") { source.train.x = data.x }
+        if given.contains("--y") { source.train.y = data.y }
+        if var validation = source.validation {
             if let file = data.valData { validation.file = file } else if let file = data.data { validation.file = file }
             if let x = data.valX { validation.x = x }
             if let y = data.valY { validation.y = y }
-            options.validation = validation
+            source.validation = validation
         }
-        let loaded = try DatasetLoader.load(options)
+        let loaded = try DatasetLoader.load(source)
         let reporter = ConsoleReporter.automatic(quiet: options.quiet)
         let trainer = try Trainer(configuration: configuration, data: loaded, observer: reporter)
         if let expected = checkpoint.fingerprint, trainer.fingerprint != expected {
-            throw .invalidData(file: options.train.file, dataset: options.train.x,
+            throw .invalidData(file: source.train.file, dataset: source.train.x,
                                message: "is not the data this run was trained on (checkpoint: \(expected); now: \(trainer.fingerprint)); resume with the same data and preparation")
         }
-        trainer.dataOptions = options
+        trainer.dataOptions = source
         try trainer.restore(from: checkpoint)
         if options.checkpoints.override && !changing.isEmpty {
             reporter.note("resume: --override applies \(changing.joined(separator: ", "))")

@@ -33,10 +33,10 @@ struct Train: ParsableCommand {
             } else {
                 let configuration = options.trainingConfiguration
                 try configuration.validate()  // flag errors before any data is read
-                let options = try data.loaderOptions(seed: configuration.seed)
-                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(options),
+                let source = try data.loaderOptions(seed: configuration.seed)
+                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source),
                                       observer: ConsoleReporter.automatic(quiet: options.quiet))
-                trainer.dataOptions = options
+                trainer.dataOptions = source
             }
             let stop = StopRequest()
             let interrupts = InterruptHandler(stop: stop)
