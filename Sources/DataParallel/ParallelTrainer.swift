@@ -3,7 +3,7 @@ import NeuralNet
 
 /// The outcome of one optimizer step.
 public struct StepResult: Sendable {
-    /// Batch-mean loss before the update.
+    /// Batch-mean loss before the update: Σ ℓ / rows, or Σ w_t·ℓ / Σ w_t with class weights.
     public var loss: Double
     /// The learning rate the step used.
     public var learningRate: Float
@@ -37,12 +37,18 @@ public struct PhaseTimes: Sendable, Equatable {
 ///     whole batch per block) and applies the optimizer to those parameters at once, while they are
 ///     in cache.
 ///
+/// The mean divides by the batch's weight W = Σ_shards (shard weight), added in shard order: the row
+/// count, or Σ w_t over the rows' classes with cross-entropy class weights (PyTorch's `weight=` with
+/// `reduction='mean'`): L = Σ w_t·ℓ / W and ∂L/∂θ = (1/W)·∂(Σ w_t·ℓ)/∂θ. A batch of weight 0 (only
+/// classes of weight 0) has loss 0 and a zero gradient.
+///
 /// Owned buffers (Float32 unless noted; P = parameter count, S = shards per largest batch):
 ///
 ///     parameters      (P)          the model, layer by layer as NetworkArchitecture lays it out
 ///     optimizerState  (k × P)      k = optimizer.stateCount (momentum: 1)
 ///     gradient        (P)          batch-mean gradient, written block by block in phase 2
 ///     shardLoss       (S, Double)  Σ loss over shard s, summed in shard order
+///     shardWeight     (S, Double)  Σ weight over shard s (its rows, or Σ w_t), summed in shard order
 ///     batch           Workspace    activations and δ of every layer, (maximumBatch × width)
 ///
 /// Nothing is allocated by `trainStep`. Shards and blocks depend only on the shard size and the
@@ -72,6 +78,7 @@ public final class ParallelTrainer: @unchecked Sendable {
     private let optimizerState: UnsafeMutablePointer<Float>
     private let gradient: UnsafeMutablePointer<Float>
     private let shardLoss: UnsafeMutablePointer<Double>
+    private let shardWeight: UnsafeMutablePointer<Double>
     /// Σ squares of each gradient block's values, by block index (summed in that order).
     private let blockSquares: UnsafeMutablePointer<Double>
     private let blocks: [GradientBlock]
@@ -110,6 +117,8 @@ public final class ParallelTrainer: @unchecked Sendable {
         let shards = plan.shardCount(rows: maximumBatch)
         shardLoss = .allocate(capacity: shards)
         shardLoss.initialize(repeating: 0, count: shards)
+        shardWeight = .allocate(capacity: shards)
+        shardWeight.initialize(repeating: 0, count: shards)
         batch = Workspace(architecture: architecture, capacity: maximumBatch)
         blocks = architecture.gradientBlocks()
         blockSquares = .allocate(capacity: blocks.count)
@@ -123,6 +132,7 @@ public final class ParallelTrainer: @unchecked Sendable {
         optimizerState.deallocate()
         gradient.deallocate()
         shardLoss.deallocate()
+        shardWeight.deallocate()
         blockSquares.deallocate()
     }
 
@@ -137,30 +147,39 @@ public final class ParallelTrainer: @unchecked Sendable {
     public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> StepResult {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let shards = plan.shardCount(rows: rows)
-        let (parameters, shardLoss, plan, loss, batch) = (UnsafePointer(parameters), shardLoss, plan, loss, batch)
+        let (parameters, shardLoss, shardWeight, plan, loss, batch) = (UnsafePointer(parameters), shardLoss, shardWeight, plan, loss, batch)
         let dropout = architecture.usesDropout ? DropoutKey(seed: dropoutSeed, step: step) : nil
         let start = DispatchTime.now().uptimeNanoseconds
 
         // Phase 1: worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
         pool.run { worker in
             for shard in stride(from: worker, to: shards, by: pool.workerCount) {
-                shardLoss[shard] = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
-                                                             rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss,
-                                                             dropout: dropout)
+                let sums = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
+                                                     rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss,
+                                                     dropout: dropout)
+                shardLoss[shard] = sums.loss
+                shardWeight[shard] = sums.weight
             }
         }
         let middle = DispatchTime.now().uptimeNanoseconds
         phaseTimes.deltas += middle - start
-        var lossSum = 0.0
-        for shard in 0..<shards { lossSum += shardLoss[shard] }
+        var lossSum = 0.0, weightSum = 0.0
+        for shard in 0..<shards {
+            lossSum += shardLoss[shard]
+            weightSum += shardWeight[shard]
+        }
+        // Without class weights weightSum = rows exactly (integers in float64): the plain batch mean.
+        let hasWeight = weightSum > 0
         let learningRate = schedule.learningRate(atStep: step)
         let momentum = schedule.momentum(atStep: step)
-        var result = StepResult(loss: lossSum / Double(rows), learningRate: learningRate, momentum: momentum)
+        // A batch of weight 0 has loss 0 (PyTorch: NaN), unless it is not finite anyway.
+        var result = StepResult(loss: hasWeight ? lossSum / weightSum : (lossSum.isFinite ? 0 : lossSum),
+                                learningRate: learningRate, momentum: momentum)
         guard result.isFinite else { return result }
 
         // Phase 2: each worker computes its blocks of the mean gradient and updates those parameters.
-        updateParameters(optimizer, momentum: momentum, input: input, rows: rows, learningRate: learningRate,
-                         result: &result)
+        updateParameters(optimizer, momentum: momentum, input: input, rows: rows,
+                         scale: hasWeight ? 1 / Float(weightSum) : 0, learningRate: learningRate, result: &result)
         phaseTimes.gradientsAndUpdate += DispatchTime.now().uptimeNanoseconds - middle
         if result.applied { self.step += 1 }
         return result
@@ -172,12 +191,15 @@ public final class ParallelTrainer: @unchecked Sendable {
     /// Fused (the default): each block's gradient is computed, clamped if asked, measured and applied
     /// while it is in cache. When the global norm must be known first (`--clip-norm`, or skipping
     /// non-finite steps), gradients and updates are two phases with the norm in between.
+    ///
+    /// - Parameter scale: 1 / the batch's weight (1 / rows without class weights), turning the
+    ///   gradient of the loss sum into that of the mean.
     private func updateParameters<O: Optimizer>(_ base: O, momentum: Float?, input: UnsafePointer<Float>,
-                                                rows: Int, learningRate: Float, result: inout StepResult) {
+                                                rows: Int, scale: Float, learningRate: Float, result: inout StepResult) {
         let optimizer = momentum.map { base.cyclingMomentum($0) } ?? base
         let (parameters, gradient, optimizerState, blocksByWorker, batch, blockSquares) =
             (self.parameters, self.gradient, self.optimizerState, self.blocksByWorker, self.batch, self.blockSquares)
-        let (p, step, scale, clipValue) = (parameterCount, step, 1 / Float(rows), health.clipValue)
+        let (p, step, clipValue) = (parameterCount, step, health.clipValue)
         let afterDropout = architecture.usesDropout
         func apply(_ block: GradientBlock) {
             optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
@@ -274,7 +296,10 @@ extension ParallelTrainer {
     /// Sums over a dataset for evaluation.
     public struct EvaluationSums: Sendable {
         public var rows = 0
+        /// Σ ℓ, or Σ w_t·ℓ with class weights; the mean loss is lossSum / weightSum.
         public var lossSum = 0.0
+        /// Σ of the rows' weights: the row count, or Σ w_t with class weights.
+        public var weightSum = 0.0
         /// Rows whose arg-max output equals the class id (class losses only).
         public var correct = 0
         public var absoluteErrorSum = 0.0
@@ -298,7 +323,8 @@ extension ParallelTrainer {
                                               rows: count, skipOutputActivation: loss.fusedActivation != nil)
                     let t = targets + start * width
                     var sums = EvaluationSums(rows: count)
-                    sums.lossSum = loss.lossAndGradient(outputs: y, targets: t, rows: count, width: outputs, gradient: nil)
+                    let lossSum = loss.lossSum(outputs: y, targets: t, rows: count, width: outputs, gradient: nil)
+                    (sums.lossSum, sums.weightSum) = (lossSum.loss, lossSum.weight)
                     for r in 0..<count {
                         if loss.usesClassIndices {
                             if Self.argmax(y + r * outputs, outputs) == Int(t[r]) { sums.correct += 1 }
@@ -317,6 +343,7 @@ extension ParallelTrainer {
         return partial.reduce(into: EvaluationSums()) { total, part in
             total.rows += part.rows
             total.lossSum += part.lossSum
+            total.weightSum += part.weightSum
             total.correct += part.correct
             total.absoluteErrorSum += part.absoluteErrorSum
             total.squaredErrorSum += part.squaredErrorSum

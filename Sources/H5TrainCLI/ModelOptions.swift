@@ -19,8 +19,30 @@ struct ModelOptions: ParsableArguments {
         """, valueName: "name"))
     var initializer: String?
 
-    @Option(help: ArgumentHelp("Loss: cross_entropy (classification default), nll, mse (regression default), l1, huber[:delta], bce.", valueName: "name"))
+    @Option(help: ArgumentHelp("""
+        Loss: cross_entropy (classification default), nll, mse (regression default), l1, huber[:delta], \
+        smooth_l1[:beta] (PyTorch's smooth_l1_loss: ½d²/β if |d| < β else |d| − ½β, β default 1; \
+        = Huber(β)/β), bce.
+        """, valueName: "name"))
     var loss: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Cross-entropy label smoothing ε in [0, 1): the target becomes q = (1 − ε)·onehot(t) + ε/K over \
+        the K classes, ℓ = logsumexp(z) − Σ_k q_k·z_k and ∂ℓ/∂z = softmax(z) − q, so the network is \
+        not pushed towards infinite logits. Same as PyTorch's \
+        F.cross_entropy(z, t, label_smoothing=ε); 0.1 is a common choice.
+        """, valueName: "ε"))
+    var labelSmoothing: Float = 0
+
+    @Option(help: ArgumentHelp("""
+        Cross-entropy class weights w0,w1,…, one per class (finite, ≥ 0, not all 0): sample loss \
+        w_t·ℓ and batch loss Σ w_t·ℓ / Σ w_t over the batch's samples (not ÷ batch size), exactly \
+        PyTorch's F.cross_entropy(z, t, weight=w) with reduction='mean'; with --label-smoothing the \
+        smoothing term of class k is weighted by w_k too, as in PyTorch. Give rare classes more \
+        weight, e.g. w_k ∝ 1/frequency; weight 0 ignores a class (a batch of only such samples \
+        has loss 0 and no gradient). Default: every class 1.
+        """, valueName: "w0,w1,…"))
+    var classWeights: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("""
         Dropout probability p on every hidden layer's output while training (inverted: kept values \
@@ -36,6 +58,19 @@ struct ModelOptions: ParsableArguments {
         guard Activation(name: activation) != nil else { throw ValidationError("--activation: unknown activation '\(activation)'") }
         if let initializer, Initializer(name: initializer) == nil { throw ValidationError("--init: unknown initialiser '\(initializer)'") }
         if let loss, Loss(name: loss) == nil { throw ValidationError("--loss: unknown loss '\(loss)'") }
+        if let classWeights, parsedClassWeights == nil {
+            throw ValidationError("--class-weights must be comma-separated numbers, one per class (like 1,2.5,1); got '\(classWeights)'")
+        }
+    }
+
+    /// The numbers of `--class-weights` (nil when it is absent or malformed; ranges are checked by
+    /// `TrainingConfiguration.validate`, the count against the classes when the data is known).
+    var parsedClassWeights: [Float]? {
+        guard let classWeights else { return nil }
+        let values = classWeights.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.allSatisfy({ $0 != nil }) else { return nil }
+        return values.compactMap { $0 }
     }
 
     /// The layers of `--hidden` — each a width and, after a colon, an optional activation of its
@@ -69,5 +104,7 @@ struct ModelOptions: ParsableArguments {
         configuration.initializer = initializer.flatMap(Initializer.init(name:))
         configuration.loss = loss.flatMap(Loss.init(name:))
         configuration.dropout = dropout
+        configuration.labelSmoothing = labelSmoothing
+        configuration.classWeights = parsedClassWeights
     }
 }

@@ -95,7 +95,8 @@ public final class Workspace: @unchecked Sendable {
     }
 
     /// Phase 1 for batch rows `rows`: forward pass, then δ of every layer for those rows.
-    /// Returns Σ over those rows of the per-sample loss.
+    /// Returns Σ over those rows of the per-sample loss and of their weights (`Loss.lossSum`); the
+    /// δ are those of the loss *sum*, so phase 2 scales by 1 / (the batch's total weight).
     ///
     /// - Parameters:
     ///   - input: batch base, (batch rows × inputSize).
@@ -104,14 +105,14 @@ public final class Workspace: @unchecked Sendable {
     public func backpropagateDeltas(
         parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
         rows: Range<Int>, loss: Loss, dropout: DropoutKey? = nil
-    ) -> Double {
+    ) -> LossSum {
         let layers = architecture.layers
         let last = layers.count - 1
         let fused = loss.fusedActivation != nil
         let output = forward(parameters: parameters, input: input, rows: rows, skipOutputActivation: fused, dropout: dropout)
         let width = layers[last].outputs, targetWidth = loss.usesClassIndices ? 1 : width
         let outputDelta = deltas[last] + rows.lowerBound * width
-        let lossSum = loss.lossAndGradient(outputs: output, targets: targets + rows.lowerBound * targetWidth,
+        let lossSum = loss.lossSum(outputs: output, targets: targets + rows.lowerBound * targetWidth,
                                            rows: rows.count, width: width, gradient: outputDelta)
         if !fused {
             layers[last].activation.backward(input: preActivation(last, rows), output: output, gradient: outputDelta,
@@ -173,7 +174,8 @@ public final class Workspace: @unchecked Sendable {
     }
 
     /// The gradient of Σ_rows loss with respect to every parameter, into `gradients` (parameterCount
-    /// floats, overwritten), on this thread; returns that loss sum.
+    /// floats, overwritten), on this thread; returns that loss sum (with class weights Σ w_t·ℓ,
+    /// not divided by Σ w_t).
     ///
     /// - Parameters:
     ///   - input: rows × inputSize.
@@ -183,7 +185,7 @@ public final class Workspace: @unchecked Sendable {
         rows: Int, loss: Loss, into gradients: UnsafeMutablePointer<Float>, dropout: DropoutKey? = nil
     ) -> Double {
         let lossSum = backpropagateDeltas(parameters: parameters, input: input, targets: targets, rows: 0..<rows,
-                                          loss: loss, dropout: dropout)
+                                          loss: loss, dropout: dropout).loss
         for block in architecture.gradientBlocks() {
             parameterGradients(input: input, batchRows: rows, block: block, scale: 1, into: gradients,
                                afterDropout: dropout != nil)

@@ -210,7 +210,15 @@ public struct Checkpoint: Sendable {
             throw invalid("the checksum of its parameters and optimizer state does not match (stored \(stored.isEmpty ? "none" : stored)); the file is damaged — use an earlier checkpoint")
         }
         let configuration = file.contains("training") ? try TrainingConfiguration(attributesOf: try file.group("training")) : nil
-        let model = ModelDescription(architecture: architecture, loss: loss, task: task,
+        // Cross-entropy's smoothing and class weights live in /training; evaluation uses them too.
+        var trainedLoss = loss
+        if let configuration, case .softmaxCrossEntropy = loss {
+            if let weights = configuration.classWeights, weights.count != architecture.outputSize {
+                throw invalid("/training: class_weights has \(weights.count) values for \(architecture.outputSize) classes")
+            }
+            trainedLoss = loss.withCrossEntropyOptions(configuration.crossEntropyOptions)
+        }
+        let model = ModelDescription(architecture: architecture, loss: trainedLoss, task: task,
                                      initializers: layers.map { Initializer.defaultFor($0.activation) })
         var checkpoint = Checkpoint(model: model, normalization: normalization, parameters: parameters, optimizerState: optimizerState,
                                     epoch: try root.intAttribute("epoch"), step: try root.intAttribute("step"),

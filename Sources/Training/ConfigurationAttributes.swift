@@ -12,6 +12,8 @@ extension TrainingConfiguration {
         }
         try group.setAttribute("init", initializer?.description ?? "default")
         try group.setAttribute("loss", loss?.description ?? "default")
+        try group.setAttribute("label_smoothing", Double(labelSmoothing))
+        if let classWeights { try group.setAttribute("class_weights", classWeights.map(Double.init)) }
         try group.setAttribute("epochs", epochs)
         try group.setAttribute("batch_size", batchSize)
         try group.setAttribute("lr", Double(resolvedLearningRate))
@@ -33,6 +35,9 @@ extension TrainingConfiguration {
         }
         initializer = Initializer(name: try group.stringAttribute("init"))
         loss = Loss(name: try group.stringAttribute("loss"))
+        // Absent from checkpoints written before cross-entropy had options: plain cross-entropy.
+        labelSmoothing = group.hasAttribute("label_smoothing") ? Float(try group.doubleAttribute("label_smoothing")) : 0
+        classWeights = group.hasAttribute("class_weights") ? try group.doubleArrayAttribute("class_weights").map(Float.init) : nil
         epochs = try group.intAttribute("epochs")
         batchSize = try group.intAttribute("batch_size")
         learningRate = Float(try group.doubleAttribute("lr"))

@@ -3,7 +3,7 @@ import DataParallel
 /// Loss and quality of a model on a sample set.
 public struct Evaluation: Sendable, Equatable {
     public var rows: Int
-    /// Mean loss per sample.
+    /// Mean loss per sample (weighted by class, Σ w_t·ℓ / Σ w_t, with cross-entropy class weights).
     public var loss: Double
     /// Fraction of rows classified correctly (classification), else nil.
     public var accuracy: Double?
@@ -20,7 +20,7 @@ public struct Evaluation: Sendable, Equatable {
             }
         }
         rows = sums.rows
-        loss = sums.lossSum / Double(max(sums.rows, 1))
+        loss = sums.weightSum > 0 ? sums.lossSum / sums.weightSum : 0
         if engine.loss.usesClassIndices {
             accuracy = Double(sums.correct) / Double(max(sums.rows, 1))
         } else {

@@ -39,10 +39,13 @@ enum ExplanationFormulas {
     static func loss(_ loss: Loss) -> [String] {
         let batch = "batch loss L = (1/B)·Σ_samples ℓ: per-shard sums added in shard order, ÷ batch size B"
         switch loss {
-        case .softmaxCrossEntropy:
+        case .softmaxCrossEntropy(let options) where options.isStandard:
             return ["output: softmax fused into the cross-entropy: the last layer emits logits z (softmax is applied on its own only for predictions)",
                     "loss: cross-entropy ℓ = −log softmax(z)_t = log Σ_j e^(z_j) − z_t, computed by log-sum-exp as m + log Σ_j e^(z_j − m) − z_t, m = max_j z_j (no overflow); ∂ℓ/∂z = softmax(z) − onehot(t)",
                     batch]
+        case .softmaxCrossEntropy(let options):
+            return ["output: softmax fused into the cross-entropy: the last layer emits logits z (softmax is applied on its own only for predictions)"]
+                + crossEntropyOptions(options, batch: batch)
         case .negativeLogLikelihood:
             return ["output: log-softmax layer (log-probabilities y)",
                     "loss: negative log-likelihood ℓ = −y_t; ∂ℓ/∂y = −onehot(t), then through the log-softmax",
@@ -62,7 +65,28 @@ enum ExplanationFormulas {
             return ["output: identity (linear) layer",
                     "loss: Huber ℓ = (1/K)·Σ_k h(y_k − t_k), h(d) = ½·d² if |d| < δ else δ·(|d| − ½·δ) (\(value)); ∂h/∂d = d if |d| < δ else δ·sign(d)",
                     batch]
+        case .smoothL1(let beta):
+            let value = "β = \(ExplanationFormat.plain(Double("\(beta)") ?? Double(beta)))" + (beta == 1 ? ", PyTorch's default" : ", set; PyTorch's default 1")
+            return ["output: identity (linear) layer",
+                    "loss: smooth L1 ℓ = (1/K)·Σ_k s(y_k − t_k), s(d) = ½·d²/β if |d| < β else |d| − ½·β (\(value)); ∂s/∂d = d/β if |d| < β else sign(d); = Huber(β)/β",
+                    batch]
         }
+    }
+
+    /// Cross-entropy with label smoothing and/or class weights, as PyTorch's
+    /// `cross_entropy(z, t, weight=w, label_smoothing=ε)` computes it.
+    private static func crossEntropyOptions(_ options: CrossEntropyOptions, batch: String) -> [String] {
+        // Through the Float's shortest decimal, so 0.1 prints as 0.1 rather than 0.10000000149011612.
+        func plain(_ value: Float) -> String { ExplanationFormat.plain(Double("\(value)") ?? Double(value)) }
+        let epsilon = "ε = \(plain(options.labelSmoothing))"
+            + (options.labelSmoothing == 0 ? ", PyTorch's default" : ", set; PyTorch's default 0")
+        guard let weights = options.classWeights else {
+            return ["loss: cross-entropy with label smoothing ℓ = log Σ_j e^(z_j) − Σ_k q_k·z_k against the smoothed target q = (1 − ε)·onehot(t) + ε/K (\(epsilon); PyTorch's label_smoothing=ε), log-sum-exp with m = max_j z_j; ∂ℓ/∂z = softmax(z) − q",
+                    batch]
+        }
+        let list = weights.map(plain).joined(separator: ", ")
+        return ["loss: weighted cross-entropy ℓ = Σ_k c_k·(log Σ_j e^(z_j) − z_k), c_k = (1 − ε)·w_t·[k = t] + (ε/K)·w_k (\(epsilon); class weights w = [\(list)], PyTorch's weight=w); with ε = 0, ℓ = w_t·(log Σ_j e^(z_j) − z_t); ∂ℓ/∂z = (Σ_k c_k)·softmax(z) − c",
+                "batch loss L = Σ_samples ℓ / Σ_samples w_t (PyTorch's weight= with reduction='mean' divides by the samples' class weights, not by B): per-shard sums of ℓ and of w_t added in shard order; the gradient is scaled by 1/Σ w_t"]
     }
 
     /// The initialiser's distribution for a layer with fan-in n and fan-out m, with its actual bound

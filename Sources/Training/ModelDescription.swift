@@ -12,9 +12,10 @@ public struct ModelDescription: Sendable, Equatable {
     /// Derives the model from the settings and the data's shape.
     ///
     /// The output layer follows the task: softmax (fused into cross-entropy) for classes, identity
-    /// with MSE for regression, unless `--loss` says otherwise.
+    /// with MSE for regression, unless `--loss` says otherwise; cross-entropy takes
+    /// `--label-smoothing` and `--class-weights` (see `TrainingConfiguration.resolvedLoss`).
     public init(configuration: TrainingConfiguration, inputs: Int, outputs: Int, task: Task) throws(TrainingError) {
-        let loss = configuration.loss ?? (task == .classification ? .softmaxCrossEntropy : .meanSquaredError)
+        let loss = try configuration.resolvedLoss(task: task, classes: outputs)
         if loss.usesClassIndices != (task == .classification) {
             throw .invalidOption(flag: "--loss", message: "\(loss) needs \(loss.usesClassIndices ? "class labels" : "real-valued targets"), but the task is \(task.rawValue)")
         }
@@ -32,7 +33,7 @@ public struct ModelDescription: Sendable, Equatable {
         })
         let initializers = architecture.layers.map { configuration.initializer ?? Initializer.defaultFor($0.activation) }
         var notes = ["model: " + architecture.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation)" }.joined(separator: ", ")
-                     + "  (\(architecture.parameterCount) parameters); loss \(loss)"
+                     + "  (\(architecture.parameterCount) parameters); loss \(loss.summary)"
                      + (configuration.dropout > 0 ? "; dropout \(configuration.dropout) on hidden outputs while training" : "")]
         let hiddenInit = configuration.initializer ?? Initializer.defaultFor(configuration.activation)
         let chosen = architecture.layers.enumerated().map { "layer \($0.offset + 1) \(initializers[$0.offset])" }.joined(separator: ", ")

@@ -15,6 +15,11 @@ public struct TrainingConfiguration: Sendable {
     public var initializer: Initializer?
     /// nil: cross-entropy for classification, MSE for regression.
     public var loss: Loss?
+    /// Cross-entropy label smoothing ε in [0, 1): target (1 − ε)·onehot + ε/K (`--label-smoothing`).
+    public var labelSmoothing: Float = 0
+    /// Cross-entropy class weights, one per class (`--class-weights`); the batch loss is
+    /// Σ w_t·ℓ / Σ w_t, as PyTorch's `weight=`. nil: every class weighs 1.
+    public var classWeights: [Float]?
     /// Total epochs of the run.
     public var epochs = 10
     public var batchSize = 128
@@ -52,6 +57,14 @@ public struct TrainingConfiguration: Sendable {
         if epochs < 1 { throw fail("--epochs", "must be at least 1, got \(epochs)") }
         if batchSize < 1 { throw fail("--batch-size", "must be at least 1, got \(batchSize)") }
         if !(dropout >= 0 && dropout < 1) { throw fail("--dropout", "must be in [0, 1), got \(dropout)") }
+        if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw fail("--label-smoothing", "must be in [0, 1), got \(labelSmoothing)") }
+        if let weights = classWeights {
+            if weights.isEmpty { throw fail("--class-weights", "needs one weight per class, got none") }
+            if let bad = weights.first(where: { !($0.isFinite && $0 >= 0) }) {
+                throw fail("--class-weights", "weights must be finite and non-negative, got \(bad)")
+            }
+            if weights.allSatisfy({ $0 == 0 }) { throw fail("--class-weights", "at least one weight must be positive, got all zeros") }
+        }
         if let rate = learningRate, !(rate.isFinite && rate > 0) { throw fail("--lr", "must be a positive number, got \(rate)") }
         try optimizer.validate()
         if let norm = health.clipNorm, !(norm.isFinite && norm > 0) { throw fail("--clip-norm", "must be a positive number, got \(norm)") }

@@ -31,7 +31,7 @@ final class HelpTests: XCTestCase {
         XCTAssertTrue(text.contains("USAGE: h5train train <options>"), result.description)
 
         let flags = ["--data", "--x", "--y", "--val-data", "--val-x", "--val-y", "--val-split", "--task", "--normalize",
-                     "--hidden", "--activation", "--init", "--loss", "--epochs", "--batch-size", "--optimizer", "--lr",
+                     "--hidden", "--activation", "--init", "--loss", "--label-smoothing", "--class-weights", "--epochs", "--batch-size", "--optimizer", "--lr",
                      "--momentum", "--nesterov", "--weight-decay", "--lr-step", "--lr-gamma",
                      "--gamma", "--milestones", "--power", "--start-factor", "--end-factor", "--total-epochs", "--eta-min",
                      "--t-max", "--t0", "--t-mult", "--base-lr", "--step-size-up", "--step-size-down", "--mode",
@@ -78,6 +78,14 @@ final class HelpTests: XCTestCase {
         XCTAssertTrue(sections["--workers"]?.contains("number of active cores") ?? false, sections["--workers"] ?? "no --workers")
         XCTAssertTrue(sections["--val-data"]?.contains("default: the --data file") ?? false, sections["--val-data"] ?? "no --val-data")
         XCTAssertTrue(sections["--init"]?.contains("he_normal for ReLU layers") ?? false, sections["--init"] ?? "no --init")
+        // The cross-entropy options teach their formula and their PyTorch equivalent.
+        for (flag, parts) in [("--label-smoothing", ["q = (1 − ε)·onehot(t) + ε/K", "label_smoothing=ε", "(default: 0.0)"]),
+                              ("--class-weights", ["Σ w_t·ℓ / Σ w_t", "weight=w", "reduction='mean'"]),
+                              ("--loss", ["smooth_l1[:beta]", "Huber(β)/β"])] {
+            for part in parts {
+                XCTAssertTrue(sections[flag]?.contains(part) ?? false, "\(flag) should mention \(part): \(sections[flag] ?? "no entry")")
+            }
+        }
         XCTAssertTrue(sections["--loss"]?.contains("cross_entropy (classification default)") ?? false, sections["--loss"] ?? "no --loss")
         XCTAssertTrue(sections["--lr-step"]?.contains("given alone it selects the step schedule") ?? false, sections["--lr-step"] ?? "no --lr-step")
         XCTAssertTrue(sections["--lr-gamma"]?.contains("Alias of --gamma") ?? false, sections["--lr-gamma"] ?? "no --lr-gamma")

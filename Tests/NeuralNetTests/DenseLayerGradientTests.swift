@@ -130,7 +130,7 @@ final class DenseLayerGradientTests: XCTestCase {
                 problem.targets.withUnsafeBufferPointer { t in
                     for shard in [0..<2, 2..<3, 3..<7] {
                         lossSum += workspace.backpropagateDeltas(parameters: p.baseAddress!, input: x.baseAddress!, targets: t.baseAddress!,
-                                                                 rows: shard, loss: loss)
+                                                                 rows: shard, loss: loss).loss
                     }
                     gradients.withUnsafeMutableBufferPointer { g in
                         for block in blocks.reversed() {

@@ -43,9 +43,12 @@ enum Reference {
         for r in 0..<rows {
             let y = Array(outputs[(r * width)..<((r + 1) * width)])
             switch loss {
-            case .softmaxCrossEntropy:
+            case .softmaxCrossEntropy(let options) where options.isStandard:
                 let t = Int(targets[r])
                 total += log(y.map { exp($0) }.reduce(0, +)) - y[t]
+            case .softmaxCrossEntropy(let options):
+                let logSumExp = log(y.map { exp($0) }.reduce(0, +))
+                total += smoothedWeightedCrossEntropy(options, logProbabilities: y.map { $0 - logSumExp }, classIndex: Int(targets[r]))
             case .negativeLogLikelihood:
                 total += -y[Int(targets[r])]
             default:
@@ -54,6 +57,22 @@ enum Reference {
             }
         }
         return total
+    }
+
+    /// PyTorch's definition of cross-entropy with `weight=w` and `label_smoothing=ε` for one sample,
+    /// before the division by Σ w_t (its `cross_entropy_loss_label_smoothing`):
+    /// (1 − ε)·w_t·(−log p_t) + (ε/K)·Σ_k w_k·(−log p_k), w_k = 1 without weights.
+    static func smoothedWeightedCrossEntropy(_ options: CrossEntropyOptions, logProbabilities logP: [Double], classIndex t: Int) -> Double {
+        let w = options.classWeights.map { $0.map(Double.init) } ?? [Double](repeating: 1, count: logP.count)
+        let epsilon = Double(options.labelSmoothing)
+        let smoothing = zip(w, logP).map { -$0 * $1 }.reduce(0, +)
+        return (1 - epsilon) * w[t] * -logP[t] + epsilon / Double(logP.count) * smoothing
+    }
+
+    /// Σ over the samples of their weight: w_t for cross-entropy with class weights, else 1.
+    static func weightSum(_ loss: Loss, targets: [Double], rows: Int) -> Double {
+        guard let weights = loss.crossEntropyOptions?.classWeights else { return Double(rows) }
+        return targets.prefix(rows).map { Double(weights[Int($0)]) }.reduce(0, +)
     }
 
     /// The per-output loss of the value losses (BCE on a logit z).
@@ -67,6 +86,9 @@ enum Reference {
         case .huber(let delta):
             let d = abs(y - t), delta = Double(delta)
             return d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta)
+        case .smoothL1(let beta):
+            let d = abs(y - t), beta = Double(beta)
+            return d < beta ? 0.5 * d * d / beta : d - 0.5 * beta
         case .softmaxCrossEntropy, .negativeLogLikelihood:
             fatalError("class losses have no per-output form")
         }
@@ -108,9 +130,15 @@ enum Reference {
         let x = forward(architecture, parameters: parameters, input: input).output
         let width = architecture.outputSize, rows = x.count / width
         switch loss {
-        case .softmaxCrossEntropy:
+        case .softmaxCrossEntropy(let options) where options.isStandard:
             precondition(architecture.layers.last!.activation == .softmax)
             return (0..<rows).map { -log(x[$0 * width + Int(targets[$0])]) }.reduce(0, +)
+        case .softmaxCrossEntropy(let options):
+            precondition(architecture.layers.last!.activation == .softmax)
+            return (0..<rows).map { r in
+                smoothedWeightedCrossEntropy(options, logProbabilities: x[(r * width)..<((r + 1) * width)].map { log($0) },
+                                             classIndex: Int(targets[r]))
+            }.reduce(0, +)
         case .binaryCrossEntropy:
             precondition(architecture.layers.last!.activation == .sigmoid)
             return zip(x, targets).map { p, t in -(t * log(p) + (1 - t) * log(1 - p)) }.reduce(0, +) / Double(width)

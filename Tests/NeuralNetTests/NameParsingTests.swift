@@ -72,7 +72,8 @@ final class NameParsingTests: XCTestCase {
 
     func testLossRoundTrip() {
         let losses: [Loss] = [.softmaxCrossEntropy, .negativeLogLikelihood, .binaryCrossEntropy, .meanSquaredError,
-                              .meanAbsoluteError, .huber(delta: 1), .huber(delta: 0.25), .huber(delta: 3)]
+                              .meanAbsoluteError, .huber(delta: 1), .huber(delta: 0.25), .huber(delta: 3),
+                              .smoothL1(beta: 1), .smoothL1(beta: 0.5), .smoothL1(beta: 2.5)]
         for loss in losses {
             XCTAssertEqual(Loss(name: loss.description), loss, "\(loss.description)")
         }
@@ -83,7 +84,19 @@ final class NameParsingTests: XCTestCase {
         XCTAssertEqual(Loss(name: "mae"), .meanAbsoluteError)
         XCTAssertEqual(Loss(name: "huber"), .huber(delta: 1))
         XCTAssertEqual(Loss(name: "huber:2.5"), .huber(delta: 2.5))
-        for bad in ["", "hinge", "huber:0", "huber:-1", "huber:x", "huber:inf"] {
+        XCTAssertEqual(Loss(name: "smooth_l1"), .smoothL1(beta: 1))
+        XCTAssertEqual(Loss(name: "SmoothL1:0.5"), .smoothL1(beta: 0.5))
+        XCTAssertEqual(Loss.smoothL1(beta: 1).description, "smooth_l1")
+        XCTAssertEqual(Loss.smoothL1(beta: 0.25).description, "smooth_l1:0.25")
+        // Cross-entropy's options have flags of their own: the name is the plain loss's.
+        let smoothed = Loss.softmaxCrossEntropy(options: CrossEntropyOptions(labelSmoothing: 0.1, classWeights: [1, 2]))
+        XCTAssertEqual(smoothed.description, "cross_entropy")
+        XCTAssertEqual(Loss(name: smoothed.description), .softmaxCrossEntropy)
+        XCTAssertEqual(Loss.softmaxCrossEntropy.withCrossEntropyOptions(smoothed.crossEntropyOptions!), smoothed)
+        XCTAssertEqual(smoothed.summary, "cross_entropy (label smoothing 0.1, class weights [1.0, 2.0]; batch mean Σ w_t·ℓ / Σ w_t)")
+        XCTAssertEqual(Loss.softmaxCrossEntropy.summary, "cross_entropy")
+        XCTAssertNotEqual(smoothed, .softmaxCrossEntropy)
+        for bad in ["", "hinge", "huber:0", "huber:-1", "huber:x", "huber:inf", "smooth_l1:0", "smooth_l1:-1", "smooth_l1:nan", "smooth_l1:x"] {
             XCTAssertNil(Loss(name: bad), bad)
         }
     }
