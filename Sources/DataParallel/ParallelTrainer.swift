@@ -85,6 +85,9 @@ public final class ParallelTrainer: @unchecked Sendable {
     private let batch: Workspace
     /// Each worker's gradient blocks, balanced by cost; which worker does a block never changes its result.
     private let blocksByWorker: [[GradientBlock]]
+    /// The two phases of a step, reused by every step.
+    private let deltasPhase: DeltasPhase
+    private let updatePhase: UpdatePhase
     /// Per-worker forward-only buffers for evaluation and prediction.
     private let evaluationWorkspaces: [Workspace]
 
@@ -125,6 +128,11 @@ public final class ParallelTrainer: @unchecked Sendable {
         blockSquares.initialize(repeating: 0, count: blocks.count)
         blocksByWorker = Self.balance(blocks, workers: workers)
         evaluationWorkspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: Self.evaluationChunk) }
+        deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss, workerCount: workers,
+                                  shardLoss: shardLoss, shardWeight: shardWeight)
+        updatePhase = UpdatePhase(batch: batch, blocksByWorker: blocksByWorker, parameters: parameters, gradient: gradient,
+                                  optimizerState: optimizerState, blockSquares: blockSquares,
+                                  parameterCount: p, afterDropout: architecture.usesDropout, optimizer: optimizer)
     }
 
     deinit {
@@ -147,20 +155,12 @@ public final class ParallelTrainer: @unchecked Sendable {
     public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> StepResult {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let shards = plan.shardCount(rows: rows)
-        let (parameters, shardLoss, shardWeight, plan, loss, batch) = (UnsafePointer(parameters), shardLoss, shardWeight, plan, loss, batch)
         let dropout = architecture.usesDropout ? DropoutKey(seed: dropoutSeed, step: step) : nil
         let start = DispatchTime.now().uptimeNanoseconds
 
-        // Phase 1: worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
-        pool.run { worker in
-            for shard in stride(from: worker, to: shards, by: pool.workerCount) {
-                let sums = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
-                                                     rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss,
-                                                     dropout: dropout)
-                shardLoss[shard] = sums.loss
-                shardWeight[shard] = sums.weight
-            }
-        }
+        // Phase 1: forward passes and deltas of the micro-shards.
+        deltasPhase.prepare(parameters: parameters, input: input, targets: targets, rows: rows, dropout: dropout)
+        pool.run(deltasPhase)
         let middle = DispatchTime.now().uptimeNanoseconds
         phaseTimes.deltas += middle - start
         var lossSum = 0.0, weightSum = 0.0
@@ -178,15 +178,14 @@ public final class ParallelTrainer: @unchecked Sendable {
         guard result.isFinite else { return result }
 
         // Phase 2: each worker computes its blocks of the mean gradient and updates those parameters.
-        updateParameters(optimizer, momentum: momentum, input: input, rows: rows,
+        updateParameters(momentum: momentum, input: input, rows: rows,
                          scale: hasWeight ? 1 / Float(weightSum) : 0, learningRate: learningRate, result: &result)
         phaseTimes.gradientsAndUpdate += DispatchTime.now().uptimeNanoseconds - middle
         if result.applied { self.step += 1 }
         return result
     }
 
-    /// Phase 2 with the optimizer's concrete type (opened from the existential, so a momentum-cycled
-    /// copy lives on the stack: nothing is allocated).
+    /// Phase 2: gradient blocks and updates.
     ///
     /// Fused (the default): each block's gradient is computed, clamped if asked, measured and applied
     /// while it is in cache. When the global norm must be known first (`--clip-norm`, or skipping
@@ -194,28 +193,13 @@ public final class ParallelTrainer: @unchecked Sendable {
     ///
     /// - Parameter scale: 1 / the batch's weight (1 / rows without class weights), turning the
     ///   gradient of the loss sum into that of the mean.
-    private func updateParameters<O: Optimizer>(_ base: O, momentum: Float?, input: UnsafePointer<Float>,
-                                                rows: Int, scale: Float, learningRate: Float, result: inout StepResult) {
-        let optimizer = momentum.map { base.cyclingMomentum($0) } ?? base
-        let (parameters, gradient, optimizerState, blocksByWorker, batch, blockSquares) =
-            (self.parameters, self.gradient, self.optimizerState, self.blocksByWorker, self.batch, self.blockSquares)
-        let (p, step, clipValue) = (parameterCount, step, health.clipValue)
-        let afterDropout = architecture.usesDropout
-        func apply(_ block: GradientBlock) {
-            optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
-                             parameterCount: p, range: block.weightRange, learningRate: learningRate, step: step)
-            optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
-                             parameterCount: p, range: block.biasRange, learningRate: learningRate, step: step)
-        }
+    private func updateParameters(momentum: Float?, input: UnsafePointer<Float>, rows: Int, scale: Float,
+                                  learningRate: Float, result: inout StepResult) {
         let fused = !health.needsNormBeforeUpdate
-        pool.run { worker in
-            for block in blocksByWorker[worker] {
-                batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient,
-                                         afterDropout: afterDropout)
-                blockSquares[block.index] = block.prepareGradient(gradient, clampingTo: clipValue)
-                if fused { apply(block) }
-            }
-        }
+        updatePhase.prepare(optimizer: momentum.map { optimizer.cyclingMomentum($0) } ?? optimizer,
+                            input: input, rows: rows, scale: scale, learningRate: learningRate, step: step,
+                            clipValue: health.clipValue, mode: fused ? .fused : .gradientsOnly)
+        pool.run(updatePhase)
         var squares = 0.0
         for index in blocks.indices { squares += blockSquares[index] }
         result.gradientNorm = squares.squareRoot()
@@ -235,12 +219,8 @@ public final class ParallelTrainer: @unchecked Sendable {
                 result.clipped = true
             }
         }
-        pool.run { worker in
-            for block in blocksByWorker[worker] {
-                if factor != 1 { block.scaleGradient(gradient, by: factor) }
-                apply(block)
-            }
-        }
+        updatePhase.mode = .apply(factor: factor)
+        pool.run(updatePhase)
         result.applied = true
     }
 

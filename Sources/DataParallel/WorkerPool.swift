@@ -2,6 +2,13 @@ import Dispatch
 import Foundation
 import Synchronization
 
+/// One phase of parallel work, as an object the pool can hand to its workers without allocating
+/// (a closure would need an escaping copy of its context on every phase).
+public protocol WorkerTask: AnyObject {
+    /// Does worker `worker`'s share of the phase.
+    func run(worker: Int)
+}
+
 /// A fixed set of workers that run one phase of work at a time: `run(body)` calls `body(w)` for every
 /// worker index w in parallel and returns when all calls have finished.
 ///
@@ -48,10 +55,20 @@ public final class WorkerPool: @unchecked Sendable {
             return
         }
         withoutActuallyEscaping(body) { escapable in
-            shared.begin(escapable)
-            escapable(0)
-            shared.finish()
+            run(ClosureTask(escapable))
         }
+    }
+
+    /// Runs `task.run(worker:)` for every worker in parallel and waits for all of them, allocating
+    /// nothing: the training step's phases use this form. The contract of `run(_:)` applies.
+    public func run(_ task: some WorkerTask) {
+        guard workerCount > 1 else {
+            task.run(worker: 0)
+            return
+        }
+        shared.begin(task)
+        task.run(worker: 0)
+        shared.finish()
     }
 
     /// The part of `0..<count` worker `worker` owns when the range is split into `workerCount`
@@ -108,20 +125,17 @@ private final class SharedState: @unchecked Sendable {
     private let helperWakeups: [Wakeup]
     private let callerWakeup = Wakeup()
     private let spin: Bool
-    /// The current phase's body; written by the caller before `phase` is bumped, read by the helpers
-    /// after they see the new phase. Not optional: wrapping the closure in an Optional would make
-    /// Swift allocate a reabstraction thunk on every phase.
-    private nonisolated(unsafe) var body: (Int) -> Void = SharedState.idle
-
-    private static func idle(_ worker: Int) {}
+    /// The current phase's task; written by the caller before `phase` is bumped, read by the helpers
+    /// after they see the new phase.
+    private nonisolated(unsafe) var task: (any WorkerTask)?
 
     init(helpers: Int, spin: Bool) {
         helperWakeups = (0..<helpers).map { _ in Wakeup() }
         self.spin = spin
     }
 
-    func begin(_ work: @escaping (Int) -> Void) {
-        body = work
+    func begin(_ work: any WorkerTask) {
+        task = work
         unfinished.store(helperWakeups.count, ordering: .sequentiallyConsistent)
         phase.add(1, ordering: .sequentiallyConsistent)
         helperWakeups.forEach { $0.wake() }
@@ -129,7 +143,7 @@ private final class SharedState: @unchecked Sendable {
 
     func finish() {
         callerWakeup.wait(spin: spin) { unfinished.load(ordering: .sequentiallyConsistent) == 0 }
-        body = SharedState.idle
+        task = nil
     }
 
     func stop() {
@@ -152,9 +166,16 @@ private final class SharedState: @unchecked Sendable {
         }
     }
 
-    /// Calls the body in its own frame, so this worker holds no reference to it once it reports.
+    /// Runs the task in its own frame, so this worker holds no reference to it once it reports.
     @inline(never)
     private func runBody(_ index: Int) {
-        body(index)
+        task?.run(worker: index)
     }
+}
+
+/// A closure as a task, for phases where one allocation per call does not matter (evaluation).
+private final class ClosureTask: WorkerTask {
+    private let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
+    func run(worker: Int) { body(worker) }
 }

@@ -1,0 +1,118 @@
+import NeuralNet
+
+/// Phase 1 of a training step: forward passes and deltas of the batch's micro-shards. Created once
+/// per engine and refilled before every step, so running it allocates nothing.
+final class DeltasPhase: WorkerTask {
+    private let batch: Workspace
+    private let plan: ShardPlan
+    private let loss: Loss
+    private let workerCount: Int
+    /// Σ loss and Σ weight of each shard (the caller's buffers, summed in shard order afterwards).
+    private let shardLoss: UnsafeMutablePointer<Double>
+    private let shardWeight: UnsafeMutablePointer<Double>
+
+    // This step's inputs, set by `prepare`.
+    private var parameters: UnsafePointer<Float>?
+    private var input: UnsafePointer<Float>?
+    private var targets: UnsafePointer<Float>?
+    private var rows = 0
+    private var dropout: DropoutKey?
+
+    init(batch: Workspace, plan: ShardPlan, loss: Loss, workerCount: Int,
+         shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>) {
+        (self.batch, self.plan, self.loss, self.workerCount) = (batch, plan, loss, workerCount)
+        (self.shardLoss, self.shardWeight) = (shardLoss, shardWeight)
+    }
+
+    func prepare(parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+                 rows: Int, dropout: DropoutKey?) {
+        (self.parameters, self.input, self.targets, self.rows, self.dropout) = (parameters, input, targets, rows, dropout)
+    }
+
+    /// Worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
+    func run(worker: Int) {
+        guard let parameters, let input, let targets else { preconditionFailure("DeltasPhase run before prepare") }
+        for shard in stride(from: worker, to: plan.shardCount(rows: rows), by: workerCount) {
+            let sums = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
+                                                 rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss,
+                                                 dropout: dropout)
+            shardLoss[shard] = sums.loss
+            shardWeight[shard] = sums.weight
+        }
+    }
+}
+
+/// Phase 2 of a training step: each worker computes its fixed gradient blocks (one product over the
+/// whole batch each), measures them, and — fused, or in a second pass after clipping by the global
+/// norm — applies the optimizer to them. Created once per engine; nothing is allocated per step.
+final class UpdatePhase: WorkerTask {
+    enum Mode {
+        /// Compute, measure and apply each block while it is in cache.
+        case fused
+        /// Compute and measure only (the global norm must be known before any update).
+        case gradientsOnly
+        /// Apply the computed gradient, scaled by `factor` (clipping by norm) when it is not 1.
+        case apply(factor: Float)
+    }
+
+    private let batch: Workspace
+    private let blocksByWorker: [[GradientBlock]]
+    private let parameters: UnsafeMutablePointer<Float>
+    private let gradient: UnsafeMutablePointer<Float>
+    private let optimizerState: UnsafeMutablePointer<Float>
+    private let blockSquares: UnsafeMutablePointer<Double>
+    private let parameterCount: Int
+    private let afterDropout: Bool
+
+    // This step's settings, set by `prepare`.
+    private var optimizer: any Optimizer
+    private var input: UnsafePointer<Float>?
+    private var rows = 0
+    private var scale: Float = 1
+    private var learningRate: Float = 0
+    private var step = 0
+    private var clipValue: Float?
+    var mode = Mode.fused
+
+    init(batch: Workspace, blocksByWorker: [[GradientBlock]], parameters: UnsafeMutablePointer<Float>,
+         gradient: UnsafeMutablePointer<Float>, optimizerState: UnsafeMutablePointer<Float>,
+         blockSquares: UnsafeMutablePointer<Double>, parameterCount: Int, afterDropout: Bool, optimizer: any Optimizer) {
+        (self.batch, self.blocksByWorker, self.parameters, self.gradient) = (batch, blocksByWorker, parameters, gradient)
+        (self.optimizerState, self.blockSquares, self.parameterCount) = (optimizerState, blockSquares, parameterCount)
+        (self.afterDropout, self.optimizer) = (afterDropout, optimizer)
+    }
+
+    /// - Parameters:
+    ///   - optimizer: this step's optimizer (momentum-cycled when a schedule cycles it).
+    ///   - scale: 1 / the batch's weight (1 / rows without class weights).
+    func prepare(optimizer: any Optimizer, input: UnsafePointer<Float>, rows: Int, scale: Float,
+                 learningRate: Float, step: Int, clipValue: Float?, mode: Mode) {
+        self.optimizer = optimizer
+        (self.input, self.rows, self.scale, self.learningRate, self.step) = (input, rows, scale, learningRate, step)
+        (self.clipValue, self.mode) = (clipValue, mode)
+    }
+
+    func run(worker: Int) {
+        guard let input else { preconditionFailure("UpdatePhase run before prepare") }
+        for block in blocksByWorker[worker] {
+            switch mode {
+            case .fused, .gradientsOnly:
+                batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient,
+                                         afterDropout: afterDropout)
+                blockSquares[block.index] = block.prepareGradient(gradient, clampingTo: clipValue)
+                if case .fused = mode { apply(block) }
+            case .apply(let factor):
+                if factor != 1 { block.scaleGradient(gradient, by: factor) }
+                apply(block)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func apply(_ block: GradientBlock) {
+        optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
+                         parameterCount: parameterCount, range: block.weightRange, learningRate: learningRate, step: step)
+        optimizer.update(parameters: parameters, gradients: gradient, state: optimizerState,
+                         parameterCount: parameterCount, range: block.biasRange, learningRate: learningRate, step: step)
+    }
+}
