@@ -57,6 +57,12 @@ struct OptimizerOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "NAdam: momentum decay ψ.")
     var momentumDecay: Double = 4e-3
 
+    @Option(parsing: .unconditional, help: "Adagrad: the starting value of its sum of squared gradients.")
+    var initialAccumulator: Double = 0
+
+    @Flag(help: "NAdam: decoupled weight decay (w ← w − lr·λ·w, as AdamW) instead of L2 added to the gradient.")
+    var decoupledWeightDecay = false
+
     var settings: OptimizerSettings {
         var settings = OptimizerSettings()
         settings.name = optimizer.lowercased()
@@ -72,6 +78,8 @@ struct OptimizerOptions: ParsableArguments {
         settings.rho = rho
         settings.lrDecay = lrDecay
         settings.momentumDecay = momentumDecay
+        settings.initialAccumulator = initialAccumulator
+        settings.decoupledWeightDecay = decoupledWeightDecay
         return settings
     }
 }

@@ -64,6 +64,8 @@ extension OptimizerSettings {
         try group.setAttribute("rho", rho)
         try group.setAttribute("lr_decay", lrDecay)
         try group.setAttribute("momentum_decay", momentumDecay)
+        try group.setAttribute("initial_accumulator_value", initialAccumulator)
+        try group.setAttribute("decoupled_weight_decay", decoupledWeightDecay ? 1 : 0)
     }
 
     init(attributesOf group: Group) throws(HDF5Error) {
@@ -81,6 +83,8 @@ extension OptimizerSettings {
         rho = try group.doubleAttribute("rho")
         lrDecay = try group.doubleAttribute("lr_decay")
         momentumDecay = try group.doubleAttribute("momentum_decay")
+        if group.hasAttribute("initial_accumulator_value") { initialAccumulator = try group.doubleAttribute("initial_accumulator_value") }
+        if group.hasAttribute("decoupled_weight_decay") { decoupledWeightDecay = try group.intAttribute("decoupled_weight_decay") != 0 }
     }
 }
 

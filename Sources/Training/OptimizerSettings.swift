@@ -25,6 +25,10 @@ public struct OptimizerSettings: Sendable, Equatable {
     public var lrDecay: Double = 0
     /// NAdam ψ.
     public var momentumDecay: Double = 4e-3
+    /// Adagrad: the value its sum of squared gradients starts from.
+    public var initialAccumulator: Double = 0
+    /// NAdam: decay the weights directly (w ← w − lr·λ·w, as AdamW) instead of adding λ·w to the gradient.
+    public var decoupledWeightDecay = false
 
     public init() {}
 
@@ -61,6 +65,9 @@ public struct OptimizerSettings: Sendable, Equatable {
         if let eps, !(eps.isFinite && eps > 0) { throw fail("--eps", "must be a positive number, got \(eps)") }
         if !(lrDecay.isFinite && lrDecay >= 0) { throw fail("--lr-decay", "must be ≥ 0, got \(lrDecay)") }
         if !(momentumDecay.isFinite && momentumDecay >= 0) { throw fail("--momentum-decay", "must be ≥ 0, got \(momentumDecay)") }
+        if !(initialAccumulator.isFinite && initialAccumulator >= 0) {
+            throw fail("--initial-accumulator", "must be ≥ 0, got \(initialAccumulator)")
+        }
     }
 
     /// The configured optimizer.
@@ -70,7 +77,7 @@ public struct OptimizerSettings: Sendable, Equatable {
         case "rmsprop":
             return RMSprop(alpha: alpha, eps: eps ?? 1e-8, weightDecay: decay, momentum: momentum ?? 0, centered: centered)
         case "adagrad":
-            return Adagrad(lrDecay: lrDecay, weightDecay: decay, eps: eps ?? 1e-10)
+            return Adagrad(lrDecay: lrDecay, weightDecay: decay, initialAccumulatorValue: initialAccumulator, eps: eps ?? 1e-10)
         case "adadelta":
             return Adadelta(rho: rho, eps: eps ?? 1e-6, weightDecay: decay)
         case "adam", "amsgrad":
@@ -80,7 +87,8 @@ public struct OptimizerSettings: Sendable, Equatable {
         case "adamax":
             return Adamax(beta1: beta1, beta2: beta2, eps: eps ?? 1e-8, weightDecay: decay)
         case "nadam":
-            return NAdam(beta1: beta1, beta2: beta2, eps: eps ?? 1e-8, weightDecay: decay, momentumDecay: momentumDecay)
+            return NAdam(beta1: beta1, beta2: beta2, eps: eps ?? 1e-8, weightDecay: decay, momentumDecay: momentumDecay,
+                         decoupledWeightDecay: decoupledWeightDecay)
         default:
             return SGD(momentum: Float(sgdMomentum), weightDecay: Float(decay), dampening: Float(dampening), nesterov: nesterov)
         }

@@ -40,7 +40,7 @@ final class HelpTests: XCTestCase {
                      "--cooldown", "--min-lr", "--warmup-steps", "--warmup-epochs", "--warmup-start-factor", "--scale-lr-by-batch",
                      "--dampening", "--beta1", "--beta2", "--eps", "--alpha", "--centered", "--rho", "--lr-decay",
                      "--momentum-decay", "--schedule", "--clip-norm", "--clip-value", "--on-nonfinite", "--diagnostics",
-                     "--early-stop", "--dropout", "--resume", "--override", "--checkpoint-every-steps", "--save-best", "--keep-last", "--seed", "--workers",
+                     "--early-stop", "--dropout", "--initial-accumulator", "--decoupled-weight-decay", "--resume", "--override", "--checkpoint-every-steps", "--save-best", "--keep-last", "--seed", "--workers",
                      "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--quiet", "--help"]
         let listed = Set(optionNames(result.stdout))
         for flag in flags {
