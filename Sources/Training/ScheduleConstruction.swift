@@ -50,7 +50,9 @@ extension ScheduleSettings {
 
     /// The schedule without warm-up; `rate` already scaled.
     private func mainSchedule(rate: Float, stepsPerEpoch: Int, runSteps: Int, batchSize: Int) -> any LearningRateSchedule {
-        let base = Double(rate)
+        // The rate as the user wrote it (0.2, not Float(0.2) widened to 0.20000000298023224), so the
+        // Double schedules compute from the intended value and print it cleanly.
+        let base = Double("\(rate)") ?? Double(rate)
         func steps(_ epochs: Int) -> Int { Self.steps(epochs, stepsPerEpoch) }
         switch name {
         case "step":

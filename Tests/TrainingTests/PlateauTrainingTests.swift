@@ -71,7 +71,7 @@ final class PlateauTrainingTests: XCTestCase {
             XCTAssertTrue(after == before || after == Float(Double(before) * 0.5), "rates only halve: \(rates)")
         }
         // Replay the observations: the same losses give the same reductions.
-        var replay = PlateauState(PlateauParameters(rate: Double(Float(0.02)), factor: 0.5, patience: 2, threshold: 1e-3))
+        var replay = PlateauState(PlateauParameters(rate: 0.02, factor: 0.5, patience: 2, threshold: 1e-3))  // the rate as written
         for (index, metrics) in summary.epochs.enumerated() {
             XCTAssertEqual(Float(replay.currentRate), metrics.learningRate, "epoch \(index + 1)")
             replay.observe(metric: metrics.trainLoss)
