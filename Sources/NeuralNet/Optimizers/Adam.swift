@@ -14,7 +14,7 @@
 ///
 /// State, in this order: the first moment m, the second moment v, and with `amsgrad` the running
 /// maximum v̂ of v (2 or 3 buffers, all starting at zero as in PyTorch).
-public struct Adam: Optimizer, Equatable {
+public struct Adam: FirstMomentOptimizer, Equatable {
     /// PyTorch's default learning rate for Adam.
     public static let defaultLearningRate: Float = 1e-3
 
@@ -43,13 +43,6 @@ public struct Adam: Optimizer, Equatable {
     }
 
     public var name: String { "adam" }
-
-    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
-    public func cyclingMomentum(_ momentum: Float) -> Adam {
-        var copy = self
-        copy.beta1 = Double(momentum)
-        return copy
-    }
 
     public var stateCount: Int { amsgrad ? 3 : 2 }
 
@@ -80,7 +73,7 @@ public struct Adam: Optimizer, Equatable {
 ///
 /// State, in this order: the first moment m, the second moment v, and with `amsgrad` the running
 /// maximum v̂ of v (2 or 3 buffers).
-public struct AdamW: Optimizer, Equatable {
+public struct AdamW: FirstMomentOptimizer, Equatable {
     /// PyTorch's default learning rate for AdamW.
     public static let defaultLearningRate: Float = 1e-3
 
@@ -105,13 +98,6 @@ public struct AdamW: Optimizer, Equatable {
     }
 
     public var name: String { "adamw" }
-
-    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
-    public func cyclingMomentum(_ momentum: Float) -> AdamW {
-        var copy = self
-        copy.beta1 = Double(momentum)
-        return copy
-    }
 
     public var stateCount: Int { amsgrad ? 3 : 2 }
 

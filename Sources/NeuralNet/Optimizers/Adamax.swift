@@ -9,7 +9,7 @@
 /// PyTorch's defaults: lr 2e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0.
 ///
 /// State, in this order: the first moment m, then the infinity norm u (2 buffers).
-public struct Adamax: Optimizer, Equatable {
+public struct Adamax: FirstMomentOptimizer, Equatable {
     /// PyTorch's default learning rate for Adamax.
     public static let defaultLearningRate: Float = 2e-3
 
@@ -30,13 +30,6 @@ public struct Adamax: Optimizer, Equatable {
     }
 
     public var name: String { "adamax" }
-
-    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
-    public func cyclingMomentum(_ momentum: Float) -> Adamax {
-        var copy = self
-        copy.beta1 = Double(momentum)
-        return copy
-    }
 
     public var stateCount: Int { 2 }
 

@@ -16,7 +16,7 @@
 /// decoupled_weight_decay false.
 ///
 /// State, in this order: the first moment m, then the second moment v (2 buffers).
-public struct NAdam: Optimizer, Equatable {
+public struct NAdam: FirstMomentOptimizer, Equatable {
     /// PyTorch's default learning rate for NAdam.
     public static let defaultLearningRate: Float = 2e-3
 
@@ -45,13 +45,6 @@ public struct NAdam: Optimizer, Equatable {
     }
 
     public var name: String { "nadam" }
-
-    /// β₁ follows the cycled momentum, as PyTorch's one-cycle and cyclic schedules set it.
-    public func cyclingMomentum(_ momentum: Float) -> NAdam {
-        var copy = self
-        copy.beta1 = Double(momentum)
-        return copy
-    }
 
     public var stateCount: Int { 2 }
 

@@ -56,6 +56,20 @@ extension Optimizer {
     public func cyclingMomentum(_ momentum: Float) -> Self { self }
 }
 
+/// The Adam family, whose momentum term is the first-moment decay β₁: one-cycle and cyclic
+/// schedules cycle β₁, as PyTorch's do.
+public protocol FirstMomentOptimizer: Optimizer {
+    var beta1: Double { get set }
+}
+
+extension FirstMomentOptimizer {
+    public func cyclingMomentum(_ momentum: Float) -> Self {
+        var copy = self
+        copy.beta1 = Double(momentum)
+        return copy
+    }
+}
+
 // MARK: - PyTorch's element kernels, operation for operation
 
 /// a·b + c with two roundings, where PyTorch's AVX2/AVX-512 kernels fuse the multiply-add of
