@@ -176,25 +176,6 @@ enum OptimizerTesting {
 
     // MARK: Test data
 
-    /// SplitMix64 (Steele, Lea & Flood 2014): deterministic test inputs, independent of the module.
-    struct Generator {
-        private var state: UInt64
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// Uniform in [low, high), rounded to Float.
-        mutating func floats(_ count: Int, in low: Double, _ high: Double) -> [Float] {
-            (0..<count).map { _ in Float(low + (high - low) * Double(next() >> 11) / Double(1 << 53)) }
-        }
-    }
-
     /// Bit patterns, so comparisons are exact (and NaN equals NaN).
     static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 }

@@ -15,7 +15,7 @@ final class OptimizerRangeSplitTests: XCTestCase {
     }
 
     func testEveryOptimizerGivesBitIdenticalResultsHoweverTheRangeIsSplit() {
-        var rng = OptimizerTesting.Generator(seed: 0x5EED)
+        var rng = TestRNG(seed: 0x5EED)
         let initial = rng.floats(count, in: -2, 2)
         var gradients = (0..<steps).map { _ in rng.floats(count, in: -1, 1) }
         for i in stride(from: 0, to: count, by: 97) { gradients[0][i] = 0 }  // exact zeros too
@@ -52,7 +52,7 @@ final class OptimizerRangeSplitTests: XCTestCase {
     /// The same through concurrent workers, as ParallelTrainer calls it: one shared parameter and
     /// state allocation, each worker updating its own slice at the same time.
     func testConcurrentSlicesMatchOneWholeRangeCall() {
-        var rng = OptimizerTesting.Generator(seed: 42)
+        var rng = TestRNG(seed: 42)
         let initial = rng.floats(count, in: -2, 2)
         let gradients = (0..<steps).map { _ in rng.floats(count, in: -1, 1) }
         let workers = 4

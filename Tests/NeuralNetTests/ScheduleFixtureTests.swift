@@ -277,28 +277,6 @@ func assertMatchesFixture(
     return (schedule, fixture)
 }
 
-/// A seeded shuffle for the order of steps (SplitMix64), independent of the module's generators.
-struct ScheduleShuffler {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Fisher–Yates.
-    mutating func shuffled<T>(_ values: [T]) -> [T] {
-        var values = values
-        for i in values.indices.dropLast().reversed() {
-            values.swapAt(i, i + Int(next() % UInt64(values.count - i)))
-        }
-        return values
-    }
-}
 
 final class ScheduleFixtureTests: XCTestCase {
     func testFixtureNamesItsGeneratorAndTorchVersion() throws {

@@ -109,7 +109,7 @@ final class ScheduleResumeTests: XCTestCase {
     /// The original evaluated in order from step 0, the restored one from `k` in a shuffled order:
     /// bitwise equal rates and momenta at every step from k to past the end.
     private func assertResumes(_ original: some LearningRateSchedule, _ restored: some LearningRateSchedule,
-                               from k: Int, through last: Int, shuffler: inout ScheduleShuffler,
+                               from k: Int, through last: Int, shuffler: inout TestRNG,
                                file: StaticString = #filePath, line: UInt = #line) {
         let rates = (0...last).map { original.learningRate(atStep: $0).bitPattern }
         let momenta = (0...last).map { original.momentum(atStep: $0)?.bitPattern }
@@ -122,7 +122,7 @@ final class ScheduleResumeTests: XCTestCase {
     }
 
     func testOneCycleResumesExactly() throws {
-        var shuffler = ScheduleShuffler(seed: 1)
+        var shuffler = TestRNG(seed: 1)
         for name in ["onecycle_cos", "onecycle_linear", "onecycle_three_phase"] {
             let fixture = try ScheduleFixture.case(name)
             let original = try XCTUnwrap(try scheduleFromFixture(fixture) as? OneCycleSchedule)
@@ -136,7 +136,7 @@ final class ScheduleResumeTests: XCTestCase {
     }
 
     func testCyclicResumesExactly() throws {
-        var shuffler = ScheduleShuffler(seed: 2)
+        var shuffler = TestRNG(seed: 2)
         for name in ["cyclic_triangular", "cyclic_triangular2", "cyclic_exp_range"] {
             let fixture = try ScheduleFixture.case(name)
             let original = try XCTUnwrap(try scheduleFromFixture(fixture) as? CyclicSchedule)
@@ -149,7 +149,7 @@ final class ScheduleResumeTests: XCTestCase {
     }
 
     func testPlateauResumesExactlyFromItsStateAfterEveryEpoch() throws {
-        var shuffler = ScheduleShuffler(seed: 3)
+        var shuffler = TestRNG(seed: 3)
         for name in ["plateau", "plateau_max_abs"] {
             let fixture = try ScheduleFixture.case(name)
             let metrics = try fixture.doubles("metrics")

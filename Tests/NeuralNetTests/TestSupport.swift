@@ -29,6 +29,15 @@ struct TestRNG {
         }
         return values
     }
+
+    /// `values` in a random order (Fisher–Yates).
+    mutating func shuffled<T>(_ values: [T]) -> [T] {
+        var values = values
+        for i in values.indices.dropLast().reversed() {
+            values.swapAt(i, i + Int(nextUInt64() % UInt64(values.count - i)))
+        }
+        return values
+    }
 }
 
 /// Sample moments in float64, with the standard errors used by the statistical tests.
