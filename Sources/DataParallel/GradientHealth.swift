@@ -37,13 +37,12 @@ extension GradientBlock {
     func prepareGradient(_ gradient: UnsafeMutablePointer<Float>, clampingTo limit: Float?) -> Double {
         func prepare(_ range: Range<Int>) -> Double {
             let base = gradient + range.lowerBound
+            guard let limit else { return sumOfSquares(base, count: range.count) }
             var squares = Lanes()
             forEachLaneGroup(range.count) { i, n in
                 var g = loadLanes(base, i, n)
-                if let limit {
-                    g = g.replacing(with: limit, where: g .> limit).replacing(with: -limit, where: g .< -limit)
-                    storeLanes(g, base, i, n)
-                }
+                g = g.replacing(with: limit, where: g .> limit).replacing(with: -limit, where: g .< -limit)
+                storeLanes(g, base, i, n)
                 squares += g * g
             }
             return Double(squares.sum())

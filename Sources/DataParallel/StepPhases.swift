@@ -99,6 +99,10 @@ final class UpdatePhase: WorkerTask {
             case .fused, .gradientsOnly:
                 batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient,
                                          afterDropout: afterDropout)
+                if case .fused = mode, clipValue == nil {
+                    blockSquares[block.index] = applyMeasuring(block)  // one pass over the gradient
+                    continue
+                }
                 blockSquares[block.index] = block.prepareGradient(gradient, clampingTo: clipValue)
                 if case .fused = mode { apply(block) }
             case .apply(let factor):
@@ -106,6 +110,17 @@ final class UpdatePhase: WorkerTask {
                 apply(block)
             }
         }
+    }
+
+    /// Updates the block and returns Σ g² of its gradient, as `prepareGradient` without clamping would.
+    @inline(__always)
+    private func applyMeasuring(_ block: GradientBlock) -> Double {
+        optimizer.updateMeasuring(parameters: parameters, gradients: gradient, state: optimizerState,
+                                  parameterCount: parameterCount, range: block.weightRange,
+                                  learningRate: learningRate, step: step)
+            + optimizer.updateMeasuring(parameters: parameters, gradients: gradient, state: optimizerState,
+                                        parameterCount: parameterCount, range: block.biasRange,
+                                        learningRate: learningRate, step: step)
     }
 
     @inline(__always)

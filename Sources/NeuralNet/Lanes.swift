@@ -41,3 +41,15 @@ public func storeLanes(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ i: Int, _
     }
     for k in 0..<lanes { p[i + k] = v[k] }
 }
+
+/// Σ x² over `count` floats, accumulated in eight Float lanes (the tail in a partly filled vector)
+/// and summed across the lanes at the end: a fixed order, so the same values give the same bits.
+@inline(__always)
+public func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    var squares = Lanes()
+    forEachLaneGroup(count) { i, n in
+        let v = loadLanes(x, i, n)
+        squares += v * v
+    }
+    return Double(squares.sum())
+}

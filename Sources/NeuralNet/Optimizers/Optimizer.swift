@@ -50,10 +50,30 @@ public protocol Optimizer: Sendable, CustomStringConvertible {
     /// Optimizers without a momentum term, or SGD configured without momentum (it keeps no momentum
     /// buffer), return themselves.
     func cyclingMomentum(_ momentum: Float) -> Self
+
+    /// `update`, and Σ g² over `range` of the gradient as given (`sumOfSquares`, the same value
+    /// bit for bit) — for the gradient norm, measured in the pass that reads the gradient anyway.
+    func updateMeasuring(
+        parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+        state: UnsafeMutablePointer<Float>, parameterCount: Int,
+        range: Range<Int>, learningRate: Float, step: Int
+    ) -> Double
 }
 
 extension Optimizer {
     public func cyclingMomentum(_ momentum: Float) -> Self { self }
+
+    /// Measures, then updates: two passes. Optimizers whose loop is cheap fuse the two instead.
+    public func updateMeasuring(
+        parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+        state: UnsafeMutablePointer<Float>, parameterCount: Int,
+        range: Range<Int>, learningRate: Float, step: Int
+    ) -> Double {
+        let squares = sumOfSquares(gradients + range.lowerBound, count: range.count)
+        update(parameters: parameters, gradients: gradients, state: state, parameterCount: parameterCount,
+               range: range, learningRate: learningRate, step: step)
+        return squares
+    }
 }
 
 /// The Adam family, whose momentum term is the first-moment decay β₁: one-cycle and cyclic

@@ -51,14 +51,38 @@ public struct SGD: Optimizer, Equatable {
         // PyTorch: grad.add(param, alpha=λ); buf.mul_(μ).add_(grad, alpha=1 − dampening);
         // grad.add(buf, alpha=μ); param.add_(grad, alpha=−lr) — each add(alpha:) a multiply-add
         // (torchAdd), here eight lanes at a time with the same operations per lane.
+        _ = apply(parameters: w, gradients: gradients, state: state, range: range, learningRate: lr, step: step,
+                  measuring: false)
+    }
+
+    public func updateMeasuring(
+        parameters w: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+        state: UnsafeMutablePointer<Float>, parameterCount: Int,
+        range: Range<Int>, learningRate lr: Float, step: Int
+    ) -> Double {
+        apply(parameters: w, gradients: gradients, state: state, range: range, learningRate: lr, step: step,
+              measuring: true)
+    }
+
+    /// The update loop; with `measuring`, also Σ g² of the incoming gradient in `sumOfSquares`' order.
+    @inline(__always)
+    private func apply(
+        parameters w: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>,
+        range: Range<Int>, learningRate lr: Float, step: Int, measuring: Bool
+    ) -> Double {
+        // PyTorch: grad.add(param, alpha=λ); buf.mul_(μ).add_(grad, alpha=1 − dampening);
+        // grad.add(buf, alpha=μ); param.add_(grad, alpha=−lr) — each add(alpha:) a multiply-add
+        // (torchAdd), here eight lanes at a time with the same operations per lane.
         let mu = momentum, lambda = weightDecay, negativeRate = -lr
         let keep = Float(1 - Double(dampening))  // Python computes 1 − dampening in double
         let buffer = state  // momentum buffer b
         let first = step == 0, nesterov = nesterov
+        var squares = Lanes()
         forEachLaneGroup(range.count) { offset, lanes in
             let i = range.lowerBound + offset
             let weights = loadLanes(w, i, lanes)
             var g = loadLanes(gradients, i, lanes)
+            if measuring { squares += g * g }
             if lambda != 0 { g = lambda * weights + g }
             guard mu != 0 else {
                 storeLanes(negativeRate * g + weights, w, i, lanes)
@@ -68,5 +92,6 @@ public struct SGD: Optimizer, Equatable {
             storeLanes(b, buffer, i, lanes)
             storeLanes(negativeRate * (nesterov ? mu * b + g : b) + weights, w, i, lanes)
         }
+        return Double(squares.sum())
     }
 }
