@@ -148,10 +148,32 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
                 }
             }
         } else {
-            for r in 0..<rows {
-                let row = z + r * columns
-                forEachLaneGroup(columns) { i, n in
-                    storeLanes(loadLanes(row, i, n) + loadLanes(bias, i, n), row, i, n)
+            switch self {
+            // The common hidden layers: bias and activation in one pass, the same operations as `apply`.
+            case .relu:
+                for r in 0..<rows {
+                    let row = z + r * columns
+                    forEachLaneGroup(columns) { i, n in
+                        let v = loadLanes(row, i, n) + loadLanes(bias, i, n)
+                        storeLanes(v.replacing(with: 0, where: .!(v .> 0)), row, i, n)
+                    }
+                }
+                return
+            case .leakyReLU(let slope):
+                for r in 0..<rows {
+                    let row = z + r * columns
+                    forEachLaneGroup(columns) { i, n in
+                        let v = loadLanes(row, i, n) + loadLanes(bias, i, n)
+                        storeLanes(v.replacing(with: slope * v, where: .!(v .> 0)), row, i, n)
+                    }
+                }
+                return
+            default:
+                for r in 0..<rows {
+                    let row = z + r * columns
+                    forEachLaneGroup(columns) { i, n in
+                        storeLanes(loadLanes(row, i, n) + loadLanes(bias, i, n), row, i, n)
+                    }
                 }
             }
         }
