@@ -39,12 +39,13 @@ extension GradientBlock {
             let base = gradient + range.lowerBound
             guard let limit else { return sumOfSquares(base, count: range.count) }
             var squares = Lanes()
-            forEachLaneGroup(range.count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 var g = loadLanes(base, i, n)
                 g = g.replacing(with: limit, where: g .> limit).replacing(with: -limit, where: g .< -limit)
                 storeLanes(g, base, i, n)
                 squares += g * g
             }
+            forEachLaneGroup(range.count, group)
             return Double(squares.sum())
         }
         return prepare(weightRange) + prepare(biasRange)
@@ -55,7 +56,8 @@ extension GradientBlock {
     func scaleGradient(_ gradient: UnsafeMutablePointer<Float>, by factor: Float) {
         func scale(_ range: Range<Int>) {
             let base = gradient + range.lowerBound
-            forEachLaneGroup(range.count) { i, n in storeLanes(loadLanes(base, i, n) * factor, base, i, n) }
+            @inline(__always) func group(_ i: Int, _ n: Int) { storeLanes(loadLanes(base, i, n) * factor, base, i, n) }
+            forEachLaneGroup(range.count, group)
         }
         scale(weightRange)
         scale(biasRange)

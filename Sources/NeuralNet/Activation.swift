@@ -141,11 +141,12 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         if let preActivation {
             for r in 0..<rows {
                 let row = z + r * columns, kept = preActivation + r * columns
-                forEachLaneGroup(columns) { i, n in
+                @inline(__always) func group(_ i: Int, _ n: Int) {
                     let v = loadLanes(row, i, n) + loadLanes(bias, i, n)
                     storeLanes(v, row, i, n)
                     storeLanes(v, kept, i, n)
                 }
+                forEachLaneGroup(columns, group)
             }
         } else {
             switch self {
@@ -153,27 +154,30 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
             case .relu:
                 for r in 0..<rows {
                     let row = z + r * columns
-                    forEachLaneGroup(columns) { i, n in
+                    @inline(__always) func group(_ i: Int, _ n: Int) {
                         let v = loadLanes(row, i, n) + loadLanes(bias, i, n)
                         storeLanes(v.replacing(with: 0, where: .!(v .> 0)), row, i, n)
                     }
+                    forEachLaneGroup(columns, group)
                 }
                 return
             case .leakyReLU(let slope):
                 for r in 0..<rows {
                     let row = z + r * columns
-                    forEachLaneGroup(columns) { i, n in
+                    @inline(__always) func group(_ i: Int, _ n: Int) {
                         let v = loadLanes(row, i, n) + loadLanes(bias, i, n)
                         storeLanes(v.replacing(with: slope * v, where: .!(v .> 0)), row, i, n)
                     }
+                    forEachLaneGroup(columns, group)
                 }
                 return
             default:
                 for r in 0..<rows {
                     let row = z + r * columns
-                    forEachLaneGroup(columns) { i, n in
+                    @inline(__always) func group(_ i: Int, _ n: Int) {
                         storeLanes(loadLanes(row, i, n) + loadLanes(bias, i, n), row, i, n)
                     }
+                    forEachLaneGroup(columns, group)
                 }
             }
         }
@@ -187,23 +191,26 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .identity:
             return
         case .step:
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 storeLanes(Lanes(repeating: 0).replacing(with: 1, where: loadLanes(z, i, n) .> 0), z, i, n)
             }
+            forEachLaneGroup(count, group)
         case .sigmoid:
             for i in 0..<count { z[i] = Activation.sigmoid(z[i]) }
         case .tanh:
             for i in 0..<count { z[i] = _tanh(z[i]) }
         case .relu:
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 let v = loadLanes(z, i, n)
                 storeLanes(v.replacing(with: 0, where: .!(v .> 0)), z, i, n)
             }
+            forEachLaneGroup(count, group)
         case .leakyReLU(let slope):
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 let v = loadLanes(z, i, n)
                 storeLanes(v.replacing(with: slope * v, where: .!(v .> 0)), z, i, n)
             }
+            forEachLaneGroup(count, group)
         case .softmax:
             for r in 0..<rows { Activation.softmaxRow(z + r * columns, columns) }
         case .logSoftmax:
@@ -249,25 +256,29 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .step:
             g.update(repeating: 0, count: count)
         case .sigmoid:
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 let out = loadLanes(y, i, n)
                 storeLanes(loadLanes(g, i, n) * (out * (1 - out)), g, i, n)
             }
+            forEachLaneGroup(count, group)
         case .tanh:
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 let out = loadLanes(y, i, n)
                 storeLanes(loadLanes(g, i, n) * (1 - out * out), g, i, n)
             }
+            forEachLaneGroup(count, group)
         case .relu:
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 storeLanes(loadLanes(g, i, n).replacing(with: 0, where: .!(loadLanes(y, i, n) .> 0)), g, i, n)
             }
+            forEachLaneGroup(count, group)
         case .leakyReLU(let slope):
             // y > 0 exactly when z > 0 (for slope ≥ 0), so the output tells which branch applied.
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 let grad = loadLanes(g, i, n)
                 storeLanes(grad.replacing(with: slope * grad, where: .!(loadLanes(y, i, n) .> 0)), g, i, n)
             }
+            forEachLaneGroup(count, group)
         case .softmax:
             // ∂L/∂z_i = y_i (g_i − Σ_j g_j y_j), the Jacobian-vector product of softmax.
             for r in 0..<rows {
@@ -286,10 +297,11 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
             }
         case .elu(let alpha):
             // y > 0 exactly when z > 0 (α ≥ 0); elsewhere α·e^z = y + α (PyTorch's own form for a kept result).
-            forEachLaneGroup(count) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 let grad = loadLanes(g, i, n), out = loadLanes(y, i, n)
                 storeLanes(grad.replacing(with: grad * (out + alpha), where: .!(out .> 0)), g, i, n)
             }
+            forEachLaneGroup(count, group)
         case .softplus(let beta):
             // σ(βz) = 1 − 1/(1 + e^{βz}) = 1 − e^{−βy}; where y = z (βz > 20) this is 1 to Float precision.
             for i in 0..<count { g[i] *= -expm1f(-beta * y[i]) }

@@ -166,11 +166,13 @@ public final class Workspace: @unchecked Sendable {
         biasGradient.update(repeating: 0, count: units)
         for r in 0..<batchRows {
             let row = delta + r * layer.outputs
-            forEachLaneGroup(units) { i, n in
+            @inline(__always) func group(_ i: Int, _ n: Int) {
                 storeLanes(loadLanes(biasGradient, i, n) + loadLanes(row, i, n), biasGradient, i, n)
             }
+            forEachLaneGroup(units, group)
         }
-        forEachLaneGroup(units) { i, n in storeLanes(loadLanes(biasGradient, i, n) * scale, biasGradient, i, n) }
+        @inline(__always) func group(_ i: Int, _ n: Int) { storeLanes(loadLanes(biasGradient, i, n) * scale, biasGradient, i, n) }
+        forEachLaneGroup(units, group)
     }
 
     /// The gradient of Σ_rows loss with respect to every parameter, into `gradients` (parameterCount

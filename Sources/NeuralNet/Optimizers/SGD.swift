@@ -78,7 +78,7 @@ public struct SGD: Optimizer, Equatable {
         let buffer = state  // momentum buffer b
         let first = step == 0, nesterov = nesterov
         var squares = Lanes()
-        forEachLaneGroup(range.count) { offset, lanes in
+        @inline(__always) func group(_ offset: Int, _ lanes: Int) {
             let i = range.lowerBound + offset
             let weights = loadLanes(w, i, lanes)
             var g = loadLanes(gradients, i, lanes)
@@ -92,6 +92,7 @@ public struct SGD: Optimizer, Equatable {
             storeLanes(b, buffer, i, lanes)
             storeLanes(negativeRate * (nesterov ? mu * b + g : b) + weights, w, i, lanes)
         }
+        forEachLaneGroup(range.count, group)
         return Double(squares.sum())
     }
 }
