@@ -7,9 +7,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training throughput for several worker counts.",
         discussion: """
-        Trains the same model from the same initial weights for --warmup untimed and --steps timed \\
-        steps at each worker count, then prints samples/s, GFLOP/s, the speed-up over the first \\
-        worker count, where the time went, and whether the weights matched bit for bit (they must). \\
+        Trains the same model from the same initial weights for --warmup untimed and --steps timed \
+        steps at each worker count, then prints samples/s, GFLOP/s, the speed-up over the first \
+        worker count, where the time went, and whether the weights matched bit for bit (they must). \
         Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted.
 
         Reference workload (MNIST, as tools/torch_reference.py):

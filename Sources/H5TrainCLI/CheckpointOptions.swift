@@ -4,7 +4,7 @@ import Training
 /// Where and when checkpoints are written, and resuming from one.
 struct CheckpointOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
-        Write the run here (HDF5): model, optimizer state and progress, atomically — an existing \\
+        Write the run here (HDF5): model, optimizer state and progress, atomically — an existing \
         file is replaced whole or not at all. Written at the end, and on Ctrl-C.
         """, valueName: "path"))
     var checkpoint: String?
@@ -22,9 +22,9 @@ struct CheckpointOptions: ParsableArguments {
     var saveBest: String?
 
     @Option(help: ArgumentHelp("""
-        Continue the run saved in this checkpoint, exactly as if it had never stopped (also \\
-        mid-epoch, also with another --workers). Its data and settings are used; --epochs is the \\
-        total and may be raised to extend the run. Flags that would change the run are refused \\
+        Continue the run saved in this checkpoint, exactly as if it had never stopped (also \
+        mid-epoch, also with another --workers). Its data and settings are used; --epochs is the \
+        total and may be raised to extend the run. Flags that would change the run are refused \
         unless --override is given.
         """, valueName: "path"))
     var resume: String?

@@ -5,7 +5,7 @@ import Training
 /// Gradient clipping, NaN/Inf handling, diagnostics and early stopping.
 struct HealthOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("""
-        Clip the gradient's global L2 norm to this value: g ← g·min(1, max/(‖g‖ + 1e-6)), as \\
+        Clip the gradient's global L2 norm to this value: g ← g·min(1, max/(‖g‖ + 1e-6)), as \
         PyTorch's clip_grad_norm_.
         """, valueName: "max"))
     var clipNorm: Float?
@@ -15,13 +15,13 @@ struct HealthOptions: ParsableArguments {
     var clipValue: Float?
 
     @Option(help: ArgumentHelp("""
-        When a step's loss or gradient is NaN or infinite: stop (name the step, the layer and the \\
+        When a step's loss or gradient is NaN or infinite: stop (name the step, the layer and the \
         last finite loss) or skip (leave the parameters unchanged and go on).
         """, valueName: "policy"))
     var onNonfinite = "stop"
 
     @Flag(help: """
-        After every epoch print, per layer, the weight norm, mean gradient norm, update/weight ratio \\
+        After every epoch print, per layer, the weight norm, mean gradient norm, update/weight ratio \
         and fraction of dead ReLU units, and warn about vanishing or exploding gradients.
         """)
     var diagnostics = false

@@ -4,14 +4,14 @@ import Training
 /// The optimizer and its hyper-parameters (PyTorch's names and defaults).
 struct OptimizerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
-        sgd, rmsprop, adagrad, adadelta, adam, adamw (decoupled weight decay), amsgrad (Adam with \\
+        sgd, rmsprop, adagrad, adadelta, adam, adamw (decoupled weight decay), amsgrad (Adam with \
         the AMSGrad maximum), adamax, nadam.
         """, valueName: "name"))
     var optimizer = "sgd"
 
     @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp("""
-        Learning rate: the schedule's base rate (peak for onecycle/cyclic). Default: 0.05 for sgd, \\
-        PyTorch's default otherwise (adam/adamw/amsgrad 0.001, adamax/nadam 0.002, rmsprop/adagrad \\
+        Learning rate: the schedule's base rate (peak for onecycle/cyclic). Default: 0.05 for sgd, \
+        PyTorch's default otherwise (adam/adamw/amsgrad 0.001, adamax/nadam 0.002, rmsprop/adagrad \
         0.01, adadelta 1.0).
         """, valueName: "rate"))
     var learningRate: Float?
@@ -27,7 +27,7 @@ struct OptimizerOptions: ParsableArguments {
     var nesterov = false
 
     @Option(parsing: .unconditional, help: ArgumentHelp("""
-        Weight decay λ: L2, added to the gradient (g ← g + λ·w), for every optimizer but adamw, \\
+        Weight decay λ: L2, added to the gradient (g ← g + λ·w), for every optimizer but adamw, \
         whose decay is decoupled (w ← w − lr·λ·w, default 0.01). Default 0.
         """, valueName: "λ"))
     var weightDecay: Double?

@@ -152,3 +152,15 @@ final class HelpTests: XCTestCase {
         return sections
     }
 }
+
+/// Help text is prose: a backslash left at the end of a source line (an escaped `\\` where a line
+/// continuation `\` was meant) would be printed.
+final class HelpTextTests: XCTestCase {
+    func testNoCommandHelpPrintsAStrayBackslash() throws {
+        for command in ["train", "evaluate", "bench", "schedule", "lr-find", "inspect", "predict", "export", "explain"] {
+            let result = try CLI.run([command, "--help"])
+            XCTAssertSuccess(result)
+            XCTAssertFalse(result.stdout.contains("\\"), "\(command) --help prints a backslash:\n\(result.stdout)")
+        }
+    }
+}
