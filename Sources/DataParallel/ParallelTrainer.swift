@@ -50,6 +50,8 @@ public struct PhaseTimes: Sendable, Equatable {
 ///     shardLoss       (S, Double)  Σ loss over shard s, summed in shard order
 ///     shardWeight     (S, Double)  Σ weight over shard s (its rows, or Σ w_t), summed in shard order
 ///     batch           Workspace    activations and δ of every layer, (maximumBatch × width)
+///     batchInput      (maximumBatch × inputSize)    rows gathered by `trainStep(selection:)`
+///     batchTargets    (maximumBatch × targetWidth)  their targets
 ///
 /// Nothing is allocated by `trainStep`. Shards and blocks depend only on the shard size and the
 /// architecture, so every float operation of a step is the same whatever the worker count: trained
@@ -81,6 +83,8 @@ public final class ParallelTrainer: @unchecked Sendable {
     private let shardWeight: UnsafeMutablePointer<Double>
     /// Σ squares of each gradient block's values, by block index (summed in that order).
     private let blockSquares: UnsafeMutablePointer<Double>
+    private let batchInput: UnsafeMutablePointer<Float>
+    private let batchTargets: UnsafeMutablePointer<Float>
     private let blocks: [GradientBlock]
     private let batch: Workspace
     /// Each worker's gradient blocks, balanced by cost; which worker does a block never changes its result.
@@ -123,6 +127,8 @@ public final class ParallelTrainer: @unchecked Sendable {
         shardWeight = .allocate(capacity: shards)
         shardWeight.initialize(repeating: 0, count: shards)
         batch = Workspace(architecture: architecture, capacity: maximumBatch)
+        batchInput = Self.allocate(maximumBatch * architecture.inputSize)
+        batchTargets = Self.allocate(maximumBatch * (loss.usesClassIndices ? 1 : architecture.outputSize))
         blocks = architecture.gradientBlocks()
         blockSquares = .allocate(capacity: blocks.count)
         blockSquares.initialize(repeating: 0, count: blocks.count)
@@ -142,6 +148,8 @@ public final class ParallelTrainer: @unchecked Sendable {
         shardLoss.deallocate()
         shardWeight.deallocate()
         blockSquares.deallocate()
+        batchInput.deallocate()
+        batchTargets.deallocate()
     }
 
     /// Columns of the target matrix: 1 (class id) for class losses, else the output width.
@@ -153,13 +161,26 @@ public final class ParallelTrainer: @unchecked Sendable {
     ///   - input: rows × inputSize features.
     ///   - targets: rows × targetWidth.
     public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> StepResult {
+        step(input: input, targets: targets, rows: rows, selection: nil)
+    }
+
+    /// One optimizer step on the rows `selection.rows` of a sample matrix, gathered by the workers
+    /// (each copies the rows of its own micro-shards). The same result as gathering them first and
+    /// calling `trainStep(input:targets:rows:)`.
+    public func trainStep(selection: BatchSelection) -> StepResult {
+        step(input: batchInput, targets: batchTargets, rows: selection.rows.count, selection: selection)
+    }
+
+    private func step(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int,
+                      selection: BatchSelection?) -> StepResult {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let shards = plan.shardCount(rows: rows)
         let dropout = architecture.usesDropout ? DropoutKey(seed: dropoutSeed, step: step) : nil
         let start = DispatchTime.now().uptimeNanoseconds
 
-        // Phase 1: forward passes and deltas of the micro-shards.
-        deltasPhase.prepare(parameters: parameters, input: input, targets: targets, rows: rows, dropout: dropout)
+        // Phase 1: (gathering and) forward passes and deltas of the micro-shards.
+        deltasPhase.prepare(parameters: parameters, input: input, targets: targets, rows: rows, dropout: dropout,
+                            selection: selection)
         pool.run(deltasPhase)
         let middle = DispatchTime.now().uptimeNanoseconds
         phaseTimes.deltas += middle - start

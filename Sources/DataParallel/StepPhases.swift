@@ -1,5 +1,33 @@
 import NeuralNet
 
+/// A step's batch as rows of a sample matrix: the engine copies each micro-shard's rows into its own
+/// batch buffers on the worker that trains that shard, so gathering runs in parallel and the rows
+/// are in cache when the first product reads them.
+public struct BatchSelection: @unchecked Sendable {
+    /// All samples, (sample count × input size).
+    public var features: UnsafePointer<Float>
+    /// All targets, (sample count × target width).
+    public var targets: UnsafePointer<Float>
+    /// The batch's sample indices, in batch order.
+    public var rows: UnsafeBufferPointer<Int32>
+
+    public init(features: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int32>) {
+        (self.features, self.targets, self.rows) = (features, targets, rows)
+    }
+
+    /// Copies batch rows `range` into `input` (batch rows × featureCount) and `targetRows`
+    /// (batch rows × targetWidth), at the same batch rows.
+    @inline(__always)
+    func copy(_ range: Range<Int>, into input: UnsafeMutablePointer<Float>, featureCount: Int,
+              targets targetRows: UnsafeMutablePointer<Float>, targetWidth: Int) {
+        for r in range {
+            let sample = Int(rows[r])
+            (input + r * featureCount).update(from: features + sample * featureCount, count: featureCount)
+            (targetRows + r * targetWidth).update(from: targets + sample * targetWidth, count: targetWidth)
+        }
+    }
+}
+
 /// Phase 1 of a training step: forward passes and deltas of the batch's micro-shards. Created once
 /// per engine and refilled before every step, so running it allocates nothing.
 final class DeltasPhase: WorkerTask {
@@ -7,6 +35,8 @@ final class DeltasPhase: WorkerTask {
     private let plan: ShardPlan
     private let loss: Loss
     private let workerCount: Int
+    /// Columns of a target row: 1 (class id) for class losses, else the output width.
+    private let targetWidth: Int
     /// Σ loss and Σ weight of each shard (the caller's buffers, summed in shard order afterwards).
     private let shardLoss: UnsafeMutablePointer<Double>
     private let shardWeight: UnsafeMutablePointer<Double>
@@ -17,25 +47,33 @@ final class DeltasPhase: WorkerTask {
     private var targets: UnsafePointer<Float>?
     private var rows = 0
     private var dropout: DropoutKey?
+    /// When set, each shard first copies its rows from here into `input` and `targets`.
+    private var selection: BatchSelection?
 
     init(batch: Workspace, plan: ShardPlan, loss: Loss, workerCount: Int,
          shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>) {
         (self.batch, self.plan, self.loss, self.workerCount) = (batch, plan, loss, workerCount)
         (self.shardLoss, self.shardWeight) = (shardLoss, shardWeight)
+        targetWidth = loss.usesClassIndices ? 1 : batch.architecture.outputSize
     }
 
+    /// - Parameter selection: the rows to gather into `input` and `targets` (which must then be
+    ///   writable, rows × width) before each shard's passes; nil when they already hold the batch.
     func prepare(parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
-                 rows: Int, dropout: DropoutKey?) {
+                 rows: Int, dropout: DropoutKey?, selection: BatchSelection? = nil) {
         (self.parameters, self.input, self.targets, self.rows, self.dropout) = (parameters, input, targets, rows, dropout)
+        self.selection = selection
     }
 
     /// Worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
     func run(worker: Int) {
         guard let parameters, let input, let targets else { preconditionFailure("DeltasPhase run before prepare") }
         for shard in stride(from: worker, to: plan.shardCount(rows: rows), by: workerCount) {
+            let shardRows = plan.rows(ofShard: shard, batchRows: rows)
+            selection?.copy(shardRows, into: UnsafeMutablePointer(mutating: input), featureCount: batch.architecture.inputSize,
+                            targets: UnsafeMutablePointer(mutating: targets), targetWidth: targetWidth)
             let sums = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
-                                                 rows: plan.rows(ofShard: shard, batchRows: rows), loss: loss,
-                                                 dropout: dropout)
+                                                 rows: shardRows, loss: loss, dropout: dropout)
             shardLoss[shard] = sums.loss
             shardWeight[shard] = sums.weight
         }

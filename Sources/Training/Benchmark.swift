@@ -8,7 +8,8 @@ public struct BenchmarkResult: Sendable {
     public var steps: Int
     public var samples: Int
     public var seconds: Double
-    /// Time gathering batches (copying rows in this epoch's order).
+    /// Time choosing batches: this epoch's shuffled order (the rows themselves are copied by the
+    /// workers in phase 1, as part of `deltasSeconds`).
     public var dataSeconds: Double
     /// Phase 1: forward passes and deltas.
     public var deltasSeconds: Double
@@ -32,8 +33,6 @@ public enum Benchmark {
     ) throws(TrainingError) -> BenchmarkResult {
         let trainer = try Trainer(configuration: configuration, data: data, observer: SilentObserver())
         let train = data.train, batch = configuration.batchSize
-        var features = [Float](repeating: 0, count: batch * train.featureCount)
-        var targets = [Float](repeating: 0, count: batch * train.targetWidth)
         var order = [Int32](repeating: 0, count: train.rows)
         var epoch = 0, position = train.rows  // start a new epoch at once
         var dataNanoseconds: UInt64 = 0, samples = 0
@@ -46,14 +45,9 @@ public enum Benchmark {
                 Trainer.fillEpochOrder(&order, seed: configuration.seed, epoch: epoch)
             }
             let rows = min(batch, train.rows - position)
-            Trainer.gather(train, order: order, from: position, rows: rows, features: &features, targets: &targets)
-            position += rows
             dataNanoseconds += DispatchTime.now().uptimeNanoseconds - gatherStart
-            _ = features.withUnsafeBufferPointer { x in
-                targets.withUnsafeBufferPointer { y in
-                    trainer.engine.trainStep(input: x.baseAddress!, targets: y.baseAddress!, rows: rows)
-                }
-            }
+            _ = Trainer.trainStep(trainer.engine, on: train, order: order, from: position, rows: rows)
+            position += rows
             return rows
         }
 

@@ -61,8 +61,6 @@ public struct LRFinder: Sendable {
             workers: original.pool.workerCount, maximumBatch: original.maximumBatch)
         engine.health = original.health
         let train = trainer.data.train, batch = trainer.configuration.batchSize, seed = trainer.configuration.seed
-        var features = [Float](repeating: 0, count: batch * train.featureCount)
-        var targets = [Float](repeating: 0, count: batch * train.targetWidth)
         var order = [Int32](repeating: 0, count: train.rows)
         var epoch = 0, position = train.rows
 
@@ -76,14 +74,8 @@ public struct LRFinder: Sendable {
                 Trainer.fillEpochOrder(&order, seed: seed, epoch: epoch)
             }
             let rows = min(batch, train.rows - position)
-            Trainer.gather(train, order: order, from: position, rows: rows, features: &features, targets: &targets)
+            let result = Trainer.trainStep(engine, on: train, order: order, from: position, rows: rows)
             position += rows
-            let result = features.withUnsafeBufferPointer { x in
-                targets.withUnsafeBufferPointer { y in
-                    // Both buffers hold batch ≥ 1 rows, so their base addresses exist.
-                    engine.trainStep(input: x.baseAddress!, targets: y.baseAddress!, rows: rows)
-                }
-            }
             average = beta * average + (1 - beta) * result.loss
             let smoothed = average / (1 - pow(beta, Double(k + 1)))
             let point = LRFinderPoint(step: k, learningRate: Double(result.learningRate), loss: result.loss, smoothedLoss: smoothed)

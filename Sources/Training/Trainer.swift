@@ -9,12 +9,11 @@ public struct TrainingSummary: Sendable {
     public var checkpointPath: String?
 }
 
-/// The training loop: shuffle, gather each batch, one data-parallel step, evaluate, report, checkpoint.
+/// The training loop: shuffle, one data-parallel step per batch (its workers gather the rows),
+/// evaluate, report, checkpoint.
 ///
 /// Buffers reused by every step (allocated once here, never inside the loop):
 ///
-///     batchFeatures  (batchSize × featureCount)   rows gathered in this epoch's order
-///     batchTargets   (batchSize × targetWidth)
 ///     order          (train rows, Int32)          this epoch's permutation
 public final class Trainer {
     public let configuration: TrainingConfiguration
@@ -93,9 +92,7 @@ public final class Trainer {
         observer.note("train: \(config.epochs) epochs × \(stepsPerEpoch) steps, batch \(config.batchSize), \(config.workers) worker\(config.workers == 1 ? "" : "s"), \(engine.optimizer), \(engine.schedule), seed \(config.seed)")
 
         let train = data.train
-        let featureCount = train.featureCount, targetWidth = train.targetWidth, batch = config.batchSize
-        var batchFeatures = [Float](repeating: 0, count: batch * featureCount)
-        var batchTargets = [Float](repeating: 0, count: batch * targetWidth)
+        let batch = config.batchSize
         var order = [Int32](repeating: 0, count: train.rows)
         var lastFiniteLoss: Double?
         let diagnostics = config.diagnostics ? GradientDiagnostics(architecture: model.architecture) : nil
@@ -110,12 +107,7 @@ public final class Trainer {
             while progress.stepInEpoch < stepsPerEpoch {
                 let first = progress.stepInEpoch * batch
                 let rows = min(batch, train.rows - first)
-                Self.gather(train, order: order, from: first, rows: rows, features: &batchFeatures, targets: &batchTargets)
-                let result = batchFeatures.withUnsafeBufferPointer { x in
-                    batchTargets.withUnsafeBufferPointer { y in
-                        engine.trainStep(input: x.baseAddress!, targets: y.baseAddress!, rows: rows)
-                    }
-                }
+                let result = Self.trainStep(engine, on: train, order: order, from: first, rows: rows)
                 progress.stepInEpoch += 1
                 if !result.isFinite || result.nonFiniteGradientLayer != nil {
                     guard config.health.onNonFinite == .skip else {
@@ -204,24 +196,15 @@ public final class Trainer {
         rng.shuffle(&order)
     }
 
-    /// Copies the rows `order[from ..< from+rows]` into the batch buffers.
-    @inline(__always)
-    static func gather(_ samples: SampleSet, order: [Int32], from: Int, rows: Int,
-                       features: inout [Float], targets: inout [Float]) {
-        let f = samples.featureCount, t = samples.targetWidth
-        samples.features.withUnsafeBufferPointer { source in
-            features.withUnsafeMutableBufferPointer { destination in
-                for r in 0..<rows {
-                    let row = Int(order[from + r])
-                    (destination.baseAddress! + r * f).update(from: source.baseAddress! + row * f, count: f)
-                }
-            }
-        }
-        samples.targets.withUnsafeBufferPointer { source in
-            targets.withUnsafeMutableBufferPointer { destination in
-                for r in 0..<rows {
-                    let row = Int(order[from + r])
-                    (destination.baseAddress! + r * t).update(from: source.baseAddress! + row * t, count: t)
+    /// One step of `engine` on the rows `order[from ..< from+rows]` of `samples`; the engine's workers
+    /// gather them, each the rows of its own micro-shards.
+    static func trainStep(_ engine: ParallelTrainer, on samples: SampleSet, order: [Int32], from: Int, rows: Int) -> StepResult {
+        samples.features.withUnsafeBufferPointer { x in
+            samples.targets.withUnsafeBufferPointer { y in
+                order.withUnsafeBufferPointer { order in
+                    // A training set has at least one row, so its buffers' base addresses exist.
+                    engine.trainStep(selection: BatchSelection(features: x.baseAddress!, targets: y.baseAddress!,
+                                                               rows: UnsafeBufferPointer(rebasing: order[from..<(from + rows)])))
                 }
             }
         }

@@ -14,7 +14,10 @@ final class WorkerInvarianceTests: XCTestCase {
         return (x, y)
     }
 
-    private func train(workers: Int, shardSize: Int = 16, epochs: Int = 3, dropout: Float = 0) -> (parameters: [Float], losses: [Double]) {
+    /// - Parameter gatheredByWorkers: pass each batch as shuffled row indices (`trainStep(selection:)`),
+    ///   for the workers to gather, instead of as rows copied beforehand.
+    private func train(workers: Int, shardSize: Int = 16, epochs: Int = 3, dropout: Float = 0,
+                       gatheredByWorkers: Bool = false) -> (parameters: [Float], losses: [Double]) {
         let architecture = NetworkArchitecture(inputs: features, hidden: [16, 8], hiddenActivation: .relu,
                                                outputs: classes, outputActivation: .softmax, dropout: dropout)
         let engine = ParallelTrainer(
@@ -23,15 +26,31 @@ final class WorkerInvarianceTests: XCTestCase {
             optimizer: SGD(momentum: 0.9, weightDecay: 1e-4), schedule: StepDecaySchedule(rate: 0.1, stepSize: 4, gamma: 0.5),
             plan: ShardPlan(shardSize: shardSize), workers: workers, maximumBatch: batch)
         let (x, y) = makeData()
+        // A fixed shuffle: the order the selections name, and the order the copied batches are in.
+        var order = (0..<Int32(rows)).map { $0 }
+        var rng = Xoshiro256(seed: 11)
+        rng.shuffle(&order)
+        let shuffledX = order.flatMap { x[(Int($0) * features)..<((Int($0) + 1) * features)] }
+        let shuffledY = order.map { y[Int($0)] }
         var losses: [Double] = []
         for _ in 0..<epochs {
             for start in stride(from: 0, to: rows, by: batch) {
                 let count = min(batch, rows - start)
-                let result = x.withUnsafeBufferPointer { xp in
-                    y.withUnsafeBufferPointer { yp in
-                        engine.trainStep(input: xp.baseAddress! + start * features, targets: yp.baseAddress! + start, rows: count)
+                let result = gatheredByWorkers
+                    ? x.withUnsafeBufferPointer { xp in
+                        y.withUnsafeBufferPointer { yp in
+                            order.withUnsafeBufferPointer { op in
+                                engine.trainStep(selection: BatchSelection(
+                                    features: xp.baseAddress!, targets: yp.baseAddress!,
+                                    rows: UnsafeBufferPointer(rebasing: op[start..<(start + count)])))
+                            }
+                        }
                     }
-                }
+                    : shuffledX.withUnsafeBufferPointer { xp in
+                        shuffledY.withUnsafeBufferPointer { yp in
+                            engine.trainStep(input: xp.baseAddress! + start * features, targets: yp.baseAddress! + start, rows: count)
+                        }
+                    }
                 losses.append(result.loss)
             }
         }
@@ -46,6 +65,16 @@ final class WorkerInvarianceTests: XCTestCase {
             XCTAssertEqual(run.parameters.map(\.bitPattern), reference.parameters.map(\.bitPattern),
                            "weights differ with \(workers) workers")
             XCTAssertEqual(run.losses, reference.losses, "losses differ with \(workers) workers")
+        }
+    }
+
+    func testRowsGatheredByTheWorkersTrainExactlyLikeCopiedBatches() {
+        let reference = train(workers: 1)
+        for workers in 1...3 {
+            let run = train(workers: workers, gatheredByWorkers: true)
+            XCTAssertEqual(run.parameters.map(\.bitPattern), reference.parameters.map(\.bitPattern),
+                           "weights differ when \(workers) workers gather the rows")
+            XCTAssertEqual(run.losses, reference.losses)
         }
     }
 
