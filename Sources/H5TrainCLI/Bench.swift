@@ -41,8 +41,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed steps first (caches, page faults, thread start).")
     var warmup = 20
 
-    @Option(help: "Rows per micro-shard.")
-    var shardSize = 64
+    @Option(help: ArgumentHelp("Rows per micro-shard (default: a quarter of the batch, 64 to 256).", valueName: "rows"))
+    var shardSize: Int?
 
     @Option(name: .customLong("lr"), help: "Learning rate (SGD with momentum 0.9).")
     var learningRate: Float = 0.05
@@ -70,7 +70,7 @@ struct Bench: ParsableCommand {
                 config.batchSize = batchSize
                 config.learningRate = learningRate
                 config.seed = seed
-                config.shardSize = shardSize
+                config.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
                 config.workers = count
                 try config.validate()
                 var before = 0, after = 0

@@ -56,8 +56,9 @@ struct LRFind: ParsableCommand {
         valueName: "n"))
     var workers: Int?
 
-    @Option(parsing: .unconditional, help: "Rows per micro-shard, the unit of parallel work.")
-    var shardSize = 64
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Rows per micro-shard, the unit of parallel work (default: a quarter of the batch, 64 to 256).", valueName: "rows"))
+    var shardSize: Int?
 
     @Option(help: ArgumentHelp("Write the curve as CSV: step,lr,loss,smoothed_loss.", valueName: "path"))
     var out: String?
@@ -82,7 +83,7 @@ struct LRFind: ParsableCommand {
             configuration.optimizer = optimizer.settings
             configuration.seed = seed
             configuration.workers = workers ?? WorkerPool.activeCores
-            configuration.shardSize = shardSize
+            configuration.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
             try configuration.validate()  // flag errors before any data is read
             let loaded = try DatasetLoader.load(data.loaderOptions(seed: seed))
             let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver())

@@ -27,8 +27,10 @@ struct RunOptions: ParsableArguments {
         valueName: "n"))
     var workers: Int?
 
-    @Option(parsing: .unconditional, help: "Rows per micro-shard, the unit of parallel work. Changes the float summation order, not the maths.")
-    var shardSize = 64
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Rows per micro-shard, the unit of parallel work (default: a quarter of the batch, 64 to 256). Changes the float summation order, not the maths.",
+        valueName: "rows"))
+    var shardSize: Int?
 
     @OptionGroup(title: "Checkpoints and resuming") var checkpoints: CheckpointOptions
 
@@ -49,7 +51,7 @@ struct RunOptions: ParsableArguments {
         health.apply(to: &config)
         config.seed = seed
         config.workers = workers ?? WorkerPool.activeCores
-        config.shardSize = shardSize
+        config.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
         checkpoints.apply(to: &config)
         config.metricsPath = metrics
         return config

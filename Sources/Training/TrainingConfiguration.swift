@@ -32,6 +32,15 @@ public struct TrainingConfiguration: Sendable {
     /// Rows per micro-shard: the unit of parallel work. Changing it changes the float order of the
     /// gradient sums (and so the last bits of the result); the worker count does not.
     public var shardSize = 64
+
+    /// The shard size the command line uses unless told otherwise: a quarter of the batch, within
+    /// 64…256 rows. Four shards keep up to four workers busy in the forward and backward passes;
+    /// larger shards mean fewer, larger products (each shard re-reads every weight matrix), which
+    /// made batch 512 about 5 % faster with 128-row shards than with 64. A function of the batch
+    /// size alone, so a configuration's result never depends on the machine.
+    public static func defaultShardSize(batchSize: Int) -> Int {
+        min(256, max(64, batchSize / 4))
+    }
     /// Gradient clipping and the NaN/Inf policy.
     public var health = GradientHealthSettings()
     /// Print per-layer gradient health after every epoch.

@@ -59,7 +59,7 @@ final class HelpTests: XCTestCase {
             ("--schedule", library.schedule.name), ("--pct-start", "\(library.schedule.pctStart)"),
             ("--div-factor", "\(library.schedule.divFactor)"), ("--patience", "\(library.schedule.patience)"),
             ("--beta1", "\(library.optimizer.beta1)"), ("--beta2", "\(library.optimizer.beta2)"),
-            ("--seed", "\(library.seed)"), ("--shard-size", "\(library.shardSize)"),
+            ("--seed", "\(library.seed)"),
         ]
         // The documented defaults at the time of writing, so an accidental change shows up here too.
         XCTAssertEqual(library.hidden, [128])
@@ -76,6 +76,9 @@ final class HelpTests: XCTestCase {
         XCTAssertTrue(sections["--lr"]?.contains("Default: 0.05 for sgd") ?? false, sections["--lr"] ?? "no --lr")
         XCTAssertTrue(sections["--momentum"]?.contains("default 0.9") ?? false, sections["--momentum"] ?? "no --momentum")
         XCTAssertTrue(sections["--workers"]?.contains("number of active cores") ?? false, sections["--workers"] ?? "no --workers")
+        XCTAssertTrue(sections["--shard-size"]?.contains("default: a quarter of the batch, 64 to 256") ?? false,
+                      sections["--shard-size"] ?? "no --shard-size")
+        XCTAssertEqual(TrainingConfiguration.defaultShardSize(batchSize: library.batchSize), library.shardSize)
         XCTAssertTrue(sections["--val-data"]?.contains("default: the --data file") ?? false, sections["--val-data"] ?? "no --val-data")
         XCTAssertTrue(sections["--init"]?.contains("he_normal for ReLU layers") ?? false, sections["--init"] ?? "no --init")
         // The cross-entropy options teach their formula and their PyTorch equivalent.
