@@ -27,7 +27,7 @@ samples/s (mean over epochs, training loop only) and the ratio h5train/torch
 
 Options:
   --bin PATH        h5train binary (default: .build/release/h5train;
-                    build it with: swift build -c release)
+                    build it with: tools/build-release)
   --data FILE       MNIST HDF5 file with x_train/y_train/x_test/y_test
                     (default: ../shared/datasets/mnist.h5 beside the repository)
   --pairs N         number of (h5train, torch) pairs (default $PAIRS)
@@ -73,7 +73,7 @@ run_h5=1; run_torch=1
 [ -f "$DATA" ] || die "data file not found: $DATA (give --data FILE)"
 if [ $run_h5 = 1 ]; then
     [ -x "$BIN" ] || die "h5train binary not found or not executable: $BIN
-  build it with 'swift build -c release' or give --bin PATH (or use --only torch)"
+  build it with tools/build-release or give --bin PATH (or use --only torch)"
 fi
 REF="$ROOT/tools/torch_reference.py"
 if [ $run_torch = 1 ]; then
