@@ -21,14 +21,6 @@ public struct StepResult: Sendable {
     public var isFinite: Bool { loss.isFinite }
 }
 
-/// Nanoseconds spent in the two phases of the training step.
-public struct PhaseTimes: Sendable, Equatable {
-    /// Phase 1: forward passes and deltas of every shard.
-    public var deltas: UInt64 = 0
-    /// Phase 2: gradient blocks and optimizer updates.
-    public var gradientsAndUpdate: UInt64 = 0
-}
-
 /// Data-parallel minibatch training of one network, in two phases per step:
 ///
 ///  1. the worker pool runs forward and backward passes on fixed micro-shards of the batch (rows),
@@ -72,8 +64,8 @@ public final class ParallelTrainer: @unchecked Sendable {
     public var health = GradientHealthSettings()
     /// Seed of the dropout masks (used when a layer has dropout); set before training.
     public var dropoutSeed: UInt64 = 0
-    /// Wall time spent in each phase so far (for `h5train bench`).
-    public private(set) var phaseTimes = PhaseTimes()
+    /// Worker time spent in each stage so far, summed over the workers (for `h5train bench`).
+    public var stageTimes: StageTimes { clock.totals }
 
     private let parameterCount: Int
     private let parameters: UnsafeMutablePointer<Float>
@@ -94,6 +86,7 @@ public final class ParallelTrainer: @unchecked Sendable {
     private let updatePhase: UpdatePhase
     /// Per-worker forward-only buffers for evaluation and prediction.
     private let evaluationWorkspaces: [Workspace]
+    private let clock: StageClock
 
     /// Rows one evaluation chunk holds: large enough for efficient products, fixed so results
     /// do not depend on the worker count.
@@ -134,11 +127,13 @@ public final class ParallelTrainer: @unchecked Sendable {
         blockSquares.initialize(repeating: 0, count: blocks.count)
         blocksByWorker = Self.balance(blocks, workers: workers)
         evaluationWorkspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: Self.evaluationChunk) }
+        clock = StageClock(workers: workers)
         deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss, workerCount: workers,
-                                  shardLoss: shardLoss, shardWeight: shardWeight)
+                                  shardLoss: shardLoss, shardWeight: shardWeight, clock: clock)
         updatePhase = UpdatePhase(batch: batch, blocksByWorker: blocksByWorker, parameters: parameters, gradient: gradient,
                                   optimizerState: optimizerState, blockSquares: blockSquares,
-                                  parameterCount: p, afterDropout: architecture.usesDropout, optimizer: optimizer)
+                                  parameterCount: p, afterDropout: architecture.usesDropout, optimizer: optimizer,
+                                  clock: clock)
     }
 
     deinit {
@@ -176,14 +171,11 @@ public final class ParallelTrainer: @unchecked Sendable {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let shards = plan.shardCount(rows: rows)
         let dropout = architecture.usesDropout ? DropoutKey(seed: dropoutSeed, step: step) : nil
-        let start = DispatchTime.now().uptimeNanoseconds
 
         // Phase 1: (gathering and) forward passes and deltas of the micro-shards.
         deltasPhase.prepare(parameters: parameters, input: input, targets: targets, rows: rows, dropout: dropout,
                             selection: selection)
         pool.run(deltasPhase)
-        let middle = DispatchTime.now().uptimeNanoseconds
-        phaseTimes.deltas += middle - start
         var lossSum = 0.0, weightSum = 0.0
         for shard in 0..<shards {
             lossSum += shardLoss[shard]
@@ -201,7 +193,6 @@ public final class ParallelTrainer: @unchecked Sendable {
         // Phase 2: each worker computes its blocks of the mean gradient and updates those parameters.
         updateParameters(momentum: momentum, input: input, rows: rows,
                          scale: hasWeight ? 1 / Float(weightSum) : 0, learningRate: learningRate, result: &result)
-        phaseTimes.gradientsAndUpdate += DispatchTime.now().uptimeNanoseconds - middle
         if result.applied { self.step += 1 }
         return result
     }

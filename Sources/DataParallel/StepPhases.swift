@@ -40,6 +40,7 @@ final class DeltasPhase: WorkerTask {
     /// Σ loss and Σ weight of each shard (the caller's buffers, summed in shard order afterwards).
     private let shardLoss: UnsafeMutablePointer<Double>
     private let shardWeight: UnsafeMutablePointer<Double>
+    private let clock: StageClock
 
     // This step's inputs, set by `prepare`.
     private var parameters: UnsafePointer<Float>?
@@ -51,9 +52,9 @@ final class DeltasPhase: WorkerTask {
     private var selection: BatchSelection?
 
     init(batch: Workspace, plan: ShardPlan, loss: Loss, workerCount: Int,
-         shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>) {
+         shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>, clock: StageClock) {
         (self.batch, self.plan, self.loss, self.workerCount) = (batch, plan, loss, workerCount)
-        (self.shardLoss, self.shardWeight) = (shardLoss, shardWeight)
+        (self.shardLoss, self.shardWeight, self.clock) = (shardLoss, shardWeight, clock)
         targetWidth = loss.usesClassIndices ? 1 : batch.architecture.outputSize
     }
 
@@ -68,12 +69,19 @@ final class DeltasPhase: WorkerTask {
     /// Worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
     func run(worker: Int) {
         guard let parameters, let input, let targets else { preconditionFailure("DeltasPhase run before prepare") }
+        var time = StageClock.now()
         for shard in stride(from: worker, to: plan.shardCount(rows: rows), by: workerCount) {
             let shardRows = plan.rows(ofShard: shard, batchRows: rows)
-            selection?.copy(shardRows, into: UnsafeMutablePointer(mutating: input), featureCount: batch.architecture.inputSize,
-                            targets: UnsafeMutablePointer(mutating: targets), targetWidth: targetWidth)
-            let sums = batch.backpropagateDeltas(parameters: parameters, input: input, targets: targets,
-                                                 rows: shardRows, loss: loss, dropout: dropout)
+            if let selection {
+                selection.copy(shardRows, into: UnsafeMutablePointer(mutating: input), featureCount: batch.architecture.inputSize,
+                               targets: UnsafeMutablePointer(mutating: targets), targetWidth: targetWidth)
+                time = clock.record(.gather, worker: worker, since: time)
+            }
+            let sums = batch.forwardWithLoss(parameters: parameters, input: input, targets: targets,
+                                             rows: shardRows, loss: loss, dropout: dropout)
+            time = clock.record(.forward, worker: worker, since: time)
+            batch.backpropagateHiddenDeltas(parameters: parameters, rows: shardRows, dropout: dropout)
+            time = clock.record(.backward, worker: worker, since: time)
             shardLoss[shard] = sums.loss
             shardWeight[shard] = sums.weight
         }
@@ -101,6 +109,7 @@ final class UpdatePhase: WorkerTask {
     private let blockSquares: UnsafeMutablePointer<Double>
     private let parameterCount: Int
     private let afterDropout: Bool
+    private let clock: StageClock
 
     // This step's settings, set by `prepare`.
     private var optimizer: any Optimizer
@@ -114,10 +123,11 @@ final class UpdatePhase: WorkerTask {
 
     init(batch: Workspace, blocksByWorker: [[GradientBlock]], parameters: UnsafeMutablePointer<Float>,
          gradient: UnsafeMutablePointer<Float>, optimizerState: UnsafeMutablePointer<Float>,
-         blockSquares: UnsafeMutablePointer<Double>, parameterCount: Int, afterDropout: Bool, optimizer: any Optimizer) {
+         blockSquares: UnsafeMutablePointer<Double>, parameterCount: Int, afterDropout: Bool, optimizer: any Optimizer,
+         clock: StageClock) {
         (self.batch, self.blocksByWorker, self.parameters, self.gradient) = (batch, blocksByWorker, parameters, gradient)
         (self.optimizerState, self.blockSquares, self.parameterCount) = (optimizerState, blockSquares, parameterCount)
-        (self.afterDropout, self.optimizer) = (afterDropout, optimizer)
+        (self.afterDropout, self.optimizer, self.clock) = (afterDropout, optimizer, clock)
     }
 
     /// - Parameters:
@@ -132,21 +142,24 @@ final class UpdatePhase: WorkerTask {
 
     func run(worker: Int) {
         guard let input else { preconditionFailure("UpdatePhase run before prepare") }
+        var time = StageClock.now()
         for block in blocksByWorker[worker] {
             switch mode {
             case .fused, .gradientsOnly:
                 batch.parameterGradients(input: input, batchRows: rows, block: block, scale: scale, into: gradient,
                                          afterDropout: afterDropout)
+                time = clock.record(.gradients, worker: worker, since: time)
                 if case .fused = mode, clipValue == nil {
                     blockSquares[block.index] = applyMeasuring(block)  // one pass over the gradient
-                    continue
+                } else {
+                    blockSquares[block.index] = block.prepareGradient(gradient, clampingTo: clipValue)
+                    if case .fused = mode { apply(block) }
                 }
-                blockSquares[block.index] = block.prepareGradient(gradient, clampingTo: clipValue)
-                if case .fused = mode { apply(block) }
             case .apply(let factor):
                 if factor != 1 { block.scaleGradient(gradient, by: factor) }
                 apply(block)
             }
+            time = clock.record(.update, worker: worker, since: time)
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataParallel
 import Foundation
 import Training
 
@@ -9,7 +10,10 @@ struct Bench: ParsableCommand {
         discussion: """
         Trains the same model from the same initial weights for --warmup untimed and --steps timed \
         steps at each worker count, then prints samples/s, GFLOP/s, the speed-up over the first \
-        worker count, where the time went, and whether the weights matched bit for bit (they must). \
+        worker count, where the workers' time went, and whether the weights matched bit for bit (they \
+        must). The stages: gather (copying the batch's rows), forward (products, bias, activation, \
+        loss), backward (the deltas), gradients (∂W and ∂b over the batch), update (norm, clipping, \
+        optimizer); other is waiting at the step's two barriers and the main thread's own work. \
         Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted.
 
         Reference workload (MNIST, as tools/torch_reference.py):
@@ -96,16 +100,17 @@ struct Bench: ParsableCommand {
     static func table(_ results: [BenchmarkResult], model: String, batch: Int) -> String {
         guard let first = results.first else { return "" }
         var lines = ["model \(model), batch \(batch), \(first.steps) timed steps, \(first.flopPerSample) FLOP per sample",
-                     "workers  samples/s   GFLOP/s  speed-up  efficiency   data  fwd+deltas  grads+update  weights"]
+                     "                                                 share of the workers' time",
+                     "workers  samples/s   GFLOP/s  speed-up  efficiency  gather  forward  backward  gradients  update   other  weights"]
         for result in results {
             let speedUp = result.samplesPerSecond / first.samplesPerSecond
             let efficiency = speedUp * Double(first.workers) / Double(result.workers)
-            func share(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / result.seconds) }
             let same = result.finalParameters.map(\.bitPattern) == first.finalParameters.map(\.bitPattern)
+            let shares = [Stage.gather, .forward, .backward, .gradients, .update].map { result.share(of: $0) } + [result.otherShare]
             lines.append(String(format: "%7d  %9.0f  %8.1f  %7.2f×  %9.0f%%  ", result.workers, result.samplesPerSecond,
                                 result.gigaflopsPerSecond, speedUp, efficiency * 100)
-                         + "\(share(result.dataSeconds))  \(share(result.deltasSeconds))      \(share(result.gradientsSeconds))        "
-                         + (result.workers == first.workers ? "reference" : (same ? "identical" : "DIFFERENT")))
+                         + zip(shares, [6, 7, 8, 9, 6, 6]).map { String(format: "%\($1 - 1).1f%%", 100 * $0) }.joined(separator: "  ")
+                         + "  " + (result.workers == first.workers ? "reference" : (same ? "identical" : "DIFFERENT")))
         }
         return lines.joined(separator: "\n")
     }

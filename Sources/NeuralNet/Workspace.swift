@@ -106,18 +106,36 @@ public final class Workspace: @unchecked Sendable {
         parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
         rows: Range<Int>, loss: Loss, dropout: DropoutKey? = nil
     ) -> LossSum {
-        let layers = architecture.layers
-        let last = layers.count - 1
+        let lossSum = forwardWithLoss(parameters: parameters, input: input, targets: targets, rows: rows,
+                                      loss: loss, dropout: dropout)
+        backpropagateHiddenDeltas(parameters: parameters, rows: rows, dropout: dropout)
+        return lossSum
+    }
+
+    /// The first half of `backpropagateDeltas`: the forward pass, the loss, and δ of the output layer.
+    public func forwardWithLoss(
+        parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+        rows: Range<Int>, loss: Loss, dropout: DropoutKey? = nil
+    ) -> LossSum {
+        let last = architecture.layers.count - 1
         let fused = loss.fusedActivation != nil
         let output = forward(parameters: parameters, input: input, rows: rows, skipOutputActivation: fused, dropout: dropout)
-        let width = layers[last].outputs, targetWidth = loss.usesClassIndices ? 1 : width
+        let width = architecture.layers[last].outputs, targetWidth = loss.usesClassIndices ? 1 : width
         let outputDelta = deltas[last] + rows.lowerBound * width
         let lossSum = loss.lossSum(outputs: output, targets: targets + rows.lowerBound * targetWidth,
-                                           rows: rows.count, width: width, gradient: outputDelta)
+                                   rows: rows.count, width: width, gradient: outputDelta)
         if !fused {
-            layers[last].activation.backward(input: preActivation(last, rows), output: output, gradient: outputDelta,
-                                             rows: rows.count, columns: width)
+            architecture.layers[last].activation.backward(input: preActivation(last, rows), output: output,
+                                                          gradient: outputDelta, rows: rows.count, columns: width)
         }
+        return lossSum
+    }
+
+    /// The second half of `backpropagateDeltas`: δ of every hidden layer from the output layer's δ,
+    /// for the same rows and dropout key as the `forwardWithLoss` before it.
+    public func backpropagateHiddenDeltas(parameters: UnsafePointer<Float>, rows: Range<Int>, dropout: DropoutKey? = nil) {
+        let layers = architecture.layers
+        let last = layers.count - 1
         for l in stride(from: last, to: 0, by: -1) {  // the input needs no δ
             let layer = layers[l]
             let delta = deltas[l] + rows.lowerBound * layer.outputs          // count × out
@@ -133,7 +151,6 @@ public final class Workspace: @unchecked Sendable {
             layers[l - 1].activation.backward(input: preActivation(l - 1, rows), output: activations[l - 1] + rows.lowerBound * layer.inputs,
                                               gradient: previous, rows: rows.count, columns: layer.inputs)
         }
-        return lossSum
     }
 
     /// Layer l's kept pre-activation for batch rows `rows` (nil when its activation does not need it).

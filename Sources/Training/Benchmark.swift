@@ -8,18 +8,20 @@ public struct BenchmarkResult: Sendable {
     public var steps: Int
     public var samples: Int
     public var seconds: Double
-    /// Time choosing batches: this epoch's shuffled order (the rows themselves are copied by the
-    /// workers in phase 1, as part of `deltasSeconds`).
-    public var dataSeconds: Double
-    /// Phase 1: forward passes and deltas.
-    public var deltasSeconds: Double
-    /// Phase 2: weight/bias gradients and optimizer updates.
-    public var gradientsSeconds: Double
+    /// Worker time in each stage of the step, summed over the workers (`seconds × workers` in all).
+    public var stageSeconds: [Stage: Double]
     public var flopPerSample: Int
     public var finalParameters: [Float]
 
     public var samplesPerSecond: Double { Double(samples) / seconds }
     public var gigaflopsPerSecond: Double { Double(samples) * Double(flopPerSample) / seconds / 1e9 }
+
+    /// The share of all workers' time (seconds × workers) spent in `stage`.
+    public func share(of stage: Stage) -> Double { (stageSeconds[stage] ?? 0) / (seconds * Double(workers)) }
+
+    /// The share of all workers' time in no stage: waiting at the two barriers of each step
+    /// (unbalanced work, waking up) and the calling thread's own work (order, loss sums, schedule).
+    public var otherShare: Double { 1 - Stage.allCases.reduce(0) { $0 + share(of: $1) } }
 }
 
 /// Times the training step without evaluation, checkpoints or output.
@@ -35,37 +37,32 @@ public enum Benchmark {
         let train = data.train, batch = configuration.batchSize
         var order = [Int32](repeating: 0, count: train.rows)
         var epoch = 0, position = train.rows  // start a new epoch at once
-        var dataNanoseconds: UInt64 = 0, samples = 0
+        var samples = 0
 
         func step() -> Int {
-            let gatherStart = DispatchTime.now().uptimeNanoseconds
             if position >= train.rows {
                 epoch += 1
                 position = 0
                 Trainer.fillEpochOrder(&order, seed: configuration.seed, epoch: epoch)
             }
             let rows = min(batch, train.rows - position)
-            dataNanoseconds += DispatchTime.now().uptimeNanoseconds - gatherStart
             _ = Trainer.trainStep(trainer.engine, on: train, order: order, from: position, rows: rows)
             position += rows
             return rows
         }
 
         for _ in 0..<warmup { _ = step() }
-        dataNanoseconds = 0
-        let phasesBefore = trainer.engine.phaseTimes
+        let stagesBefore = trainer.engine.stageTimes
         var seconds = 0.0
         around {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<steps { samples += step() }
             seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
-        let phases = trainer.engine.phaseTimes
+        let stages = trainer.engine.stageTimes.since(stagesBefore)
         return BenchmarkResult(
             workers: configuration.workers, steps: steps, samples: samples, seconds: seconds,
-            dataSeconds: Double(dataNanoseconds) / 1e9,
-            deltasSeconds: Double(phases.deltas - phasesBefore.deltas) / 1e9,
-            gradientsSeconds: Double(phases.gradientsAndUpdate - phasesBefore.gradientsAndUpdate) / 1e9,
+            stageSeconds: Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, Double(stages[$0]) / 1e9) }),
             flopPerSample: trainer.model.architecture.trainingFLOPPerSample,
             finalParameters: trainer.engine.parameterValues)
     }
