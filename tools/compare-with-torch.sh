@@ -12,6 +12,9 @@ PAIRS=5
 BATCH=128
 EPOCHS=1
 THREADS=2
+LR=0.05
+SCHEDULE=constant
+TARGET=""
 PYTHON="${PYTHON:-python3}"
 ONLY=""
 KEEP=""
@@ -20,10 +23,20 @@ usage() {
     cat <<EOF
 Usage: tools/compare-with-torch.sh [options]
 
-Trains the MNIST MLP (hidden 512,256, SGD lr 0.05 momentum 0.9) with h5train
-and with tools/torch_reference.py, alternating, N pairs; prints each pair's
+Trains the MNIST MLP (hidden 512,256, SGD momentum 0.9) with h5train and
+with tools/torch_reference.py, alternating, N pairs; prints each pair's
 samples/s (mean over epochs, training loop only) and the ratio h5train/torch
 (> 1: h5train is faster), then the median of each column.
+
+With --target-accuracy A it compares time to accuracy instead: each run's
+training seconds up to the end of its first epoch whose test accuracy is
+at least A %, and the ratio h5train/torch of those times (< 1: h5train gets
+there sooner).
+
+Examples:
+  tools/compare-with-torch.sh --pairs 5 --threads 2 --batch-size 128
+  tools/compare-with-torch.sh --pairs 5 --schedule onecycle --lr 0.1 \
+      --epochs 3 --target-accuracy 98
 
 Options:
   --bin PATH        h5train binary (default: .build/release/h5train;
@@ -34,6 +47,12 @@ Options:
   --batch-size B    mini-batch size for both (default $BATCH)
   --epochs E        epochs per run (default $EPOCHS)
   --threads W       h5train --workers and torch --threads (default $THREADS)
+  --lr RATE         learning rate; the peak for onecycle (default $LR)
+  --schedule NAME   constant or onecycle (torch's OneCycleLR over all the
+                    steps, pct_start 0.3, cosine, fixed momentum) (default
+                    $SCHEDULE)
+  --target-accuracy A
+                    compare the time to A % test accuracy, not samples/s
   --only WHICH      run only one side: h5train or torch (no ratios)
   --keep DIR        keep every run's log and metrics CSV in DIR
   -h, --help        show this help
@@ -56,6 +75,9 @@ while [ $# -gt 0 ]; do
         --batch-size) need_arg "$@"; BATCH="$2"; shift 2 ;;
         --epochs)     need_arg "$@"; EPOCHS="$2"; shift 2 ;;
         --threads)    need_arg "$@"; THREADS="$2"; shift 2 ;;
+        --lr)         need_arg "$@"; LR="$2"; shift 2 ;;
+        --schedule)   need_arg "$@"; SCHEDULE="$2"; shift 2 ;;
+        --target-accuracy) need_arg "$@"; TARGET="$2"; shift 2 ;;
         --only)       need_arg "$@"; ONLY="$2"; shift 2 ;;
         --keep)       need_arg "$@"; KEEP="$2"; shift 2 ;;
         -h|--help)    usage; exit 0 ;;
@@ -66,6 +88,14 @@ done
 is_uint "$PAIRS" --pairs; is_uint "$BATCH" --batch-size
 is_uint "$EPOCHS" --epochs; is_uint "$THREADS" --threads
 case "$ONLY" in ""|h5train|torch) ;; *) die "--only must be h5train or torch" ;; esac
+case "$SCHEDULE" in constant|onecycle) ;; *) die "--schedule must be constant or onecycle, got '$SCHEDULE'" ;; esac
+[[ "$LR" =~ ^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$ ]] || die "--lr must be a positive number, got '$LR'"
+[ -z "$TARGET" ] || [[ "$TARGET" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--target-accuracy must be a percentage like 98, got '$TARGET'"
+H5_SCHEDULE=(); TORCH_SCHEDULE=()
+if [ "$SCHEDULE" = onecycle ]; then
+    H5_SCHEDULE=(--schedule onecycle --no-cycle-momentum)
+    TORCH_SCHEDULE=(--schedule onecycle)
+fi
 run_h5=1; run_torch=1
 [ "$ONLY" = torch ] && run_h5=0
 [ "$ONLY" = h5train ] && run_torch=0
@@ -89,10 +119,23 @@ fi
 
 # mean of the samples_per_s column of a metrics CSV (located by header name)
 mean_sps() {
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "samples_per_s") c = i; next }
+    awk -F, '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) if ($i == "samples_per_s") c = i; next }
              c && $c != "" { s += $c; n++ }
              END { if (!c || !n) exit 1; printf "%.1f\n", s / n }' "$1"
 }
+
+# seconds_to_target CSV: training seconds up to the first epoch whose val_accuracy (a fraction)
+# reaches $TARGET %, or "-" if none does
+seconds_to_target() {
+    awk -F, -v target="$TARGET" '{ sub(/\r$/, "") } NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "val_accuracy") a = i; if ($i == "seconds") s = i }; next }
+             { t += $s; if (!done && $a != "" && $a * 100 >= target) { printf "%.3f\n", t; done = 1 } }
+             END { if (!a || !s) exit 1; if (!done) print "-" }' "$1"
+}
+
+# measure CSV: what a run is compared by
+UNIT="samples/s"
+[ -n "$TARGET" ] && UNIT="s to ${TARGET}%"
+measure() { if [ -n "$TARGET" ]; then seconds_to_target "$1"; else mean_sps "$1"; fi; }
 
 # median FORMAT: median of the numbers on stdin (one per line), or "-" if none
 median() {
@@ -110,7 +153,7 @@ run() {
     fi
 }
 
-echo "MNIST MLP 784-512-256-10: batch $BATCH, epochs $EPOCHS, threads $THREADS, $PAIRS pair(s)"
+echo "MNIST MLP 784-512-256-10: batch $BATCH, epochs $EPOCHS, threads $THREADS, lr $LR, $SCHEDULE, $PAIRS pair(s)"
 echo "data $DATA"
 [ $run_h5 = 1 ] && echo "h5train $BIN"
 [ $run_torch = 1 ] && echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)')"
@@ -123,8 +166,8 @@ for ((p = 1; p <= PAIRS; p++)); do
         run "h5train (pair $p)" "$WORK/h5train-$p.log" \
             "$BIN" train --data "$DATA" --x x_train --y y_train --val-x x_test --val-y y_test \
             --hidden 512,256 --batch-size "$BATCH" --epochs "$EPOCHS" --workers "$THREADS" \
-            --lr 0.05 --momentum 0.9 --quiet --metrics "$m"
-        h5="$(mean_sps "$m")" || die "no samples_per_s column/rows in $m"
+            --lr "$LR" --momentum 0.9 "${H5_SCHEDULE[@]+"${H5_SCHEDULE[@]}"}" --quiet --metrics "$m"
+        h5="$(measure "$m")" || die "no samples_per_s/seconds/val_accuracy columns or rows in $m"
         H5_ALL+=("$h5")
     fi
     if [ $run_torch = 1 ]; then
@@ -132,22 +175,24 @@ for ((p = 1; p <= PAIRS; p++)); do
         run "torch_reference.py (pair $p)" "$WORK/torch-$p.log" \
             "$PYTHON" "$REF" --data "$DATA" --x x_train --y y_train --val-x x_test --val-y y_test \
             --hidden 512,256 --batch-size "$BATCH" --epochs "$EPOCHS" --threads "$THREADS" \
-            --lr 0.05 --momentum 0.9 --quiet --metrics "$m"
-        tr="$(mean_sps "$m")" || die "no samples_per_s column/rows in $m"
+            --lr "$LR" --momentum 0.9 "${TORCH_SCHEDULE[@]+"${TORCH_SCHEDULE[@]}"}" --quiet --metrics "$m"
+        tr="$(measure "$m")" || die "no samples_per_s/seconds/val_accuracy columns or rows in $m"
         TORCH_ALL+=("$tr")
     fi
     if [ "$h5" != "-" ] && [ "$tr" != "-" ]; then
         ratio="$(awk -v a="$h5" -v b="$tr" 'BEGIN { printf "%.3f\n", a / b }')"
         RATIO_ALL+=("$ratio")
     fi
-    printf 'pair %d/%d  h5train %10s samples/s  torch %10s samples/s  ratio %s\n' \
-        "$p" "$PAIRS" "$h5" "$tr" "$ratio"
+    printf 'pair %d/%d  h5train %10s %s  torch %10s %s  ratio %s\n' \
+        "$p" "$PAIRS" "$h5" "$UNIT" "$tr" "$UNIT" "$ratio"
 done
 
-med_h5="$(printf '%s\n' "${H5_ALL[@]+"${H5_ALL[@]}"}" | grep . | median %.1f || true)"
-med_tr="$(printf '%s\n' "${TORCH_ALL[@]+"${TORCH_ALL[@]}"}" | grep . | median %.1f || true)"
-med_ratio="$(printf '%s\n' "${RATIO_ALL[@]+"${RATIO_ALL[@]}"}" | grep . | median %.3f || true)"
-printf 'median     h5train %10s samples/s  torch %10s samples/s  ratio %s (median of pair ratios)\n' \
-    "${med_h5:--}" "${med_tr:--}" "${med_ratio:--}"
+numbers() { grep -E '^[0-9.]+$' || true; }
+med_h5="$(printf '%s\n' "${H5_ALL[@]+"${H5_ALL[@]}"}" | numbers | median %.3f)"
+med_tr="$(printf '%s\n' "${TORCH_ALL[@]+"${TORCH_ALL[@]}"}" | numbers | median %.3f)"
+med_ratio="$(printf '%s\n' "${RATIO_ALL[@]+"${RATIO_ALL[@]}"}" | numbers | median %.3f)"
+printf 'median     h5train %10s %s  torch %10s %s  ratio %s (median of pair ratios)\n' \
+    "${med_h5:--}" "$UNIT" "${med_tr:--}" "$UNIT" "${med_ratio:--}"
+[ -n "$TARGET" ] && echo "(\"-\": the run never reached ${TARGET}%; ratio < 1: h5train reached it sooner)"
 [ -n "$KEEP" ] && echo "logs and metrics CSVs kept in $WORK"
 exit 0

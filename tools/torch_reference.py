@@ -12,7 +12,10 @@ What it does (mirrors h5train's defaults):
           number of classes; He-normal weights (kaiming_normal_, fan_in, ReLU
           gain), zero biases.
   loss    softmax cross-entropy, mean over the batch.
-  optim   SGD with momentum (--momentum) and --weight-decay, constant --lr.
+  optim   SGD with momentum (--momentum) and --weight-decay; constant --lr, or
+          --schedule onecycle: OneCycleLR with max_lr = --lr over all steps,
+          --pct-start, cosine annealing, momentum fixed unless --cycle-momentum
+          (0.85-0.95), as `h5train train --schedule onecycle`.
   batches one torch.randperm per epoch, each batch gathered by index; the last
           partial batch is kept. No DataLoader, no worker processes.
   timing  seconds = wall time of the epoch's training loop only (evaluation
@@ -23,6 +26,7 @@ samples/s, seconds), then one JSON line with the medians and final accuracy.
 
 Example:
   python3 tools/torch_reference.py --data mnist.h5 --epochs 1 --threads 2
+  python3 tools/torch_reference.py --data mnist.h5 --epochs 3 --schedule onecycle --lr 0.1
 """
 import argparse
 import csv
@@ -142,6 +146,12 @@ def main():
     ap.add_argument("--threads", type=positive_int, default=2,
                     help="torch intra-op threads (default 2); inter-op threads are 1")
     ap.add_argument("--seed", type=int, default=0, help="init and shuffle seed (default 0)")
+    ap.add_argument("--schedule", choices=["constant", "onecycle"], default="constant",
+                    help="learning-rate schedule (default constant)")
+    ap.add_argument("--pct-start", type=float, default=0.3,
+                    help="onecycle: fraction of the steps spent warming up (default 0.3)")
+    ap.add_argument("--cycle-momentum", action="store_true",
+                    help="onecycle: cycle momentum 0.95 -> 0.85 -> 0.95 (default: fixed --momentum)")
     ap.add_argument("--metrics", metavar="CSV",
                     help="also write per-epoch metrics in h5train's --metrics CSV layout")
     ap.add_argument("--quiet", action="store_true", help="print only the final JSON line")
@@ -166,6 +176,11 @@ def main():
     model = build_model(n_in, args.hidden, n_classes)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           weight_decay=args.weight_decay)
+    sched = None
+    if args.schedule == "onecycle":
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=args.lr, total_steps=args.epochs * steps, pct_start=args.pct_start,
+            cycle_momentum=args.cycle_momentum, base_momentum=0.85, max_momentum=0.95)
     gen = torch.Generator().manual_seed(args.seed)
 
     say = (lambda *a, **k: None) if args.quiet else (lambda *a, **k: print(*a, **k, flush=True))
@@ -187,12 +202,14 @@ def main():
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if sched is not None:
+                sched.step()
             loss_sum += loss.detach() * yb.shape[0]
         dt = time.perf_counter() - t_start
         train_loss = loss_sum.item() / n
         val_loss, val_acc = evaluate(model, xva, yva) if xva is not None else (float("nan"),) * 2
         rows.append({"epoch": ep, "train_loss": train_loss, "val_loss": val_loss,
-                     "val_accuracy": val_acc, "lr": args.lr, "samples_per_s": n / dt,
+                     "val_accuracy": val_acc, "lr": opt.param_groups[0]["lr"], "samples_per_s": n / dt,
                      "seconds": dt})
         say(f"epoch {ep}/{args.epochs}  train_loss {train_loss:.4f}  val_loss {val_loss:.4f}  "
             f"val_acc {val_acc * 100:.2f}%  samples/s {n / dt:.0f}  seconds {dt:.3f}")
@@ -217,6 +234,7 @@ def main():
         "batch_size": bs,
         "epochs": args.epochs,
         "lr": args.lr,
+        "schedule": args.schedule,
         "momentum": args.momentum,
         "weight_decay": args.weight_decay,
         "seed": args.seed,
