@@ -43,18 +43,21 @@ public struct Adadelta: Optimizer, Equatable {
         let lambda = Float(weightDecay), negativeRate = -lr, useDecay = weightDecay != 0
         let first = step == 0
         let squareAverage = state, accumulatedDelta = state + n
-        for i in range {
-            let g = useDecay ? torchAdd(gradients[i], w[i], alpha: lambda) : gradients[i]
+        @inline(__always) func group(_ offset: Int, _ lanes: Int) {
+            let i = range.lowerBound + offset
+            let weights = loadLanes(w, i, lanes)
+            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
             // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-            let s = torchAddSquare((first ? 0 : squareAverage[i]) * decay, g, scaledBy: rest)
-            squareAverage[i] = s
+            let s = torchAddSquare(stateLanes(squareAverage, i, lanes, first: first) * decay, g, scaledBy: rest)
+            storeLanes(s, squareAverage, i, lanes)
             // std = square_avg.add(eps).sqrt_(); delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
-            let u = first ? 0 : accumulatedDelta[i]
+            let u = stateLanes(accumulatedDelta, i, lanes, first: first)
             let std = (s + epsilon).squareRoot()
             let delta = (u + epsilon).squareRoot() / std * g
             // acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho); param.add_(delta, alpha=-lr)
-            accumulatedDelta[i] = torchAddSquare(u * decay, delta, scaledBy: rest)
-            w[i] = torchAdd(w[i], delta, alpha: negativeRate)
+            storeLanes(torchAddSquare(u * decay, delta, scaledBy: rest), accumulatedDelta, i, lanes)
+            storeLanes(torchAdd(weights, delta, alpha: negativeRate), w, i, lanes)
         }
+        forEachLaneGroup(range.count, group)
     }
 }

@@ -49,14 +49,17 @@ public struct Adagrad: Optimizer, Equatable {
         let initial = Float(initialAccumulatorValue), useDecay = weightDecay != 0
         let first = step == 0
         let sum = state
-        for i in range {
-            let g = useDecay ? torchAdd(gradients[i], w[i], alpha: lambda) : gradients[i]
+        @inline(__always) func group(_ offset: Int, _ lanes: Int) {
+            let i = range.lowerBound + offset
+            let weights = loadLanes(w, i, lanes)
+            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
             // state_sum.addcmul_(grad, grad, value=1); std = state_sum.sqrt().add_(eps)
-            let s = torchAddSquare(first ? initial : sum[i], g, scaledBy: 1)
-            sum[i] = s
+            let s = torchAddSquare(first ? Lanes(repeating: initial) : loadLanes(sum, i, lanes), g, scaledBy: 1)
+            storeLanes(s, sum, i, lanes)
             let std = s.squareRoot() + epsilon
             // param.addcdiv_(grad, std, value=-clr)
-            w[i] = w[i] + negativeRate * g / std
+            storeLanes(weights + negativeRate * g / std, w, i, lanes)
         }
+        forEachLaneGroup(range.count, group)
     }
 }

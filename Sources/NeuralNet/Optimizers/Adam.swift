@@ -137,21 +137,24 @@ private func adamUpdate(
     let useL2 = weightDecay != 0 && !decoupled, useShrink = weightDecay != 0 && decoupled
     let first = step == 0
     let m = state, v = state + n, vMax = state + 2 * n  // vMax only with amsgrad
-    for i in range {
-        var g = gradients[i]
-        if useShrink { w[i] = w[i] * shrink }
-        if useL2 { g = torchAdd(g, w[i], alpha: lambda) }  // grad.add(param, alpha=weight_decay)
+    @inline(__always) func group(_ offset: Int, _ lanes: Int) {
+        let i = range.lowerBound + offset
+        var g = loadLanes(gradients, i, lanes)
+        var weights = loadLanes(w, i, lanes)
+        if useShrink { weights = weights * shrink }
+        if useL2 { g = torchAdd(g, weights, alpha: lambda) }  // grad.add(param, alpha=weight_decay)
         // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        let mi = torchLerp(first ? 0 : m[i], g, weight: rest1)
-        m[i] = mi
-        var vi = torchAddSquare((first ? 0 : v[i]) * decay2, g, scaledBy: rest2)
-        v[i] = vi
+        let mi = torchLerp(stateLanes(m, i, lanes, first: first), g, weight: rest1)
+        storeLanes(mi, m, i, lanes)
+        var vi = torchAddSquare(stateLanes(v, i, lanes, first: first) * decay2, g, scaledBy: rest2)
+        storeLanes(vi, v, i, lanes)
         if amsgrad {
-            vi = torchMaximum(first ? 0 : vMax[i], vi)
-            vMax[i] = vi
+            vi = torchMaximum(stateLanes(vMax, i, lanes, first: first), vi)
+            storeLanes(vi, vMax, i, lanes)
         }
         // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps); param.addcdiv_(exp_avg, denom, value=-step_size)
         let denominator = vi.squareRoot() / biasCorrection2Root + epsilon
-        w[i] = w[i] + negativeStepSize * mi / denominator
+        storeLanes(weights + negativeStepSize * mi / denominator, w, i, lanes)
     }
+    forEachLaneGroup(range.count, group)
 }

@@ -49,15 +49,18 @@ public struct Adamax: FirstMomentOptimizer, Equatable {
         let lambda = Float(weightDecay), useDecay = weightDecay != 0
         let first = step == 0
         let m = state, u = state + n
-        for i in range {
-            let g = useDecay ? torchAdd(gradients[i], w[i], alpha: lambda) : gradients[i]
+        @inline(__always) func group(_ offset: Int, _ lanes: Int) {
+            let i = range.lowerBound + offset
+            let weights = loadLanes(w, i, lanes)
+            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
             // exp_avg.lerp_(grad, 1 - beta1); torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps))
-            let mi = torchLerp(first ? 0 : m[i], g, weight: rest1)
-            m[i] = mi
-            let ui = torchMaximum((first ? 0 : u[i]) * decay2, abs(g) + epsilon)
-            u[i] = ui
+            let mi = torchLerp(stateLanes(m, i, lanes, first: first), g, weight: rest1)
+            storeLanes(mi, m, i, lanes)
+            let ui = torchMaximum(stateLanes(u, i, lanes, first: first) * decay2, magnitude(g) + epsilon)
+            storeLanes(ui, u, i, lanes)
             // param.addcdiv_(exp_avg, exp_inf, value=-clr)
-            w[i] = w[i] + negativeRate * mi / ui
+            storeLanes(weights + negativeRate * mi / ui, w, i, lanes)
         }
+        forEachLaneGroup(range.count, group)
     }
 }

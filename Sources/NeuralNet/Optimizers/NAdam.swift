@@ -89,19 +89,22 @@ public struct NAdam: FirstMomentOptimizer, Equatable {
         let useL2 = weightDecay != 0 && !decoupledWeightDecay, useShrink = weightDecay != 0 && decoupledWeightDecay
         let first = step == 0
         let m = state, v = state + n
-        for i in range {
-            var g = gradients[i]
-            if useShrink { w[i] = w[i] * shrink }
-            if useL2 { g = torchAdd(g, w[i], alpha: lambda) }
+        @inline(__always) func group(_ offset: Int, _ lanes: Int) {
+            let i = range.lowerBound + offset
+            var g = loadLanes(gradients, i, lanes)
+            var weights = loadLanes(w, i, lanes)
+            if useShrink { weights = weights * shrink }
+            if useL2 { g = torchAdd(g, weights, alpha: lambda) }
             // exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            let mi = torchLerp(first ? 0 : m[i], g, weight: rest1)
-            m[i] = mi
-            let vi = torchAddSquare((first ? 0 : v[i]) * decay2, g, scaledBy: rest2)
-            v[i] = vi
+            let mi = torchLerp(stateLanes(m, i, lanes, first: first), g, weight: rest1)
+            storeLanes(mi, m, i, lanes)
+            let vi = torchAddSquare(stateLanes(v, i, lanes, first: first) * decay2, g, scaledBy: rest2)
+            storeLanes(vi, v, i, lanes)
             // denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps); two addcdiv_ calls
             let denominator = (vi / correction2).squareRoot() + epsilon
-            let afterGradient = w[i] + gradientScale * g / denominator
-            w[i] = afterGradient + momentScale * mi / denominator
+            let afterGradient = weights + gradientScale * g / denominator
+            storeLanes(afterGradient + momentScale * mi / denominator, w, i, lanes)
         }
+        forEachLaneGroup(range.count, group)
     }
 }

@@ -95,8 +95,12 @@ extension FirstMomentOptimizer {
 /// a·b + c with two roundings, where PyTorch's AVX2/AVX-512 kernels fuse the multiply-add of
 /// `add(alpha:)`, `addcmul` and `lerp` into one: identical on every CPU, and fast without an
 /// FMA-capable compilation target.
+///
+/// These kernels work on eight lanes (`Lanes`), for the vectorised update loops; each lane runs
+/// exactly the scalar operations written here, so the tail of a range (a partly filled vector)
+/// and a range split anywhere give the same bits.
 @inline(__always)
-func multiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
+func multiplyAdd(_ a: Lanes, _ b: Lanes, _ c: Lanes) -> Lanes {
     a * b + c
 }
 
@@ -104,30 +108,42 @@ func multiplyAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
 /// start + weight·(end − start) for |weight| < 0.5, else end − (end − start)·(1 − weight),
 /// each one multiply-add.
 @inline(__always)
-func torchLerp(_ start: Float, _ end: Float, weight: Float) -> Float {
+func torchLerp(_ start: Lanes, _ end: Lanes, weight: Float) -> Lanes {
     let difference = end - start
     return abs(weight) < 0.5
-        ? multiplyAdd(weight, difference, start)
-        : multiplyAdd(-difference, 1 - weight, end)
+        ? multiplyAdd(Lanes(repeating: weight), difference, start)
+        : multiplyAdd(-difference, Lanes(repeating: 1 - weight), end)
 }
 
 /// `torch.maximum(a, b)`: the larger value, NaN if either is NaN.
 @inline(__always)
-func torchMaximum(_ a: Float, _ b: Float) -> Float {
-    a.isNaN || a >= b ? a : b
+func torchMaximum(_ a: Lanes, _ b: Lanes) -> Lanes {
+    b.replacing(with: a, where: (a .!= a) .| (a .>= b))
 }
 
 /// `self.addcmul_(t, t, value: c)` as PyTorch computes it: (c·t)·t + self.
 @inline(__always)
-func torchAddSquare(_ value: Float, _ t: Float, scaledBy c: Float) -> Float {
+func torchAddSquare(_ value: Lanes, _ t: Lanes, scaledBy c: Float) -> Lanes {
     multiplyAdd(c * t, t, value)
 }
 
 /// `self.add_(other, alpha: alpha)` as PyTorch computes it: alpha·other + self (self + other
 /// for alpha = 1).
 @inline(__always)
-func torchAdd(_ value: Float, _ other: Float, alpha: Float) -> Float {
-    alpha == 1 ? value + other : multiplyAdd(alpha, other, value)
+func torchAdd(_ value: Lanes, _ other: Lanes, alpha: Float) -> Lanes {
+    alpha == 1 ? value + other : multiplyAdd(Lanes(repeating: alpha), other, value)
+}
+
+/// |x| per lane: the sign bit cleared, as `abs` does for a Float.
+@inline(__always)
+func magnitude(_ x: Lanes) -> Lanes {
+    unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7fff_ffff, to: Lanes.self)
+}
+
+/// The state buffer's lanes at `i`, or zeros on the first step (PyTorch's state starts at zero).
+@inline(__always)
+func stateLanes(_ buffer: UnsafeMutablePointer<Float>, _ i: Int, _ lanes: Int, first: Bool) -> Lanes {
+    first ? Lanes() : loadLanes(buffer, i, lanes)
 }
 
 /// `x ** y` for Python floats (CPython calls the C library's `pow`).

@@ -62,16 +62,18 @@ public struct RMSprop: Optimizer, Equatable {
         let squareAverage = state
         let gradientAverage = state + n  // only if centered
         let buffer = state + (centered ? 2 : 1) * n  // only if momentum > 0
-        for i in range {
-            let g = useDecay ? torchAdd(gradients[i], w[i], alpha: lambda) : gradients[i]
+        @inline(__always) func group(_ offset: Int, _ lanes: Int) {
+            let i = range.lowerBound + offset
+            let weights = loadLanes(w, i, lanes)
+            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
             // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-            let s = torchAddSquare((first ? 0 : squareAverage[i]) * decay, g, scaledBy: rest)
-            squareAverage[i] = s
-            var d: Float
+            let s = torchAddSquare(stateLanes(squareAverage, i, lanes, first: first) * decay, g, scaledBy: rest)
+            storeLanes(s, squareAverage, i, lanes)
+            var d: Lanes
             if centered {
                 // grad_avg.lerp_(grad, 1 - alpha); avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-                let m = torchLerp(first ? 0 : gradientAverage[i], g, weight: rest)
-                gradientAverage[i] = m
+                let m = torchLerp(stateLanes(gradientAverage, i, lanes, first: first), g, weight: rest)
+                storeLanes(m, gradientAverage, i, lanes)
                 d = torchAddSquare(s, m, scaledBy: -1).squareRoot()
             } else {
                 d = s.squareRoot()
@@ -79,13 +81,14 @@ public struct RMSprop: Optimizer, Equatable {
             d = d + epsilon
             if useMomentum {
                 // buf.mul_(momentum).addcdiv_(grad, avg); param.add_(buf, alpha=-lr)
-                let b = (first ? 0 : buffer[i]) * mu + g / d
-                buffer[i] = b
-                w[i] = torchAdd(w[i], b, alpha: negativeRate)
+                let b = stateLanes(buffer, i, lanes, first: first) * mu + g / d
+                storeLanes(b, buffer, i, lanes)
+                storeLanes(torchAdd(weights, b, alpha: negativeRate), w, i, lanes)
             } else {
                 // param.addcdiv_(grad, avg, value=-lr)
-                w[i] = w[i] + negativeRate * g / d
+                storeLanes(weights + negativeRate * g / d, w, i, lanes)
             }
         }
+        forEachLaneGroup(range.count, group)
     }
 }
