@@ -188,8 +188,10 @@ for ((p = 1; p <= PAIRS; p++)); do
 done
 
 numbers() { grep -E '^[0-9.]+$' || true; }
-med_h5="$(printf '%s\n' "${H5_ALL[@]+"${H5_ALL[@]}"}" | numbers | median %.3f)"
-med_tr="$(printf '%s\n' "${TORCH_ALL[@]+"${TORCH_ALL[@]}"}" | numbers | median %.3f)"
+FORMAT=%.1f
+[ -n "$TARGET" ] && FORMAT=%.3f
+med_h5="$(printf '%s\n' "${H5_ALL[@]+"${H5_ALL[@]}"}" | numbers | median "$FORMAT")"
+med_tr="$(printf '%s\n' "${TORCH_ALL[@]+"${TORCH_ALL[@]}"}" | numbers | median "$FORMAT")"
 med_ratio="$(printf '%s\n' "${RATIO_ALL[@]+"${RATIO_ALL[@]}"}" | numbers | median %.3f)"
 printf 'median     h5train %10s %s  torch %10s %s  ratio %s (median of pair ratios)\n' \
     "${med_h5:--}" "$UNIT" "${med_tr:--}" "$UNIT" "${med_ratio:--}"
