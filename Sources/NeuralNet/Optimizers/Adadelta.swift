@@ -40,16 +40,15 @@ public struct Adadelta: Optimizer, Equatable {
         range: Range<Int>, learningRate lr: Float, step: Int
     ) {
         let decay = Float(rho), rest = Float(1 - rho), epsilon = Float(eps)
-        let lambda = Float(weightDecay), negativeRate = -lr, useDecay = weightDecay != 0
+        let lambda = Float(weightDecay), negativeRate = -lr
         let first = step == 0
         let squareAverage = state, accumulatedDelta = state + n
         @inline(__always) func group(_ offset: Int, _ lanes: Int) {
             let i = range.lowerBound + offset
             let weights = loadLanes(w, i, lanes)
-            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
+            let g = gradientLanes(gradients, i, lanes, weights: weights, weightDecay: lambda)
             // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-            let s = torchAddSquare(stateLanes(squareAverage, i, lanes, first: first) * decay, g, scaledBy: rest)
-            storeLanes(s, squareAverage, i, lanes)
+            let s = updateSquareAverage(squareAverage, i, lanes, gradient: g, decay: decay, rest: rest, first: first)
             // std = square_avg.add(eps).sqrt_(); delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
             let u = stateLanes(accumulatedDelta, i, lanes, first: first)
             let std = (s + epsilon).squareRoot()

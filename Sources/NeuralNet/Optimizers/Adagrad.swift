@@ -46,13 +46,13 @@ public struct Adagrad: Optimizer, Equatable {
         // clr = lr / (1 + (step - 1) * lr_decay) with PyTorch's 1-based step, in Python floats.
         let clr = Double(lr) / (1 + Double(step) * lrDecay)
         let negativeRate = Float(-clr), epsilon = Float(eps), lambda = Float(weightDecay)
-        let initial = Float(initialAccumulatorValue), useDecay = weightDecay != 0
+        let initial = Float(initialAccumulatorValue)
         let first = step == 0
         let sum = state
         @inline(__always) func group(_ offset: Int, _ lanes: Int) {
             let i = range.lowerBound + offset
             let weights = loadLanes(w, i, lanes)
-            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
+            let g = gradientLanes(gradients, i, lanes, weights: weights, weightDecay: lambda)
             // state_sum.addcmul_(grad, grad, value=1); std = state_sum.sqrt().add_(eps)
             let s = torchAddSquare(first ? Lanes(repeating: initial) : loadLanes(sum, i, lanes), g, scaledBy: 1)
             storeLanes(s, sum, i, lanes)

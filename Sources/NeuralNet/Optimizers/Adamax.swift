@@ -46,13 +46,13 @@ public struct Adamax: FirstMomentOptimizer, Equatable {
         let biasCorrection = 1 - pythonPower(beta1, Double(step + 1))
         let negativeRate = Float(-(Double(lr) / biasCorrection))
         let rest1 = Float(1 - beta1), decay2 = Float(beta2), epsilon = Float(eps)
-        let lambda = Float(weightDecay), useDecay = weightDecay != 0
+        let lambda = Float(weightDecay)
         let first = step == 0
         let m = state, u = state + n
         @inline(__always) func group(_ offset: Int, _ lanes: Int) {
             let i = range.lowerBound + offset
             let weights = loadLanes(w, i, lanes)
-            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
+            let g = gradientLanes(gradients, i, lanes, weights: weights, weightDecay: lambda)
             // exp_avg.lerp_(grad, 1 - beta1); torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps))
             let mi = torchLerp(stateLanes(m, i, lanes, first: first), g, weight: rest1)
             storeLanes(mi, m, i, lanes)

@@ -146,6 +146,23 @@ func stateLanes(_ buffer: UnsafeMutablePointer<Float>, _ i: Int, _ lanes: Int, f
     first ? Lanes() : loadLanes(buffer, i, lanes)
 }
 
+/// The gradient's lanes at `i`, with L2 weight decay added (`grad.add(param, alpha=λ)`) when λ ≠ 0.
+@inline(__always)
+func gradientLanes(_ gradients: UnsafePointer<Float>, _ i: Int, _ lanes: Int, weights: Lanes, weightDecay lambda: Float) -> Lanes {
+    let g = loadLanes(gradients, i, lanes)
+    return lambda != 0 ? torchAdd(g, weights, alpha: lambda) : g
+}
+
+/// `square_avg.mul_(decay).addcmul_(grad, grad, value=rest)` (rest = 1 − decay) for the lanes at `i`:
+/// stores the new running average of g² and returns it.
+@inline(__always)
+func updateSquareAverage(_ average: UnsafeMutablePointer<Float>, _ i: Int, _ lanes: Int, gradient g: Lanes,
+                         decay: Float, rest: Float, first: Bool) -> Lanes {
+    let updated = torchAddSquare(stateLanes(average, i, lanes, first: first) * decay, g, scaledBy: rest)
+    storeLanes(updated, average, i, lanes)
+    return updated
+}
+
 /// `x ** y` for Python floats (CPython calls the C library's `pow`).
 @inline(__always)
 func pythonPower(_ x: Double, _ y: Double) -> Double {

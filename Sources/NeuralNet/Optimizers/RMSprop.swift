@@ -57,7 +57,7 @@ public struct RMSprop: Optimizer, Equatable {
     ) {
         let decay = Float(alpha), rest = Float(1 - alpha), epsilon = Float(eps)
         let lambda = Float(weightDecay), mu = Float(momentum), negativeRate = -lr
-        let useDecay = weightDecay != 0, useMomentum = momentum > 0
+        let useMomentum = momentum > 0
         let first = step == 0
         let squareAverage = state
         let gradientAverage = state + n  // only if centered
@@ -65,10 +65,9 @@ public struct RMSprop: Optimizer, Equatable {
         @inline(__always) func group(_ offset: Int, _ lanes: Int) {
             let i = range.lowerBound + offset
             let weights = loadLanes(w, i, lanes)
-            let g = useDecay ? torchAdd(loadLanes(gradients, i, lanes), weights, alpha: lambda) : loadLanes(gradients, i, lanes)
+            let g = gradientLanes(gradients, i, lanes, weights: weights, weightDecay: lambda)
             // square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-            let s = torchAddSquare(stateLanes(squareAverage, i, lanes, first: first) * decay, g, scaledBy: rest)
-            storeLanes(s, squareAverage, i, lanes)
+            let s = updateSquareAverage(squareAverage, i, lanes, gradient: g, decay: decay, rest: rest, first: first)
             var d: Lanes
             if centered {
                 // grad_avg.lerp_(grad, 1 - alpha); avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
