@@ -24,7 +24,8 @@ public struct StepResult: Sendable {
 /// Data-parallel minibatch training of one network, in two phases per step:
 ///
 ///  1. the worker pool runs forward and backward passes on fixed micro-shards of the batch (rows),
-///     leaving every layer's δ for the whole batch in shared buffers;
+///     leaving every layer's δ for the whole batch in shared buffers (with `trainStep(selection:)`
+///     each worker first copies its shards' rows from the sample matrix);
 ///  2. each worker computes fixed `GradientBlock`s of the batch-mean gradient (one product over the
 ///     whole batch per block) and applies the optimizer to those parameters at once, while they are
 ///     in cache.
