@@ -88,7 +88,7 @@ struct Bench: ParsableCommand {
                 allocations.append(after - before)
             }
             print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
-                             batch: batchSize))
+                             batch: batchSize, shard: shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)))
             if AllocationCounter.count != nil {
                 print("heap allocations during the timed steps: " + zip(counts, allocations).map { "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)" }.joined(separator: ", "))
             } else {
@@ -97,9 +97,9 @@ struct Bench: ParsableCommand {
         }
     }
 
-    static func table(_ results: [BenchmarkResult], model: String, batch: Int) -> String {
+    static func table(_ results: [BenchmarkResult], model: String, batch: Int, shard: Int) -> String {
         guard let first = results.first else { return "" }
-        var lines = ["model \(model), batch \(batch), \(first.steps) timed steps, \(first.flopPerSample) FLOP per sample",
+        var lines = ["model \(model), batch \(batch) in shards of \(shard) rows, \(first.steps) timed steps, \(first.flopPerSample) FLOP per sample",
                      "                                                 share of the workers' time",
                      "workers  samples/s   GFLOP/s  speed-up  efficiency  gather  forward  backward  gradients  update   other  weights"]
         for result in results {
