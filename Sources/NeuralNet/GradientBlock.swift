@@ -22,7 +22,13 @@ public struct GradientBlock: Sendable, Equatable {
 extension NetworkArchitecture {
     /// Cuts every layer's output units into blocks of about `targetWeights` weights each, in whole
     /// multiples of 16 units (the BLAS kernels' row unroll) except a layer's last block.
-    public func gradientBlocks(targetWeights: Int = 65_536) -> [GradientBlock] {
+    ///
+    /// Each block's product packs the layer's whole input again, so fewer, larger blocks pack less;
+    /// more, smaller ones balance better over the workers and keep a block's gradient, weights and
+    /// optimizer state in cache for the update. 131,072 weights (160 units of a 784-input layer)
+    /// measured 1–3 % faster on the MNIST reference than 65,536, for 1 and 2 workers and batch
+    /// 128 and 512; 200,704 (256 units) left one of two workers idle for a tenth of the step.
+    public func gradientBlocks(targetWeights: Int = 131_072) -> [GradientBlock] {
         var blocks: [GradientBlock] = []
         for (index, layer) in layers.enumerated() {
             let unitsPerBlock = max(16, (targetWeights / max(layer.inputs, 1)) / 16 * 16)
