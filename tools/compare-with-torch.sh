@@ -35,7 +35,7 @@ there sooner).
 
 Examples:
   tools/compare-with-torch.sh --pairs 5 --threads 2 --batch-size 128
-  tools/compare-with-torch.sh --pairs 5 --schedule onecycle --lr 0.1 \
+  tools/compare-with-torch.sh --pairs 5 --schedule onecycle --lr 0.1 \\
       --epochs 3 --target-accuracy 98
 
 Options:

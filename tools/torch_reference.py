@@ -15,7 +15,8 @@ What it does (mirrors h5train's defaults):
   optim   SGD with momentum (--momentum) and --weight-decay; constant --lr, or
           --schedule onecycle: OneCycleLR with max_lr = --lr over all steps,
           --pct-start, cosine annealing, momentum fixed unless --cycle-momentum
-          (0.85-0.95), as `h5train train --schedule onecycle`.
+          (0.85-0.95), as `h5train train --schedule onecycle --no-cycle-momentum`
+          (or, with --cycle-momentum, h5train's default).
   batches one torch.randperm per epoch, each batch gathered by index; the last
           partial batch is kept. No DataLoader, no worker processes.
   timing  seconds = wall time of the epoch's training loop only (evaluation
