@@ -130,6 +130,14 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// max(v, 0) per lane (NaN and −0 give +0).
+    @inline(__always)
+    static func relu(_ v: Lanes) -> Lanes { v.replacing(with: 0, where: .!(v .> 0)) }
+
+    /// v, or slope·v where v is not positive, per lane.
+    @inline(__always)
+    static func leakyReLU(_ v: Lanes, slope: Float) -> Lanes { v.replacing(with: slope * v, where: .!(v .> 0)) }
+
     /// Adds `bias` to every row of `z` (rows × columns) and applies the activation in place, in one pass.
     ///
     /// - Parameter preActivation: when non-nil (rows × columns, not overlapping `z`), also receives
@@ -155,8 +163,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
                 for r in 0..<rows {
                     let row = z + r * columns
                     @inline(__always) func group(_ i: Int, _ n: Int) {
-                        let v = loadLanes(row, i, n) + loadLanes(bias, i, n)
-                        storeLanes(v.replacing(with: 0, where: .!(v .> 0)), row, i, n)
+                        storeLanes(Activation.relu(loadLanes(row, i, n) + loadLanes(bias, i, n)), row, i, n)
                     }
                     forEachLaneGroup(columns, group)
                 }
@@ -165,8 +172,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
                 for r in 0..<rows {
                     let row = z + r * columns
                     @inline(__always) func group(_ i: Int, _ n: Int) {
-                        let v = loadLanes(row, i, n) + loadLanes(bias, i, n)
-                        storeLanes(v.replacing(with: slope * v, where: .!(v .> 0)), row, i, n)
+                        storeLanes(Activation.leakyReLU(loadLanes(row, i, n) + loadLanes(bias, i, n), slope: slope), row, i, n)
                     }
                     forEachLaneGroup(columns, group)
                 }
@@ -200,15 +206,11 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .tanh:
             for i in 0..<count { z[i] = _tanh(z[i]) }
         case .relu:
-            @inline(__always) func group(_ i: Int, _ n: Int) {
-                let v = loadLanes(z, i, n)
-                storeLanes(v.replacing(with: 0, where: .!(v .> 0)), z, i, n)
-            }
+            @inline(__always) func group(_ i: Int, _ n: Int) { storeLanes(Activation.relu(loadLanes(z, i, n)), z, i, n) }
             forEachLaneGroup(count, group)
         case .leakyReLU(let slope):
             @inline(__always) func group(_ i: Int, _ n: Int) {
-                let v = loadLanes(z, i, n)
-                storeLanes(v.replacing(with: slope * v, where: .!(v .> 0)), z, i, n)
+                storeLanes(Activation.leakyReLU(loadLanes(z, i, n), slope: slope), z, i, n)
             }
             forEachLaneGroup(count, group)
         case .softmax:
