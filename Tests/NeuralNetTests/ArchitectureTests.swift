@@ -51,10 +51,10 @@ final class ArchitectureTests: XCTestCase {
             }
             XCTAssert(covered.allSatisfy { $0 == 1 }, "target \(target): parameters not covered exactly once")
         }
-        // 131 072 weights per block: 784 inputs → 160 units (167 rounded down to 16s), 512 inputs → 256 units.
+        // 98 304 weights per block: 784 inputs → 112 units (125 rounded down to 16s), 512 inputs → 192 units.
         let blocks = mlp.gradientBlocks()
-        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.units.count), [160, 160, 160, 32])
-        XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.units.count), [256])
+        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.units.count), [112, 112, 112, 112, 64])
+        XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.units.count), [192, 64])
         XCTAssertEqual(blocks.filter { $0.layer == 2 }.map(\.units.count), [10])
     }
 
