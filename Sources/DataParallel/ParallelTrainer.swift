@@ -1,4 +1,3 @@
-import Dispatch
 import NeuralNet
 
 /// The outcome of one optimizer step.
@@ -43,8 +42,6 @@ public struct StepResult: Sendable {
 ///     shardLoss       (S, Double)  Σ loss over shard s, summed in shard order
 ///     shardWeight     (S, Double)  Σ weight over shard s (its rows, or Σ w_t), summed in shard order
 ///     batch           Workspace    activations and δ of every layer, (maximumBatch × width)
-///     batchInput      (maximumBatch × inputSize)    rows gathered by `trainStep(selection:)`
-///     batchTargets    (maximumBatch × targetWidth)  their targets
 ///
 /// Nothing is allocated by `trainStep`. Shards and blocks depend only on the shard size and the
 /// architecture, so every float operation of a step is the same whatever the worker count: trained
@@ -77,8 +74,6 @@ public final class ParallelTrainer: @unchecked Sendable {
     private let shardWeight: UnsafeMutablePointer<Double>
     /// Σ squares of each gradient block's values, by block index (summed in that order).
     private let blockSquares: UnsafeMutablePointer<Double>
-    private let batchInput: UnsafeMutablePointer<Float>
-    private let batchTargets: UnsafeMutablePointer<Float>
     private let blocks: [GradientBlock]
     private let batch: Workspace
     /// Each worker's gradient blocks, balanced by cost; which worker does a block never changes its result.
@@ -122,15 +117,14 @@ public final class ParallelTrainer: @unchecked Sendable {
         shardWeight = .allocate(capacity: shards)
         shardWeight.initialize(repeating: 0, count: shards)
         batch = Workspace(architecture: architecture, capacity: maximumBatch)
-        batchInput = Self.allocate(maximumBatch * architecture.inputSize)
-        batchTargets = Self.allocate(maximumBatch * (loss.usesClassIndices ? 1 : architecture.outputSize))
         blocks = architecture.gradientBlocks()
         blockSquares = .allocate(capacity: blocks.count)
         blockSquares.initialize(repeating: 0, count: blocks.count)
         blocksByWorker = Self.balance(blocks, workers: workers)
         evaluationWorkspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: Self.evaluationChunk) }
         clock = StageClock(workers: workers)
-        deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss, workerCount: workers,
+        deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss,
+                                  targetWidth: loss.usesClassIndices ? 1 : architecture.outputSize, workerCount: workers,
                                   shardLoss: shardLoss, shardWeight: shardWeight, clock: clock)
         updatePhase = UpdatePhase(batch: batch, blocksByWorker: blocksByWorker, parameters: parameters, gradient: gradient,
                                   optimizerState: optimizerState, blockSquares: blockSquares,
@@ -145,8 +139,6 @@ public final class ParallelTrainer: @unchecked Sendable {
         shardLoss.deallocate()
         shardWeight.deallocate()
         blockSquares.deallocate()
-        batchInput.deallocate()
-        batchTargets.deallocate()
     }
 
     /// Columns of the target matrix: 1 (class id) for class losses, else the output width.
@@ -158,25 +150,31 @@ public final class ParallelTrainer: @unchecked Sendable {
     ///   - input: rows × inputSize features.
     ///   - targets: rows × targetWidth.
     public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> StepResult {
-        step(input: input, targets: targets, rows: rows, selection: nil)
+        precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
+        deltasPhase.prepare(parameters: parameters, input: input, targets: targets, rows: rows, dropout: dropoutKey)
+        return step(input: input, rows: rows)
     }
 
     /// One optimizer step on the rows `selection.rows` of a sample matrix, gathered by the workers
     /// (each copies the rows of its own micro-shards). The same result as gathering them first and
     /// calling `trainStep(input:targets:rows:)`.
     public func trainStep(selection: BatchSelection) -> StepResult {
-        step(input: batchInput, targets: batchTargets, rows: selection.rows.count, selection: selection)
+        let rows = selection.rows.count
+        precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
+        let input = deltasPhase.prepare(parameters: parameters, selection: selection, dropout: dropoutKey)
+        return step(input: input, rows: rows)
     }
 
-    private func step(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int,
-                      selection: BatchSelection?) -> StepResult {
-        precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
+    /// This step's dropout mask key, when the network uses dropout.
+    private var dropoutKey: DropoutKey? {
+        architecture.usesDropout ? DropoutKey(seed: dropoutSeed, step: step) : nil
+    }
+
+    /// Runs a step whose phase 1 is prepared; `input` is the batch's input rows, for phase 2.
+    private func step(input: UnsafePointer<Float>, rows: Int) -> StepResult {
         let shards = plan.shardCount(rows: rows)
-        let dropout = architecture.usesDropout ? DropoutKey(seed: dropoutSeed, step: step) : nil
 
         // Phase 1: (gathering and) forward passes and deltas of the micro-shards.
-        deltasPhase.prepare(parameters: parameters, input: input, targets: targets, rows: rows, dropout: dropout,
-                            selection: selection)
         pool.run(deltasPhase)
         var lossSum = 0.0, weightSum = 0.0
         for shard in 0..<shards {

@@ -20,22 +20,41 @@ final class DeltasPhase: WorkerTask {
     private var targets: UnsafePointer<Float>?
     private var rows = 0
     private var dropout: DropoutKey?
-    /// When set, each shard first copies its rows from here into `input` and `targets`.
+    /// When set, each shard first copies its rows from here into `gatheredInput` and `gatheredTargets`.
     private var selection: BatchSelection?
+    /// Rows gathered from a selection: (batch capacity × inputSize) and (batch capacity × targetWidth).
+    private let gatheredInput: UnsafeMutablePointer<Float>
+    private let gatheredTargets: UnsafeMutablePointer<Float>
 
-    init(batch: Workspace, plan: ShardPlan, loss: Loss, workerCount: Int,
+    init(batch: Workspace, plan: ShardPlan, loss: Loss, targetWidth: Int, workerCount: Int,
          shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>, clock: StageClock) {
-        (self.batch, self.plan, self.loss, self.workerCount) = (batch, plan, loss, workerCount)
+        (self.batch, self.plan, self.loss, self.targetWidth, self.workerCount) = (batch, plan, loss, targetWidth, workerCount)
         (self.shardLoss, self.shardWeight, self.clock) = (shardLoss, shardWeight, clock)
-        targetWidth = loss.usesClassIndices ? 1 : batch.architecture.outputSize
+        gatheredInput = .allocate(capacity: batch.capacity * batch.architecture.inputSize)
+        gatheredInput.initialize(repeating: 0, count: batch.capacity * batch.architecture.inputSize)
+        gatheredTargets = .allocate(capacity: batch.capacity * targetWidth)
+        gatheredTargets.initialize(repeating: 0, count: batch.capacity * targetWidth)
     }
 
-    /// - Parameter selection: the rows to gather into `input` and `targets` (which must then be
-    ///   writable, rows × width) before each shard's passes; nil when they already hold the batch.
+    deinit {
+        gatheredInput.deallocate()
+        gatheredTargets.deallocate()
+    }
+
+    /// Sets up a step on a batch already in memory (rows × inputSize, rows × targetWidth).
     func prepare(parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, targets: UnsafePointer<Float>,
-                 rows: Int, dropout: DropoutKey?, selection: BatchSelection? = nil) {
+                 rows: Int, dropout: DropoutKey?) {
         (self.parameters, self.input, self.targets, self.rows, self.dropout) = (parameters, input, targets, rows, dropout)
+        selection = nil
+    }
+
+    /// Sets up a step whose workers gather the batch's rows from `selection`; returns where the
+    /// gathered input rows will be (for phase 2).
+    func prepare(parameters: UnsafePointer<Float>, selection: BatchSelection, dropout: DropoutKey?) -> UnsafePointer<Float> {
+        prepare(parameters: parameters, input: gatheredInput, targets: gatheredTargets, rows: selection.rows.count,
+                dropout: dropout)
         self.selection = selection
+        return UnsafePointer(gatheredInput)
     }
 
     /// Worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
@@ -45,8 +64,8 @@ final class DeltasPhase: WorkerTask {
         for shard in stride(from: worker, to: plan.shardCount(rows: rows), by: workerCount) {
             let shardRows = plan.rows(ofShard: shard, batchRows: rows)
             if let selection {
-                selection.copy(shardRows, into: UnsafeMutablePointer(mutating: input), featureCount: batch.architecture.inputSize,
-                               targets: UnsafeMutablePointer(mutating: targets), targetWidth: targetWidth)
+                selection.copy(shardRows, into: gatheredInput, featureCount: batch.architecture.inputSize,
+                               targets: gatheredTargets, targetWidth: targetWidth)
                 time = clock.record(.gather, worker: worker, since: time)
             }
             let sums = batch.forwardWithLoss(parameters: parameters, input: input, targets: targets,
