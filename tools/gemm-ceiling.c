@@ -5,11 +5,11 @@
 //
 // It mirrors the engine's work split (DataParallel and NeuralNet modules):
 //   phase 1: worker w runs micro-shards w, w+W, …; per shard, the forward products
-//            A_l = A_{l-1} · W_lᵀ  (rows × out, weights stored out × in) and the deltas
-//            D_{l-1} = D_l · W_l for every layer but the first;
-//   phase 2: the gradient blocks of `gradientBlocks()` (output units of one layer, about
-//            TARGET weights, whole multiples of 16 units), each one product over the whole batch,
-//            dW[units, :] = D[:, units]ᵀ · A_prev, assigned to workers largest first to the
+//            A_l = A_{l-1} · W_l  (rows × out, weights stored in × out) and the deltas
+//            D_{l-1} = D_l · W_lᵀ for every layer but the first;
+//   phase 2: the gradient blocks of `gradientBlocks()` (input rows of one layer's W, about
+//            TARGET weights, whole multiples of 16 rows), each one product over the whole batch,
+//            dW[rows, :] = A_prev[:, rows]ᵀ · D, assigned to workers largest first to the
 //            least-loaded worker.
 // Each distinct product is timed as the minimum over repeats of the mean of a run of calls.
 //
@@ -79,24 +79,24 @@ int main(int argc, char **argv) {
         int rows = batch - start < shard ? batch - start : shard;
         for (int l = 0; l < layerCount; l++) {
             int in = sizes[l], out = sizes[l + 1];
-            phase1[s % workers] += seconds(0, 1, rows, out, in);  // forward
+            phase1[s % workers] += seconds(0, 0, rows, out, in);  // forward
             flop += 2.0 * rows * out * in;
             if (l > 0) {
-                phase1[s % workers] += seconds(0, 0, rows, in, out);  // delta of the layer below
+                phase1[s % workers] += seconds(0, 1, rows, in, out);  // delta of the layer below
                 flop += 2.0 * rows * in * out;
             }
         }
     }
     // Phase 2: gradient blocks as gradientBlocks() cuts them ...
     enum { MAX_BLOCKS = 1024 };
-    int blockUnits[MAX_BLOCKS], blockInputs[MAX_BLOCKS], blocks = 0;
+    int blockRows[MAX_BLOCKS], blockOutputs[MAX_BLOCKS], blocks = 0;
     for (int l = 0; l < layerCount; l++) {
         int in = sizes[l], out = sizes[l + 1];
-        int per = (target / in) / 16 * 16;
+        int per = (target / out) / 16 * 16;
         if (per < 16) per = 16;
-        for (int u = 0; u < out && blocks < MAX_BLOCKS; u += per) {
-            blockUnits[blocks] = out - u < per ? out - u : per;
-            blockInputs[blocks++] = in;
+        for (int r = 0; r < in && blocks < MAX_BLOCKS; r += per) {
+            blockRows[blocks] = in - r < per ? in - r : per;
+            blockOutputs[blocks++] = out;
         }
     }
     // ... and assigned largest first to the least-loaded worker (ties: earlier block, lower worker).
@@ -105,14 +105,14 @@ int main(int argc, char **argv) {
     for (int n = 0; n < blocks; n++) {
         int next = -1;
         for (int b = 0; b < blocks; b++)
-            if (!placed[b] && (next < 0 || (long)blockUnits[b] * blockInputs[b] > (long)blockUnits[next] * blockInputs[next]))
+            if (!placed[b] && (next < 0 || (long)blockRows[b] * blockOutputs[b] > (long)blockRows[next] * blockOutputs[next]))
                 next = b;
         placed[next] = 1;
         int worker = 0;
         for (int w = 1; w < workers; w++) if (load[w] < load[worker]) worker = w;
-        load[worker] += (long)blockUnits[next] * blockInputs[next];
-        phase2[worker] += seconds(1, 0, blockUnits[next], blockInputs[next], batch);
-        flop += 2.0 * blockUnits[next] * blockInputs[next] * batch;
+        load[worker] += (long)blockRows[next] * blockOutputs[next];
+        phase2[worker] += seconds(1, 0, blockRows[next], blockOutputs[next], batch);
+        flop += 2.0 * blockRows[next] * blockOutputs[next] * batch;
     }
 
     // Each phase ends at a barrier, so a step takes the slowest worker's time of each.

@@ -1,6 +1,7 @@
-/// A fixed piece of the parameter gradient: some output units of one layer — their weight rows and
-/// biases. The data-parallel step computes each block over the whole batch with one product and
-/// updates its parameters while they are still in cache.
+/// A fixed piece of the parameter gradient: some input rows of one layer's weights (W is
+/// inputs × outputs, so a block is contiguous), plus the layer's biases in the layer's first block.
+/// The data-parallel step computes each block over the whole batch with one product and updates its
+/// parameters while they are still in cache.
 ///
 /// Blocks depend only on the architecture, never on the worker count, so whichever worker computes
 /// a block runs exactly the same operations on it.
@@ -8,11 +9,11 @@ public struct GradientBlock: Sendable, Equatable {
     /// Position in `gradientBlocks()`: per-block results are combined in this order.
     public let index: Int
     public let layer: Int
-    /// The layer's output units this block covers.
-    public let units: Range<Int>
-    /// Where the units' weight rows lie in the flat parameter buffer.
+    /// The layer's inputs (rows of its weight matrix) this block covers.
+    public let inputs: Range<Int>
+    /// Where those weight rows lie in the flat parameter buffer.
     public let weightRange: Range<Int>
-    /// Where the units' biases lie in the flat parameter buffer.
+    /// Where the layer's biases lie in the flat parameter buffer, for its first block; empty for the others.
     public let biasRange: Range<Int>
 
     /// Multiply–adds of this block per batch row (for balancing work between workers).
@@ -20,27 +21,25 @@ public struct GradientBlock: Sendable, Equatable {
 }
 
 extension NetworkArchitecture {
-    /// Cuts every layer's output units into blocks of about `targetWeights` weights each, in whole
-    /// multiples of 16 units (the BLAS kernels' row unroll) except a layer's last block.
+    /// Cuts every layer's weight rows into blocks of about `targetWeights` weights each, in whole
+    /// multiples of 16 rows except a layer's last block.
     ///
-    /// Each block's product packs the layer's whole input again, so fewer, larger blocks pack less;
-    /// more, smaller ones balance better over the workers and keep a block's gradient, weights and
-    /// optimizer state in cache for the update. On the MNIST reference (784-512-256-10), 98,304
-    /// weights (112 units of the 784-input layer, 5 blocks; 192 of the 512-input one) packed the
-    /// inputs 5 times a step instead of 7 at 65,536, and split the work between two workers within
-    /// about 1 %: 3 % faster at 2 workers than 131,072, whose 4 + 1 large blocks left one worker
-    /// waiting for 4–5 % of the step, and as fast with 1 worker and at batch 512.
-    public func gradientBlocks(targetWeights: Int = 98_304) -> [GradientBlock] {
+    /// Each block's product packs the layer's whole δ again, so fewer, larger blocks pack less; more,
+    /// smaller ones balance better over the workers and keep a block's gradient, weights and optimizer
+    /// state in cache for the update. On the MNIST reference (784-512-256-10), 65,536 weights cut the
+    /// 784→512 layer into 6 blocks of 128 rows and one of 16, and the 512→256 layer into 2, which two
+    /// workers split within 2 %; 98,304 (blocks of 192 rows) left them 295k and 240k weights apart.
+    public func gradientBlocks(targetWeights: Int = 65_536) -> [GradientBlock] {
         var blocks: [GradientBlock] = []
         for (index, layer) in layers.enumerated() {
-            let unitsPerBlock = max(16, (targetWeights / max(layer.inputs, 1)) / 16 * 16)
-            for start in stride(from: 0, to: layer.outputs, by: unitsPerBlock) {
-                let units = start..<min(layer.outputs, start + unitsPerBlock)
-                let weights = weightOffsets[index] + units.lowerBound * layer.inputs
-                let biases = biasOffset(index) + units.lowerBound
-                blocks.append(GradientBlock(index: blocks.count, layer: index, units: units,
-                                            weightRange: weights..<(weights + units.count * layer.inputs),
-                                            biasRange: biases..<(biases + units.count)))
+            let rowsPerBlock = max(16, (targetWeights / max(layer.outputs, 1)) / 16 * 16)
+            let biases = biasOffset(index)
+            for start in stride(from: 0, to: layer.inputs, by: rowsPerBlock) {
+                let rows = start..<min(layer.inputs, start + rowsPerBlock)
+                let weights = weightOffsets[index] + rows.lowerBound * layer.outputs
+                blocks.append(GradientBlock(index: blocks.count, layer: index, inputs: rows,
+                                            weightRange: weights..<(weights + rows.count * layer.outputs),
+                                            biasRange: start == 0 ? biases..<(biases + layer.outputs) : biases..<biases))
             }
         }
         return blocks

@@ -86,7 +86,7 @@ public enum Initializer: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Fills `weights` (m × n) for a layer with `fanIn` n and `fanOut` m.
+    /// Fills `weights` (n × m; every weight is drawn alike) for a layer with `fanIn` n and `fanOut` m.
     public func fill(_ weights: UnsafeMutableBufferPointer<Float>, fanIn: Int, fanOut: Int, using rng: inout Xoshiro256) {
         let n = Double(fanIn), m = Double(fanOut)
         switch self {

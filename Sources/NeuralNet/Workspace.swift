@@ -4,7 +4,7 @@
 ///
 ///     activations[l]  (capacity × layers[l].outputs)   y_l, the output of layer l (logits for a fused loss)
 ///     deltas[l]       (capacity × layers[l].outputs)   δ_l = ∂L/∂z_l, the gradient at layer l's pre-activation
-///     preActivations[l] (capacity × layers[l].outputs) z_l = x·Wᵀ + b, only for layers whose activation
+///     preActivations[l] (capacity × layers[l].outputs) z_l = x·W + b, only for layers whose activation
 ///                                                      `needsInput` (GELU, SiLU); nil for the others
 ///     dropped[l]      (capacity × layers[l].outputs)   y_l after dropout (the next layer's input while
 ///                                                      training), only for layers with dropout
@@ -12,8 +12,8 @@
 /// Backpropagation is split in two so it can run data-parallel without any per-worker gradient copy:
 ///  1. `backpropagateDeltas` on disjoint row ranges (micro-shards), concurrently: forward pass, loss,
 ///     and δ of every layer for those rows;
-///  2. `parameterGradients` on disjoint `GradientBlock`s, concurrently: ∂W = δᵀ·x and ∂b = Σ δ over
-///     the whole batch, for that block's units.
+///  2. `parameterGradients` on disjoint `GradientBlock`s, concurrently: ∂W = xᵀ·δ and ∂b = Σ δ over
+///     the whole batch, for that block's weight rows (and the layer's biases in its first block).
 /// Nothing here allocates.
 public final class Workspace: @unchecked Sendable {
     public let architecture: NetworkArchitecture
@@ -68,10 +68,10 @@ public final class Workspace: @unchecked Sendable {
         let last = architecture.layers.count - 1
         for (l, layer) in architecture.layers.enumerated() {
             let y = activations[l] + rows.lowerBound * layer.outputs  // count × outputs
-            // y = x · Wᵀ   (count × in)·(in × out)
-            BLAS.gemm(.none, .transposed, m: count, n: layer.outputs, k: layer.inputs,
+            // y = x · W   (count × in)·(in × out)
+            BLAS.gemm(.none, .none, m: count, n: layer.outputs, k: layer.inputs,
                       a: x, lda: layer.inputs,
-                      b: parameters + architecture.weightOffsets[l], ldb: layer.inputs,
+                      b: parameters + architecture.weightOffsets[l], ldb: layer.outputs,
                       c: y, ldc: layer.outputs)
             let activation = (l == last && skipOutputActivation) ? Activation.identity : layer.activation
             activation.addBiasAndApply(y, bias: parameters + architecture.biasOffset(l), rows: count, columns: layer.outputs,
@@ -140,9 +140,9 @@ public final class Workspace: @unchecked Sendable {
             let layer = layers[l]
             let delta = deltas[l] + rows.lowerBound * layer.outputs          // count × out
             let previous = deltas[l - 1] + rows.lowerBound * layer.inputs    // count × in
-            // δ_{l−1} = (δ_l · W_l) ⊙ act′(y_{l−1})   (count × out)·(out × in)
-            BLAS.gemm(.none, .none, m: rows.count, n: layer.inputs, k: layer.outputs,
-                      a: delta, lda: layer.outputs, b: parameters + architecture.weightOffsets[l], ldb: layer.inputs,
+            // δ_{l−1} = (δ_l · W_lᵀ) ⊙ act′(y_{l−1})   (count × out)·(out × in)
+            BLAS.gemm(.none, .transposed, m: rows.count, n: layer.inputs, k: layer.outputs,
+                      a: delta, lda: layer.outputs, b: parameters + architecture.weightOffsets[l], ldb: layer.outputs,
                       c: previous, ldc: layer.inputs)
             if let dropout, layers[l - 1].dropout > 0 {  // through the mask: the same factors again
                 dropout.apply(to: previous, from: previous, firstRow: rows.lowerBound, rows: rows.count,
@@ -172,14 +172,15 @@ public final class Workspace: @unchecked Sendable {
         // batchRows × in: the previous layer's output as the forward pass fed it on (after dropout)
         let previous = block.layer - 1
         let x = block.layer == 0 ? input : UnsafePointer(afterDropout ? dropped[previous] ?? activations[previous] : activations[previous])
-        let delta = deltas[block.layer] + block.units.lowerBound                          // column offset, ld = out
-        // ∂W[units] = scale · δ[:, units]ᵀ · x   (units × rows)·(rows × in)
-        BLAS.gemm(.transposed, .none, m: block.units.count, n: layer.inputs, k: batchRows, alpha: scale,
-                  a: delta, lda: layer.outputs, b: x, ldb: layer.inputs,
-                  c: gradients + block.weightRange.lowerBound, ldc: layer.inputs)
-        // ∂b[units] = scale · Σ_rows δ[:, units]
+        let delta = deltas[block.layer]                                                  // batchRows × out
+        // ∂W[inputs, :] = scale · x[:, inputs]ᵀ · δ   (inputs × rows)·(rows × out)
+        BLAS.gemm(.transposed, .none, m: block.inputs.count, n: layer.outputs, k: batchRows, alpha: scale,
+                  a: x + block.inputs.lowerBound, lda: layer.inputs, b: delta, ldb: layer.outputs,
+                  c: gradients + block.weightRange.lowerBound, ldc: layer.outputs)
+        // ∂b = scale · Σ_rows δ, in the layer's first block
+        guard !block.biasRange.isEmpty else { return }
         let biasGradient = gradients + block.biasRange.lowerBound
-        let units = block.units.count
+        let units = block.biasRange.count
         biasGradient.update(repeating: 0, count: units)
         for r in 0..<batchRows {
             let row = delta + r * layer.outputs

@@ -14,7 +14,12 @@ import NeuralNet
 ///     /progress              position in the run (epoch, step in epoch, loss accumulators, early
 ///                            stopping) and /progress/history, one row of metrics per epoch
 ///     /data                  where the data came from, how it was prepared, and its fingerprint
-/// The root's `checksum` (FNV-1a 64 of the parameter and optimizer-state bytes) is verified on read.
+/// The root's `checksum` (FNV-1a 64 of the parameter and optimizer-state bytes, in the file's order)
+/// is verified on read.
+///
+/// In memory, parameters and optimizer state are in NetworkArchitecture's layout (each W inputs ×
+/// outputs); the file keeps PyTorch's order (each W outputs × inputs) for both, so files do not depend
+/// on how the engine lays out its buffers.
 public struct Checkpoint: Sendable {
     public static let formatName = "h5train-checkpoint"
     public static let formatVersion = 1
@@ -23,6 +28,7 @@ public struct Checkpoint: Sendable {
     public var normalization: Normalization
     /// Flat parameters in NetworkArchitecture's layout.
     public var parameters: [Float]
+    /// The optimizer's state buffers (k × parameters), each in NetworkArchitecture's layout.
     public var optimizerState: [Float]
     public var epoch: Int
     public var step: Int
@@ -76,6 +82,8 @@ public struct Checkpoint: Sendable {
         try root.setAttribute("step", step)
 
         let architecture = model.architecture
+        let parameters = architecture.pytorchOrder(self.parameters)
+        let optimizerState = architecture.pytorchOrder(self.optimizerState)
         let modelGroup = try file.createGroup("model")
         try modelGroup.setAttribute("input_size", architecture.inputSize)
         try modelGroup.setAttribute("layer_sizes", [architecture.inputSize] + architecture.layers.map(\.outputs))
@@ -131,6 +139,11 @@ public struct Checkpoint: Sendable {
         } catch {
             throw .checkpoint(path: path, message: "\(error)")
         }
+    }
+
+    /// The checksum the file stores: over the parameters and optimizer state in the file's order.
+    public var fileChecksum: UInt64 {
+        Self.checksum(model.architecture.pytorchOrder(parameters), model.architecture.pytorchOrder(optimizerState))
     }
 
     /// FNV-1a 64 over the bit patterns of the parameters, then the optimizer state.
@@ -205,6 +218,9 @@ public struct Checkpoint: Sendable {
         case let other: throw invalid("/normalization: unknown kind '\(other)'")
         }
         let optimizerState = file.contains("optimizer/state") ? try file.dataset("optimizer/state").read(Float.self) : []
+        guard optimizerState.count % architecture.parameterCount == 0 else {
+            throw invalid("/optimizer/state: \(optimizerState.count) values are not whole buffers of \(architecture.parameterCount) parameters")
+        }
         let stored = root.hasAttribute("checksum") ? try root.stringAttribute("checksum") : ""
         guard stored == String(checksum(parameters, optimizerState), radix: 16) else {
             throw invalid("the checksum of its parameters and optimizer state does not match (stored \(stored.isEmpty ? "none" : stored)); the file is damaged — use an earlier checkpoint")
@@ -220,7 +236,9 @@ public struct Checkpoint: Sendable {
         }
         let model = ModelDescription(architecture: architecture, loss: trainedLoss, task: task,
                                      initializers: layers.map { Initializer.defaultFor($0.activation) })
-        var checkpoint = Checkpoint(model: model, normalization: normalization, parameters: parameters, optimizerState: optimizerState,
+        var checkpoint = Checkpoint(model: model, normalization: normalization,
+                                    parameters: architecture.internalOrder(fromPyTorch: parameters),
+                                    optimizerState: architecture.internalOrder(fromPyTorch: optimizerState),
                                     epoch: try root.intAttribute("epoch"), step: try root.intAttribute("step"),
                                     configuration: configuration)
         if file.contains("progress") { checkpoint.progress = try TrainingProgress(group: try file.group("progress")) }

@@ -27,7 +27,7 @@ public struct CheckpointSummary: Sendable {
     }
 
     /// The checksum of the parameters and optimizer state in hexadecimal, as stored in the file.
-    public var checksum: String { String(Checkpoint.checksum(checkpoint.parameters, checkpoint.optimizerState), radix: 16) }
+    public var checksum: String { String(checkpoint.fileChecksum, radix: 16) }
 
     /// The completed epochs' metrics, oldest first (empty without stored progress).
     public var history: [EpochMetrics] { checkpoint.progress?.history ?? [] }

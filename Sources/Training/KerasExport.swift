@@ -6,7 +6,7 @@ import NeuralNet
 ///
 ///     /                              layer_names ["dense_0", …], backend "tensorflow", keras_version "2.x"
 ///     /dense_<i>                     weight_names ["dense_<i>/kernel:0", "dense_<i>/bias:0"]
-///     /dense_<i>/dense_<i>/kernel:0  float32 (inputs × outputs): the transpose of our (outputs × inputs) weight
+///     /dense_<i>/dense_<i>/kernel:0  float32 (inputs × outputs): our weight as the engine keeps it
 ///     /dense_<i>/dense_<i>/bias:0    float32 (outputs)
 ///
 /// Name arrays are fixed-length, null-padded strings as h5py writes them. The file holds weights
@@ -38,16 +38,6 @@ public enum KerasExport {
         }
     }
 
-    /// `weight` (rows × columns, row-major) transposed to columns × rows.
-    public static func transpose(_ weight: ArraySlice<Float>, rows: Int, columns: Int) -> [Float] {
-        let base = weight.startIndex
-        var result = [Float](repeating: 0, count: rows * columns)
-        for r in 0..<rows {
-            for c in 0..<columns { result[c * rows + r] = weight[base + r * columns + c] }
-        }
-        return result
-    }
-
     /// Writes `checkpoint`'s weights to `path` (atomically: a temporary file, then a rename),
     /// refusing to overwrite `checkpointPath`.
     public static func write(_ checkpoint: Checkpoint, checkpointPath: String, to path: String) throws(TrainingError) {
@@ -65,8 +55,8 @@ public enum KerasExport {
                 let group = try root.createGroup(name)
                 try group.setAttribute("weight_names", ["\(name)/kernel:0", "\(name)/bias:0"])
                 let weightStart = architecture.weightOffsets[index], biasStart = architecture.biasOffset(index)
-                let kernel = transpose(parameters[weightStart..<biasStart], rows: layer.outputs, columns: layer.inputs)
-                try group.createDataset("\(name)/kernel:0", shape: [layer.inputs, layer.outputs], values: kernel)
+                try group.createDataset("\(name)/kernel:0", shape: [layer.inputs, layer.outputs],
+                                        values: Array(parameters[weightStart..<biasStart]))
                 try group.createDataset("\(name)/bias:0", shape: [layer.outputs],
                                         values: Array(parameters[biasStart..<(biasStart + layer.outputs)]))
             }

@@ -155,6 +155,7 @@ final class InspectPredictExportTests: XCTestCase {
         XCTAssertTrue(export.stdout.contains("dense_1: Dense(10, activation='softmax')"), export.stdout)
 
         let model = try Checkpoint.read(from: checkpoint)
+        let checkpointFile = try File.open(checkpoint)
         let file = try File.open(out)
         XCTAssertEqual(try file.root.stringArrayAttribute("layer_names"), ["dense_0", "dense_1"])
         XCTAssertEqual(try file.root.stringAttribute("backend"), "tensorflow")
@@ -165,9 +166,14 @@ final class InspectPredictExportTests: XCTestCase {
             let kernel = try file.dataset("\(name)/\(name)/kernel:0")
             XCTAssertEqual(kernel.shape, [layer.inputs, layer.outputs])
             let k = try kernel.read(Float.self), offset = model.model.architecture.weightOffsets[index]
-            // Kernel[i][o] = weight[o][i].
+            // The checkpoint stores PyTorch's weight (outputs × inputs): kernel[i][o] = weight[o][i],
+            // and both are the engine's W[i][o].
+            let weight = try checkpointFile.dataset("model/\(name)/weight")
+            XCTAssertEqual(weight.shape, [layer.outputs, layer.inputs])
+            let w = try weight.read(Float.self)
             for (i, o) in [(0, 0), (layer.inputs - 1, 0), (0, layer.outputs - 1), (layer.inputs / 2, layer.outputs / 3)] {
-                XCTAssertEqual(k[i * layer.outputs + o], model.parameters[offset + o * layer.inputs + i])
+                XCTAssertEqual(k[i * layer.outputs + o], w[o * layer.inputs + i])
+                XCTAssertEqual(k[i * layer.outputs + o], model.parameters[offset + i * layer.outputs + o])
             }
             let biasStart = model.model.architecture.biasOffset(index)
             XCTAssertEqual(try file.dataset("\(name)/\(name)/bias:0").read(Float.self),

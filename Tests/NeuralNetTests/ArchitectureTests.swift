@@ -32,30 +32,47 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertEqual(mlp.trainingFLOPPerSample, 2_407_424)
     }
 
-    /// Gradient blocks tile the flat buffer: every parameter in exactly one block, each block's weight
-    /// rows and biases those of its units, whole multiples of 16 units except a layer's last block.
+    /// Gradient blocks tile the flat buffer: every parameter in exactly one block, each block's weights
+    /// those of its input rows, whole multiples of 16 rows except a layer's last block, and each
+    /// layer's biases in its first block.
     func testGradientBlocksPartitionTheParameters() {
         for target in [1, 5_000, 65_536, 1 << 30] {
             let blocks = mlp.gradientBlocks(targetWeights: target)
             var covered = [Int](repeating: 0, count: mlp.parameterCount)
             for block in blocks {
                 let layer = mlp.layers[block.layer]
-                XCTAssertEqual(block.weightRange, (mlp.weightOffsets[block.layer] + block.units.lowerBound * layer.inputs)
-                                                  ..< (mlp.weightOffsets[block.layer] + block.units.upperBound * layer.inputs))
-                XCTAssertEqual(block.biasRange, (mlp.biasOffset(block.layer) + block.units.lowerBound)
-                                                ..< (mlp.biasOffset(block.layer) + block.units.upperBound))
-                XCTAssertEqual(block.cost, block.units.count * layer.inputs)
-                XCTAssert(block.units.count % 16 == 0 || block.units.upperBound == layer.outputs, "\(block)")
+                XCTAssertEqual(block.weightRange, (mlp.weightOffsets[block.layer] + block.inputs.lowerBound * layer.outputs)
+                                                  ..< (mlp.weightOffsets[block.layer] + block.inputs.upperBound * layer.outputs))
+                let bias = mlp.biasOffset(block.layer)
+                XCTAssertEqual(block.biasRange, block.inputs.lowerBound == 0 ? bias..<(bias + layer.outputs) : bias..<bias)
+                XCTAssertEqual(block.cost, block.inputs.count * layer.outputs)
+                XCTAssert(block.inputs.count % 16 == 0 || block.inputs.upperBound == layer.inputs, "\(block)")
                 for i in block.weightRange { covered[i] += 1 }
                 for i in block.biasRange { covered[i] += 1 }
             }
             XCTAssert(covered.allSatisfy { $0 == 1 }, "target \(target): parameters not covered exactly once")
         }
-        // 98 304 weights per block: 784 inputs → 112 units (125 rounded down to 16s), 512 inputs → 192 units.
+        // 65 536 weights per block: 512 outputs → 128 input rows, 256 outputs → 256 rows, 10 outputs → all 256.
         let blocks = mlp.gradientBlocks()
-        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.units.count), [112, 112, 112, 112, 64])
-        XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.units.count), [192, 64])
-        XCTAssertEqual(blocks.filter { $0.layer == 2 }.map(\.units.count), [10])
+        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.inputs.count), [128, 128, 128, 128, 128, 128, 16])
+        XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.inputs.count), [256, 256])
+        XCTAssertEqual(blocks.filter { $0.layer == 2 }.map(\.inputs.count), [256])
+    }
+
+    /// Checkpoints store each W as PyTorch does (outputs × inputs): `pytorchOrder` transposes every
+    /// layer's weights, leaves biases alone, works on several buffers back to back, and
+    /// `internalOrder(fromPyTorch:)` undoes it.
+    func testPyTorchOrderTransposesEachLayersWeights() {
+        // 3 → 2 → 1: W₀ (3 × 2) then b₀ (2), W₁ (2 × 1) then b₁ (1): 11 parameters.
+        let small = NetworkArchitecture(inputs: 3, hidden: [2], hiddenActivation: .relu, outputs: 1, outputActivation: .identity)
+        let values: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        // W₀ = [[1, 2], [3, 4], [5, 6]] → W₀ᵀ = [[1, 3, 5], [2, 4, 6]]; W₁ (2 × 1) reads the same either way.
+        let expected: [Float] = [1, 3, 5, 2, 4, 6, 7, 8, 9, 10, 11]
+        XCTAssertEqual(small.pytorchOrder(values), expected)
+        XCTAssertEqual(small.pytorchOrder(values + values.map { -$0 }), expected + expected.map { -$0 })
+        XCTAssertEqual(small.internalOrder(fromPyTorch: expected), values)
+        let random = (0..<mlp.parameterCount).map { Float($0 % 977) }
+        XCTAssertEqual(mlp.internalOrder(fromPyTorch: mlp.pytorchOrder(random)), random)
     }
 
     func testExplicitLayersMatchThePerceptronInitialiser() {

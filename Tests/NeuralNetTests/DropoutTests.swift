@@ -61,12 +61,12 @@ final class DropoutTests: XCTestCase {
                 var h = [Double](repeating: 0, count: 5)
                 for u in 0..<5 {
                     var z = p[architecture.biasOffset(0) + u]
-                    for i in 0..<4 { z += p[u * 4 + i] * Double(x[r * 4 + i]) }
+                    for i in 0..<4 { z += p[i * 5 + u] * Double(x[r * 4 + i]) }  // W₀ is 4 × 5
                     h[u] = Foundation.tanh(z) * Double(key.factor(row: r, layer: 0, unit: u, probability: hidden.dropout, scale: scale))
                 }
                 for k in 0..<3 {
                     var y = p[architecture.biasOffset(1) + k]
-                    for u in 0..<output.inputs { y += p[architecture.weightOffsets[1] + k * 5 + u] * h[u] }
+                    for u in 0..<output.inputs { y += p[architecture.weightOffsets[1] + u * 3 + k] * h[u] }  // W₁ is 5 × 3
                     total += (y - Double(t[r * 3 + k])) * (y - Double(t[r * 3 + k])) / 3
                 }
             }

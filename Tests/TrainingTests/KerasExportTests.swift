@@ -7,14 +7,6 @@ import XCTest
 final class KerasExportTests: XCTestCase {
     private let folder = TemporaryFolder()
 
-    func testTransposeTurnsOutputsByInputsIntoInputsByOutputs() {
-        // (2 outputs × 3 inputs) [[1, 2, 3], [4, 5, 6]] → (3 × 2) [[1, 4], [2, 5], [3, 6]].
-        XCTAssertEqual(KerasExport.transpose([1, 2, 3, 4, 5, 6][...], rows: 2, columns: 3), [1, 4, 2, 5, 3, 6])
-        // A slice that does not start at 0 (a later layer in the flat parameter vector).
-        let flat: [Float] = [9, 9, 1, 2, 3, 4]
-        XCTAssertEqual(KerasExport.transpose(flat[2..<6], rows: 2, columns: 2), [1, 3, 2, 4])
-    }
-
     func testLayoutNamesShapesAndValues() throws {
         let path = folder.path("digits.ckpt.h5"), out = folder.path("digits.keras.h5")
         _ = try TinyModels.digits(checkpoint: path, hidden: [16, 8], epochs: 1)
@@ -40,11 +32,8 @@ final class KerasExportTests: XCTestCase {
             XCTAssertEqual(kernel.elementType, .float(bytes: 4))
             let k = try kernel.read(Float.self), b = try bias.read(Float.self)
             let weightStart = architecture.weightOffsets[index], biasStart = architecture.biasOffset(index)
-            for o in 0..<layer.outputs {
-                for i in 0..<layer.inputs {
-                    XCTAssertEqual(k[i * layer.outputs + o].bitPattern, checkpoint.parameters[weightStart + o * layer.inputs + i].bitPattern)
-                }
-            }
+            // Keras' kernel is inputs × outputs, as the engine keeps W.
+            XCTAssertEqual(k.map(\.bitPattern), checkpoint.parameters[weightStart..<biasStart].map(\.bitPattern))
             XCTAssertEqual(b, Array(checkpoint.parameters[biasStart..<(biasStart + layer.outputs)]))
         }
         XCTAssertEqual(architecture.layers.map(\.inputs), [64, 16, 8])
