@@ -8,7 +8,8 @@
 //            A_l = A_{l-1} · W_l  (rows × out, weights stored in × out) and the deltas
 //            D_{l-1} = D_l · W_lᵀ for every layer but the first;
 //   phase 2: the gradient blocks of `gradientBlocks()` (input rows of one layer's W, about
-//            TARGET weights, whole multiples of 16 rows), each one product over the whole batch,
+//            TARGET weights, whole multiples of 16 rows; the last block of a layer takes a remainder
+//            under half a block), each one product over the whole batch,
 //            dW[rows, :] = A_prev[:, rows]ᵀ · D, assigned to workers largest first to the
 //            least-loaded worker.
 // Each distinct product is timed as the minimum over repeats of the mean of a run of calls.
@@ -94,8 +95,10 @@ int main(int argc, char **argv) {
         int in = sizes[l], out = sizes[l + 1];
         int per = (target / out) / 16 * 16;
         if (per < 16) per = 16;
-        for (int r = 0; r < in && blocks < MAX_BLOCKS; r += per) {
-            blockRows[blocks] = in - r < per ? in - r : per;
+        int full = (in + per / 2) / per;  // a remainder under half a block joins the last block
+        if (full < 1) full = 1;
+        for (int b = 0; b < full && blocks < MAX_BLOCKS; b++) {
+            blockRows[blocks] = b == full - 1 ? in - b * per : per;
             blockOutputs[blocks++] = out;
         }
     }

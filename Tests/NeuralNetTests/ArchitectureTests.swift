@@ -33,8 +33,8 @@ final class ArchitectureTests: XCTestCase {
     }
 
     /// Gradient blocks tile the flat buffer: every parameter in exactly one block, each block's weights
-    /// those of its input rows, whole multiples of 16 rows except a layer's last block, and each
-    /// layer's biases in its first block.
+    /// those of its input rows, whole multiples of 16 rows except a layer's last block (which takes a
+    /// remainder under half a block), and each layer's biases in its first block.
     func testGradientBlocksPartitionTheParameters() {
         for target in [1, 5_000, 65_536, 1 << 30] {
             let blocks = mlp.gradientBlocks(targetWeights: target)
@@ -52,9 +52,10 @@ final class ArchitectureTests: XCTestCase {
             }
             XCTAssert(covered.allSatisfy { $0 == 1 }, "target \(target): parameters not covered exactly once")
         }
-        // 65 536 weights per block: 512 outputs → 128 input rows, 256 outputs → 256 rows, 10 outputs → all 256.
+        // 65 536 weights per block: 512 outputs → 128 input rows (the last 16 of 784 join the last
+        // block), 256 outputs → 256 rows, 10 outputs → all 256.
         let blocks = mlp.gradientBlocks()
-        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.inputs.count), [128, 128, 128, 128, 128, 128, 16])
+        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.inputs.count), [128, 128, 128, 128, 128, 144])
         XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.inputs.count), [256, 256])
         XCTAssertEqual(blocks.filter { $0.layer == 2 }.map(\.inputs.count), [256])
     }
