@@ -8,7 +8,7 @@ public enum Stage: Int, CaseIterable, Sendable {
     case forward
     /// δ of every layer: products with the weights and the activations' derivatives.
     case backward
-    /// ∂W = δᵀ·x and ∂b = Σ δ of each gradient block, over the whole batch.
+    /// ∂W = xᵀ·δ and ∂b = Σ δ of each gradient block, over the whole batch.
     case gradients
     /// Gradient norm, clipping and the optimizer's update of each block.
     case update
