@@ -26,12 +26,13 @@ extension NetworkArchitecture {
     ///
     /// Each block's product packs the layer's whole δ again, so fewer, larger blocks pack less; more,
     /// smaller ones balance better over the workers and keep a block's gradient, weights and optimizer
-    /// state in cache for the update. On the MNIST reference (784-512-256-10), 65,536 weights cut the
-    /// 784→512 layer into 5 blocks of 128 rows and one of 144, and the 512→256 layer into 2, which two
-    /// workers split within 2 %. A separate block for the last 16 rows cost more than its size (a
-    /// product 16 rows high still packs all of δ) and left one worker waiting for 2–3 % of the step;
-    /// 98,304 weights (blocks of 192 rows) left the workers 295k and 240k weights apart.
-    public func gradientBlocks(targetWeights: Int = 65_536) -> [GradientBlock] {
+    /// state in cache for the update. On the MNIST reference (784-512-256-10), 131,072 weights cut the
+    /// 784→512 layer into blocks of 256, 256 and 272 rows and leave the 512→256 layer whole, which two
+    /// workers split 270k and 265k weights. That ran 1.9 % faster with two workers and 2.4 % with one
+    /// than 65,536 (blocks of 128 rows, δ packed twice as often), in interleaved bench pairs. A block
+    /// for a small remainder costs more than its size (a product 16 rows high still packs all of δ);
+    /// one of 16 rows left a worker waiting for 2–3 % of the step.
+    public func gradientBlocks(targetWeights: Int = 131_072) -> [GradientBlock] {
         var blocks: [GradientBlock] = []
         for (index, layer) in layers.enumerated() {
             let rowsPerBlock = max(16, (targetWeights / max(layer.outputs, 1)) / 16 * 16)

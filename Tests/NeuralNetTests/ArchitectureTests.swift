@@ -52,12 +52,15 @@ final class ArchitectureTests: XCTestCase {
             }
             XCTAssert(covered.allSatisfy { $0 == 1 }, "target \(target): parameters not covered exactly once")
         }
-        // 65 536 weights per block: 512 outputs → 128 input rows (the last 16 of 784 join the last
-        // block), 256 outputs → 256 rows, 10 outputs → all 256.
+        // 131 072 weights per block: 512 outputs → 256 input rows (the last 16 of 784 join the last
+        // block), 256 outputs → all 512 rows, 10 outputs → all 256.
         let blocks = mlp.gradientBlocks()
-        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.inputs.count), [128, 128, 128, 128, 128, 144])
-        XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.inputs.count), [256, 256])
+        XCTAssertEqual(blocks.filter { $0.layer == 0 }.map(\.inputs.count), [256, 256, 272])
+        XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.inputs.count), [512])
         XCTAssertEqual(blocks.filter { $0.layer == 2 }.map(\.inputs.count), [256])
+        // 65 536: 128 rows, and the remainder of 16 again in the last block.
+        XCTAssertEqual(mlp.gradientBlocks(targetWeights: 65_536).filter { $0.layer == 0 }.map(\.inputs.count),
+                       [128, 128, 128, 128, 128, 144])
     }
 
     /// Checkpoints store each W as PyTorch does (outputs × inputs): `pytorchOrder` transposes every
