@@ -82,8 +82,9 @@ public struct Checkpoint: Sendable {
         try root.setAttribute("step", step)
 
         let architecture = model.architecture
-        let parameters = architecture.pytorchOrder(self.parameters)
-        let optimizerState = architecture.pytorchOrder(self.optimizerState)
+        // The file's order (each W outputs × inputs), for the datasets and the checksum alike.
+        let fileParameters = architecture.pytorchOrder(parameters)
+        let fileState = architecture.pytorchOrder(optimizerState)
         let modelGroup = try file.createGroup("model")
         try modelGroup.setAttribute("input_size", architecture.inputSize)
         try modelGroup.setAttribute("layer_sizes", [architecture.inputSize] + architecture.layers.map(\.outputs))
@@ -92,9 +93,9 @@ public struct Checkpoint: Sendable {
             let group = try modelGroup.createGroup("dense_\(index)")
             let weightStart = architecture.weightOffsets[index], biasStart = architecture.biasOffset(index)
             _ = try group.createDataset("weight", shape: [layer.outputs, layer.inputs],
-                                        values: Array(parameters[weightStart..<biasStart]))
+                                        values: Array(fileParameters[weightStart..<biasStart]))
             _ = try group.createDataset("bias", shape: [layer.outputs],
-                                        values: Array(parameters[biasStart..<(biasStart + layer.outputs)]))
+                                        values: Array(fileParameters[biasStart..<(biasStart + layer.outputs)]))
         }
 
         let normalizationGroup = try file.createGroup("normalization")
@@ -113,10 +114,10 @@ public struct Checkpoint: Sendable {
         if let configuration {
             try configuration.writeAttributes(to: try file.createGroup("training"))
         }
-        if !optimizerState.isEmpty {
+        if !fileState.isEmpty {
             let group = try file.createGroup("optimizer")
-            let count = optimizerState.count / architecture.parameterCount
-            _ = try group.createDataset("state", shape: [count, architecture.parameterCount], values: optimizerState)
+            let count = fileState.count / architecture.parameterCount
+            _ = try group.createDataset("state", shape: [count, architecture.parameterCount], values: fileState)
         }
         if let progress { try progress.write(to: try file.createGroup("progress")) }
         if data != nil || fingerprint != nil {
@@ -124,7 +125,7 @@ public struct Checkpoint: Sendable {
             try data?.write(to: group)
             try fingerprint?.write(to: group)
         }
-        try root.setAttribute("checksum", String(Self.checksum(parameters, optimizerState), radix: 16))
+        try root.setAttribute("checksum", String(Self.checksum(fileParameters, fileState), radix: 16))
         try file.flush()
     }
 
