@@ -1,27 +1,35 @@
-// The products-only ceiling of h5train's training step: times, one at a time, every OpenBLAS
-// product a worker makes in one data-parallel step, with hot caches and nothing else in between,
-// and reports the samples/s the step would reach if everything that is not a product (gathering,
-// bias, activations, loss, optimizer update, waiting) took no time at all.
+// The products-only ceiling of h5train's training step: the samples/s the step would reach if
+// everything that is not an OpenBLAS product (gathering, bias, activations, loss, optimizer update)
+// took no time at all. Two figures:
+//   alone     every product of a worker timed by itself, with hot caches; a phase lasts as long as
+//             its slowest worker's products;
+//   at once   every worker repeats its step's products on its own thread, all workers together,
+//             with a spinning barrier after each phase, as in training: the cores then share
+//             caches, memory bandwidth and clock.
 //
-// It mirrors the engine's work split (DataParallel and NeuralNet modules):
-//   phase 1: worker w runs micro-shards w, w+W, …; per shard, the forward products
-//            A_l = A_{l-1} · W_l  (rows × out, weights stored in × out) and the deltas
-//            D_{l-1} = D_l · W_lᵀ for every layer but the first;
+// It mirrors the engine's buffers and work split (DataParallel and NeuralNet modules). The batch
+// buffers are shared as in the engine: X_l (batch × width_l, X_0 the input), D_l (batch × out_l),
+// the weights W_l (in × out) and the gradients G_l (in × out).
+//   phase 1: worker w runs micro-shards w, w+W, …; per shard rows R, the forward products
+//            X_{l+1}[R] = X_l[R] · W_l and the deltas D_{l-1}[R] = D_l[R] · W_lᵀ for every
+//            layer but the first;
 //   phase 2: the gradient blocks of `gradientBlocks()` (input rows of one layer's W, about
 //            TARGET weights, whole multiples of 16 rows; the last block of a layer takes a remainder
 //            under half a block), each one product over the whole batch,
-//            dW[rows, :] = A_prev[:, rows]ᵀ · D, assigned to workers largest first to the
+//            G_l[rows, :] = X_l[:, rows]ᵀ · D_l, assigned to workers largest first to the
 //            least-loaded worker.
-// Each distinct product is timed as the minimum over repeats of the mean of a run of calls.
 //
 // Build and run with tools/gemm-ceiling (see its --help).
 #include <cblas.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-enum { MAX_LAYERS = 16, MAX_WORKERS = 64 };
+enum { MAX_LAYERS = 16, MAX_WORKERS = 64, MAX_PRODUCTS = 1024, MAX_BLOCKS = 1024 };
 
 static double now(void) {
     struct timespec t;
@@ -36,22 +44,83 @@ static float *matrix(long count) {
     return p;
 }
 
-/// Seconds per call of a row-major sgemm C (m × n) = op(A) · op(B), k inner, best of 7 runs.
-static double seconds(int transA, int transB, int m, int n, int k) {
-    float *a = matrix((long)m * k), *b = matrix((long)k * n), *c = matrix((long)m * n);
-    int lda = transA ? m : k, ldb = transB ? k : n;
-    int calls = 1 + (int)(2e8 / (2.0 * m * n * k + 1));  // about 0.2 GFLOP per run
+/// One product of a step: row-major C (m × n) = op(A) · op(B), k inner, on the shared buffers.
+typedef struct {
+    int transA, transB, m, n, k, lda, ldb, ldc;
+    const float *a, *b;
+    float *c;
+} Product;
+
+static void multiply(const Product *p) {
+    cblas_sgemm(CblasRowMajor, p->transA ? CblasTrans : CblasNoTrans, p->transB ? CblasTrans : CblasNoTrans,
+                p->m, p->n, p->k, 1.0f, p->a, p->lda, p->b, p->ldb, 0.0f, p->c, p->ldc);
+}
+
+static double flopOf(const Product *p) { return 2.0 * p->m * p->n * p->k; }
+
+/// Seconds per call of one product alone: the best of 7 runs of about 0.2 GFLOP each.
+static double seconds(const Product *p) {
+    int calls = 1 + (int)(2e8 / (flopOf(p) + 1));
     double best = 1e30;
     for (int run = 0; run < 8; run++) {  // the first run warms up
         double start = now();
-        for (int i = 0; i < calls; i++)
-            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                        m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, n);
+        for (int i = 0; i < calls; i++) multiply(p);
         double each = (now() - start) / calls;
         if (run > 0 && each < best) best = each;
     }
-    free(a); free(b); free(c);
     return best;
+}
+
+/// A worker's products of one step, in order: list[0 ..< phase1Count] is phase 1.
+typedef struct {
+    Product list[MAX_PRODUCTS];
+    int count, phase1Count;
+    double flop;
+    double phase1Alone, phase2Alone;  // Σ seconds of its products, each timed alone
+    double stepTogether;              // best mean seconds per step with all workers at once
+} Worker;
+
+static Worker workers[MAX_WORKERS];
+static int workerCount, concurrentSteps;
+static pthread_barrier_t startLine;
+static atomic_int arrived, generation;
+
+static void add(Worker *w, Product p, double *phaseAlone) {
+    if (w->count == MAX_PRODUCTS) { fprintf(stderr, "gemm-ceiling: too many products per worker\n"); exit(1); }
+    w->list[w->count++] = p;
+    w->flop += flopOf(&p);
+    *phaseAlone += seconds(&p);
+}
+
+/// The end of a phase, as in h5train's worker pool: every worker spins until all have arrived.
+static void phaseBarrier(void) {
+    int seen = atomic_load(&generation);
+    if (atomic_fetch_add(&arrived, 1) == workerCount - 1) {
+        atomic_store(&arrived, 0);
+        atomic_fetch_add(&generation, 1);
+    } else {
+        while (atomic_load(&generation) == seen) {}
+    }
+}
+
+/// Runs this worker's step again and again; each run starts together with the other workers'.
+static void *runWorker(void *argument) {
+    Worker *w = argument;
+    openblas_set_num_threads(1);
+    w->stepTogether = 1e30;
+    for (int run = 0; run < 8; run++) {  // the first run warms up
+        pthread_barrier_wait(&startLine);
+        double start = now();
+        for (int step = 0; step < concurrentSteps; step++) {
+            for (int i = 0; i < w->phase1Count; i++) multiply(&w->list[i]);
+            phaseBarrier();
+            for (int i = w->phase1Count; i < w->count; i++) multiply(&w->list[i]);
+            phaseBarrier();
+        }
+        double each = (now() - start) / concurrentSteps;
+        if (run > 0 && each < w->stepTogether) w->stepTogether = each;
+    }
+    return NULL;
 }
 
 static void usage(void) {
@@ -69,37 +138,52 @@ int main(int argc, char **argv) {
         if (layerCount + 1 > MAX_LAYERS) usage();
         sizes[++layerCount] = atoi(s);
     }
-    int batch = atoi(argv[2]), workers = atoi(argv[3]), shard = atoi(argv[4]), target = atoi(argv[5]);
+    int batch = atoi(argv[2]), shard = atoi(argv[4]), target = atoi(argv[5]);
+    workerCount = atoi(argv[3]);
     double ghz = atof(argv[6]);
-    if (layerCount < 1 || batch < 1 || workers < 1 || workers > MAX_WORKERS || shard < 1 || target < 1) usage();
+    if (layerCount < 1 || batch < 1 || workerCount < 1 || workerCount > MAX_WORKERS || shard < 1 || target < 1) usage();
     openblas_set_num_threads(1);
 
-    double phase1[MAX_WORKERS] = {0}, phase2[MAX_WORKERS] = {0}, flop = 0;
+    // The engine's shared buffers.
+    float *x[MAX_LAYERS + 1], *d[MAX_LAYERS], *weights[MAX_LAYERS], *gradients[MAX_LAYERS];
+    for (int l = 0; l <= layerCount; l++) x[l] = matrix((long)batch * sizes[l]);
+    for (int l = 0; l < layerCount; l++) {
+        d[l] = matrix((long)batch * sizes[l + 1]);
+        weights[l] = matrix((long)sizes[l] * sizes[l + 1]);
+        gradients[l] = matrix((long)sizes[l] * sizes[l + 1]);
+    }
+
     // Phase 1: shards, round-robin over the workers.
     for (int s = 0, start = 0; start < batch; s++, start += shard) {
         int rows = batch - start < shard ? batch - start : shard;
+        Worker *w = &workers[s % workerCount];
         for (int l = 0; l < layerCount; l++) {
             int in = sizes[l], out = sizes[l + 1];
-            phase1[s % workers] += seconds(0, 0, rows, out, in);  // forward
-            flop += 2.0 * rows * out * in;
-            if (l > 0) {
-                phase1[s % workers] += seconds(0, 1, rows, in, out);  // delta of the layer below
-                flop += 2.0 * rows * in * out;
-            }
+            Product forward = {0, 0, rows, out, in, in, out, out, x[l] + (long)start * in, weights[l],
+                               x[l + 1] + (long)start * out};
+            add(w, forward, &w->phase1Alone);
+        }
+        for (int l = layerCount - 1; l > 0; l--) {  // the input needs no delta
+            int in = sizes[l], out = sizes[l + 1];
+            Product delta = {0, 1, rows, in, out, out, out, in, d[l] + (long)start * out, weights[l],
+                             d[l - 1] + (long)start * in};
+            add(w, delta, &w->phase1Alone);
         }
     }
+    for (int w = 0; w < workerCount; w++) workers[w].phase1Count = workers[w].count;
+
     // Phase 2: gradient blocks as gradientBlocks() cuts them ...
-    enum { MAX_BLOCKS = 1024 };
-    int blockRows[MAX_BLOCKS], blockOutputs[MAX_BLOCKS], blocks = 0;
+    int blockLayer[MAX_BLOCKS], blockStart[MAX_BLOCKS], blockRows[MAX_BLOCKS], blocks = 0;
     for (int l = 0; l < layerCount; l++) {
         int in = sizes[l], out = sizes[l + 1];
         int per = (target / out) / 16 * 16;
         if (per < 16) per = 16;
         int full = (in + per / 2) / per;  // a remainder under half a block joins the last block
         if (full < 1) full = 1;
-        for (int b = 0; b < full && blocks < MAX_BLOCKS; b++) {
+        for (int b = 0; b < full && blocks < MAX_BLOCKS; b++, blocks++) {
+            blockLayer[blocks] = l;
+            blockStart[blocks] = b * per;
             blockRows[blocks] = b == full - 1 ? in - b * per : per;
-            blockOutputs[blocks++] = out;
         }
     }
     // ... and assigned largest first to the least-loaded worker (ties: earlier block, lower worker).
@@ -107,31 +191,61 @@ int main(int argc, char **argv) {
     int placed[MAX_BLOCKS] = {0};
     for (int n = 0; n < blocks; n++) {
         int next = -1;
-        for (int b = 0; b < blocks; b++)
-            if (!placed[b] && (next < 0 || (long)blockRows[b] * blockOutputs[b] > (long)blockRows[next] * blockOutputs[next]))
-                next = b;
+        long size = -1;
+        for (int b = 0; b < blocks; b++) {
+            long weightCount = (long)blockRows[b] * sizes[blockLayer[b] + 1];
+            if (!placed[b] && weightCount > size) { next = b; size = weightCount; }
+        }
         placed[next] = 1;
-        int worker = 0;
-        for (int w = 1; w < workers; w++) if (load[w] < load[worker]) worker = w;
-        load[worker] += (long)blockRows[next] * blockOutputs[next];
-        phase2[worker] += seconds(1, 0, blockRows[next], blockOutputs[next], batch);
-        flop += 2.0 * blockRows[next] * blockOutputs[next] * batch;
+        int owner = 0;
+        for (int w = 1; w < workerCount; w++) if (load[w] < load[owner]) owner = w;
+        load[owner] += size;
+        int l = blockLayer[next], in = sizes[l], out = sizes[l + 1];
+        Product gradient = {1, 0, blockRows[next], out, batch, in, out, out, x[l] + blockStart[next], d[l],
+                            gradients[l] + (long)blockStart[next] * out};
+        add(&workers[owner], gradient, &workers[owner].phase2Alone);
     }
 
-    // Each phase ends at a barrier, so a step takes the slowest worker's time of each.
-    double slowest1 = 0, slowest2 = 0, busy = 0;
-    for (int w = 0; w < workers; w++) {
-        if (phase1[w] > slowest1) slowest1 = phase1[w];
-        if (phase2[w] > slowest2) slowest2 = phase2[w];
-        busy += phase1[w] + phase2[w];
+    // Alone: a step takes the slowest worker's time of each phase.
+    double slowest1 = 0, slowest2 = 0, busy = 0, flop = 0;
+    for (int w = 0; w < workerCount; w++) {
+        if (workers[w].phase1Alone > slowest1) slowest1 = workers[w].phase1Alone;
+        if (workers[w].phase2Alone > slowest2) slowest2 = workers[w].phase2Alone;
+        busy += workers[w].phase1Alone + workers[w].phase2Alone;
+        flop += workers[w].flop;
     }
-    double step = slowest1 + slowest2;
+    double alone = slowest1 + slowest2;
+
     printf("model %s, batch %d, %d worker(s), shards of %d rows, gradient blocks of about %d weights\n",
-           argv[1], batch, workers, shard, target);
-    printf("products per step: %.1f MFLOP; slowest worker: phase 1 %.1f us, phase 2 %.1f us\n",
+           argv[1], batch, workerCount, shard, target);
+    printf("products per step: %.1f MFLOP; slowest worker alone: phase 1 %.1f us, phase 2 %.1f us\n",
            flop / 1e6, slowest1 * 1e6, slowest2 * 1e6);
-    printf("products-only ceiling: %.0f samples/s, %.1f GFLOP/s", batch / step, flop / step / 1e9);
-    if (ghz > 0) printf(", %.1f FLOP/cycle per core in the products at %.2f GHz", flop / busy / (ghz * 1e9), ghz);
+    printf("products-only ceiling, each product alone: %.0f samples/s, %.1f GFLOP/s", batch / alone, flop / alone / 1e9);
+    if (ghz > 0) printf(", %.1f FLOP/cycle per core at %.2f GHz", flop / busy / (ghz * 1e9), ghz);
+    printf("\n");
+
+    // At once: only meaningful with a core per worker, since the barriers spin.
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (workerCount > cores) {
+        printf("products-only ceiling, all workers at once: not measured (%d workers, %ld cores)\n", workerCount, cores);
+        return 0;
+    }
+    concurrentSteps = 1 + (int)(4e8 / (flop + 1));  // about 0.4 GFLOP per run
+    pthread_t threads[MAX_WORKERS];
+    pthread_barrier_init(&startLine, NULL, (unsigned)workerCount);
+    for (int w = 0; w < workerCount; w++)
+        if (pthread_create(&threads[w], NULL, runWorker, &workers[w]) != 0) {
+            perror("gemm-ceiling: pthread_create");
+            return 1;
+        }
+    double together = 0;
+    for (int w = 0; w < workerCount; w++) {
+        pthread_join(threads[w], NULL);
+        if (workers[w].stepTogether > together) together = workers[w].stepTogether;
+    }
+    printf("products-only ceiling, all workers at once: %.0f samples/s, %.1f GFLOP/s", batch / together,
+           flop / together / 1e9);
+    if (ghz > 0) printf(", %.1f FLOP/cycle per core at %.2f GHz", flop / together / workerCount / (ghz * 1e9), ghz);
     printf("\n");
     return 0;
 }
