@@ -18,6 +18,7 @@ TARGET=""
 PYTHON="${PYTHON:-python3}"
 ONLY=""
 KEEP=""
+CEILING=""
 
 usage() {
     cat <<EOF
@@ -54,6 +55,11 @@ Options:
   --target-accuracy A
                     compare the time to A % test accuracy, not samples/s
   --only WHICH      run only one side: h5train or torch (no ratios)
+  --ceiling         also run tools/gemm-ceiling in every pair (needs a C
+                    compiler and libopenblas-dev): the samples/s of the step's
+                    OpenBLAS products alone, all workers at once, and the
+                    ratios h5train/ceiling and ceiling/torch (the most any
+                    step built on those products could reach against torch)
   --keep DIR        keep every run's log and metrics CSV in DIR
   -h, --help        show this help
 
@@ -80,6 +86,7 @@ while [ $# -gt 0 ]; do
         --target-accuracy) need_arg "$@"; TARGET="$2"; shift 2 ;;
         --only)       need_arg "$@"; ONLY="$2"; shift 2 ;;
         --keep)       need_arg "$@"; KEEP="$2"; shift 2 ;;
+        --ceiling)    CEILING=1; shift ;;
         -h|--help)    usage; exit 0 ;;
         *)            echo "compare-with-torch: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -90,6 +97,7 @@ is_uint "$EPOCHS" --epochs; is_uint "$THREADS" --threads
 case "$ONLY" in ""|h5train|torch) ;; *) die "--only must be h5train or torch" ;; esac
 case "$SCHEDULE" in constant|onecycle) ;; *) die "--schedule must be constant or onecycle, got '$SCHEDULE'" ;; esac
 [[ "$LR" =~ ^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$ ]] || die "--lr must be a positive number, got '$LR'"
+[ -z "$CEILING" ] || [ -z "$TARGET" ] || die "--ceiling compares samples/s; it cannot be used with --target-accuracy"
 [ -z "$TARGET" ] || [[ "$TARGET" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--target-accuracy must be a percentage like 98, got '$TARGET'"
 H5_SCHEDULE=(); TORCH_SCHEDULE=()
 if [ "$SCHEDULE" = onecycle ]; then
@@ -158,7 +166,9 @@ echo "data $DATA"
 [ $run_h5 = 1 ] && echo "h5train $BIN"
 [ $run_torch = 1 ] && echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)')"
 
-H5_ALL=(); TORCH_ALL=(); RATIO_ALL=()
+H5_ALL=(); TORCH_ALL=(); RATIO_ALL=(); CEIL_ALL=(); OF_CEIL_ALL=(); CEIL_RATIO_ALL=()
+# ratio A B: A / B to 3 decimals, or "-" when either is missing
+ratio() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'; fi; }
 for ((p = 1; p <= PAIRS; p++)); do
     h5="-"; tr="-"; ratio="-"
     if [ $run_h5 = 1 ]; then
@@ -179,12 +189,20 @@ for ((p = 1; p <= PAIRS; p++)); do
         tr="$(measure "$m")" || die "no samples_per_s/seconds/val_accuracy columns or rows in $m"
         TORCH_ALL+=("$tr")
     fi
-    if [ "$h5" != "-" ] && [ "$tr" != "-" ]; then
-        ratio="$(awk -v a="$h5" -v b="$tr" 'BEGIN { printf "%.3f\n", a / b }')"
-        RATIO_ALL+=("$ratio")
-    fi
+    ratio="$(ratio "$h5" "$tr")"
+    [ "$ratio" = - ] || RATIO_ALL+=("$ratio")
     printf 'pair %d/%d  h5train %10s %s  torch %10s %s  ratio %s\n' \
         "$p" "$PAIRS" "$h5" "$UNIT" "$tr" "$UNIT" "$ratio"
+    if [ -n "$CEILING" ]; then
+        run "gemm-ceiling (pair $p)" "$WORK/ceiling-$p.log" \
+            "$ROOT/tools/gemm-ceiling" --hidden 512,256 --batch-size "$BATCH" --workers "$THREADS"
+        ceil="$(sed -n 's/^products-only ceiling, all workers at once: \([0-9][0-9]*\) samples\/s.*/\1/p' "$WORK/ceiling-$p.log")"
+        [ -n "$ceil" ] || die "gemm-ceiling printed no all-workers ceiling (see $WORK/ceiling-$p.log)"
+        of_ceil="$(ratio "$h5" "$ceil")"; ceil_ratio="$(ratio "$ceil" "$tr")"
+        CEIL_ALL+=("$ceil"); OF_CEIL_ALL+=("$of_ceil"); CEIL_RATIO_ALL+=("$ceil_ratio")
+        printf '          products-only ceiling %10s %s  h5train/ceiling %s  ceiling/torch %s\n' \
+            "$ceil" "$UNIT" "$of_ceil" "$ceil_ratio"
+    fi
 done
 
 numbers() { grep -E '^[0-9.]+$' || true; }
@@ -195,6 +213,12 @@ med_tr="$(printf '%s\n' "${TORCH_ALL[@]+"${TORCH_ALL[@]}"}" | numbers | median "
 med_ratio="$(printf '%s\n' "${RATIO_ALL[@]+"${RATIO_ALL[@]}"}" | numbers | median %.3f)"
 printf 'median     h5train %10s %s  torch %10s %s  ratio %s (median of pair ratios)\n' \
     "${med_h5:--}" "$UNIT" "${med_tr:--}" "$UNIT" "${med_ratio:--}"
+if [ -n "$CEILING" ]; then
+    printf 'median     products-only ceiling %10s %s  h5train/ceiling %s  ceiling/torch %s\n' \
+        "$(printf '%s\n' "${CEIL_ALL[@]}" | numbers | median %.1f)" "$UNIT" \
+        "$(printf '%s\n' "${OF_CEIL_ALL[@]}" | numbers | median %.3f)" \
+        "$(printf '%s\n' "${CEIL_RATIO_ALL[@]}" | numbers | median %.3f)"
+fi
 [ -n "$TARGET" ] && echo "(\"-\": the run never reached ${TARGET}%; ratio < 1: h5train reached it sooner)"
 [ -n "$KEEP" ] && echo "logs and metrics CSVs kept in $WORK"
 exit 0
