@@ -167,8 +167,8 @@ echo "data $DATA"
 [ $run_torch = 1 ] && echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)')"
 
 H5_ALL=(); TORCH_ALL=(); RATIO_ALL=(); CEIL_ALL=(); OF_CEIL_ALL=(); CEIL_RATIO_ALL=()
-# ratio A B: A / B to 3 decimals, or "-" when either is missing
-ratio() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'; fi; }
+# divide A B: A / B to 3 decimals, or "-" when either is missing
+divide() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'; fi; }
 for ((p = 1; p <= PAIRS; p++)); do
     h5="-"; tr="-"; ratio="-"
     if [ $run_h5 = 1 ]; then
@@ -189,7 +189,7 @@ for ((p = 1; p <= PAIRS; p++)); do
         tr="$(measure "$m")" || die "no samples_per_s/seconds/val_accuracy columns or rows in $m"
         TORCH_ALL+=("$tr")
     fi
-    ratio="$(ratio "$h5" "$tr")"
+    ratio="$(divide "$h5" "$tr")"
     [ "$ratio" = - ] || RATIO_ALL+=("$ratio")
     printf 'pair %d/%d  h5train %10s %s  torch %10s %s  ratio %s\n' \
         "$p" "$PAIRS" "$h5" "$UNIT" "$tr" "$UNIT" "$ratio"
@@ -198,7 +198,7 @@ for ((p = 1; p <= PAIRS; p++)); do
             "$ROOT/tools/gemm-ceiling" --hidden 512,256 --batch-size "$BATCH" --workers "$THREADS"
         ceil="$(sed -n 's/^products-only ceiling, all workers at once: \([0-9][0-9]*\) samples\/s.*/\1/p' "$WORK/ceiling-$p.log")"
         [ -n "$ceil" ] || die "gemm-ceiling printed no all-workers ceiling (see $WORK/ceiling-$p.log)"
-        of_ceil="$(ratio "$h5" "$ceil")"; ceil_ratio="$(ratio "$ceil" "$tr")"
+        of_ceil="$(divide "$h5" "$ceil")"; ceil_ratio="$(divide "$ceil" "$tr")"
         CEIL_ALL+=("$ceil"); OF_CEIL_ALL+=("$of_ceil"); CEIL_RATIO_ALL+=("$ceil_ratio")
         printf '          products-only ceiling %10s %s  h5train/ceiling %s  ceiling/torch %s\n' \
             "$ceil" "$UNIT" "$of_ceil" "$ceil_ratio"
@@ -215,9 +215,9 @@ printf 'median     h5train %10s %s  torch %10s %s  ratio %s (median of pair rati
     "${med_h5:--}" "$UNIT" "${med_tr:--}" "$UNIT" "${med_ratio:--}"
 if [ -n "$CEILING" ]; then
     printf 'median     products-only ceiling %10s %s  h5train/ceiling %s  ceiling/torch %s\n' \
-        "$(printf '%s\n' "${CEIL_ALL[@]}" | numbers | median %.1f)" "$UNIT" \
-        "$(printf '%s\n' "${OF_CEIL_ALL[@]}" | numbers | median %.3f)" \
-        "$(printf '%s\n' "${CEIL_RATIO_ALL[@]}" | numbers | median %.3f)"
+        "$(printf '%s\n' "${CEIL_ALL[@]+"${CEIL_ALL[@]}"}" | numbers | median %.1f)" "$UNIT" \
+        "$(printf '%s\n' "${OF_CEIL_ALL[@]+"${OF_CEIL_ALL[@]}"}" | numbers | median %.3f)" \
+        "$(printf '%s\n' "${CEIL_RATIO_ALL[@]+"${CEIL_RATIO_ALL[@]}"}" | numbers | median %.3f)"
 fi
 [ -n "$TARGET" ] && echo "(\"-\": the run never reached ${TARGET}%; ratio < 1: h5train reached it sooner)"
 [ -n "$KEEP" ] && echo "logs and metrics CSVs kept in $WORK"
