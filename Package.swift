@@ -1,20 +1,26 @@
 // swift-tools-version:6.0
 // H5Train: data-parallel training of feed-forward networks on HDF5 datasets.
 //
-// Module layering (dependencies point downwards only):
+// Modules, in the order data flows through them (each depends only on modules above it):
 //   CHDF5, CBLAS   system libraries (HDF5 C library, OpenBLAS CBLAS) + prefixed C shims
 //   HDF5           safe, throwing HDF5 wrapper; knows nothing about machine learning
-//   NeuralNet      matrices over BLAS, layers, activations, initialisers, losses, optimizers, schedules
-//   DataParallel   worker pool, fixed micro-shards, deterministic gradient aggregation
-//   Training       dataset loader, training loop, checkpoints, metrics, progress
-//   H5TrainCLI     thin argument-parser commands, built as the `h5train` executable
+//   Settings       what a user can set, text that refers to those settings, the one user-facing error
+//   NeuralNet      the network's forward and backward passes, activations, losses, initialisers,
+//                  the product-kernel seam
+//   Optimizers     optimizers and learning-rate schedules; their kinds as enums owning defaults and formulas
+//   DataParallel   the step engine and its two phases, the worker pool, the forward-only predictor
+//   Data           loader, targets, normalisation, sample sets, fingerprint
+//   Training       the loop, sampler, progress, metrics, diagnostics, LR finder, benchmark
+//   Checkpoint     the HDF5 checkpoint format, atomic writes, inspect, prediction files, Keras export
+//   H5TrainCLI     thin commands; every flag spelling and its validation; reports (explain, plots)
 import PackageDescription
 
 let package = Package(
     name: "H5Train",
     products: [
         .executable(name: "h5train", targets: ["H5TrainCLI"]),
-        .library(name: "H5TrainKit", targets: ["HDF5", "NeuralNet", "DataParallel", "Training"]),
+        .library(name: "H5TrainKit", targets: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data",
+                                                "Training", "Checkpoint"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,20 +37,24 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "Settings"),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
-        .target(name: "DataParallel", dependencies: ["NeuralNet"]),
-        .target(name: "Training", dependencies: ["HDF5", "NeuralNet", "DataParallel"]),
+        .target(name: "Optimizers", dependencies: ["NeuralNet", "Settings"]),
+        .target(name: "DataParallel", dependencies: ["NeuralNet", "Optimizers"]),
+        .target(name: "Data", dependencies: ["HDF5", "Settings", "NeuralNet"]),
+        .target(name: "Training", dependencies: ["Settings", "NeuralNet", "Optimizers", "DataParallel", "Data"]),
+        .target(name: "Checkpoint", dependencies: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training"]),
         .executableTarget(
             name: "H5TrainCLI",
             dependencies: [
-                "Training",
+                "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training", "Checkpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
-        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5"]),
-        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Optimizers", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
+        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Optimizers"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoint", "Data", "Optimizers", "Settings", "HDF5"]),
+        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "Checkpoint"]),
     ]
 )

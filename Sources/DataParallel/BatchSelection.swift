@@ -1,3 +1,5 @@
+import Optimizers
+
 /// A step's batch as rows of a sample matrix: the engine copies each micro-shard's rows into its own
 /// batch buffers on the worker that trains that shard, so gathering runs in parallel and the rows
 /// are in cache when the first product reads them.

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 
 extension ParallelTrainer {
     /// Sums over a dataset for evaluation.

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 
 /// The outcome of one optimizer step.
 public struct StepResult: Sendable {

@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// How a minibatch is cut into micro-shards.
 ///
 /// Shards have a fixed row count that does not depend on the number of workers, each shard's gradient

@@ -1,4 +1,6 @@
 import Dispatch
+import NeuralNet
+import Optimizers
 
 /// The stages of a training step, as `h5train bench` reports them.
 public enum Stage: Int, CaseIterable, Sendable {

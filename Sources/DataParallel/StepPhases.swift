@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 
 /// Phase 1 of a training step: forward passes and deltas of the batch's micro-shards. Created once
 /// per engine and refilled before every step, so running it allocates nothing.

@@ -1,5 +1,9 @@
 import ArgumentParser
+import Checkpoint
+import DataParallel
 import Foundation
+import NeuralNet
+import Settings
 import Training
 
 /// `h5train`: train feed-forward networks on HDF5 datasets with every CPU core.

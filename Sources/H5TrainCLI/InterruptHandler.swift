@@ -1,3 +1,5 @@
+import Checkpoint
+import DataParallel
 import Dispatch
 import Foundation
 import Training

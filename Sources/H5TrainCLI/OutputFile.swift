@@ -1,4 +1,6 @@
+import Checkpoint
 import Foundation
+import Settings
 import Training
 
 /// Writes `text` to `path` atomically (a temporary file, then a rename); a failure becomes a

@@ -1,4 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Training
 
 /// Switches a `perf stat --control fifo:CTL,ACK -D -1` run on and off around a timed region, so only
 /// the training steps are counted. Does nothing unless PERF_CTL_FIFO is set (and PERF_ACK_FIFO, if

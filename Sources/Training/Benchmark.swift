@@ -1,6 +1,8 @@
+import Data
 import DataParallel
 import Dispatch
 import NeuralNet
+import Settings
 
 /// Throughput of the training step for one worker count, measured over a fixed number of steps.
 public struct BenchmarkResult: Sendable {

@@ -1,4 +1,7 @@
+import Data
+import DataParallel
 import NeuralNet
+import Settings
 
 extension TrainingConfiguration {
     /// `--label-smoothing` and `--class-weights` as the loss takes them.
@@ -11,7 +14,7 @@ extension TrainingConfiguration {
     ///
     /// - Throws: `TrainingError.invalidOption` naming the flag when smoothing or weights are given
     ///   for another loss, or when the weights are not one per class.
-    public func resolvedLoss(task: Task, classes: Int) throws(TrainingError) -> Loss {
+    public func resolvedLoss(task: TaskKind, classes: Int) throws(TrainingError) -> Loss {
         let loss = self.loss ?? (task == .classification ? .softmaxCrossEntropy : .meanSquaredError)
         let options = crossEntropyOptions
         guard !options.isStandard else { return loss }

@@ -1,3 +1,6 @@
+import DataParallel
+import Optimizers
+
 /// What one epoch achieved; one line of output and one row of the metrics file.
 public struct EpochMetrics: Sendable, Equatable {
     public var epoch: Int
@@ -13,6 +16,14 @@ public struct EpochMetrics: Sendable, Equatable {
     public var momentum: Float?
     public var samplesPerSecond: Double
     public var seconds: Double
+
+    public init(epoch: Int, step: Int, trainLoss: Double, validationLoss: Double? = nil, validationAccuracy: Double? = nil,
+                validationMAE: Double? = nil, learningRate: Float, momentum: Float? = nil, samplesPerSecond: Double,
+                seconds: Double) {
+        (self.epoch, self.step, self.trainLoss, self.validationLoss) = (epoch, step, trainLoss, validationLoss)
+        (self.validationAccuracy, self.validationMAE, self.learningRate) = (validationAccuracy, validationMAE, learningRate)
+        (self.momentum, self.samplesPerSecond, self.seconds) = (momentum, samplesPerSecond, seconds)
+    }
 
     /// Column names of the metrics CSV file.
     public static let csvHeader = "epoch,step,train_loss,val_loss,val_accuracy,val_mae,lr,samples_per_s,seconds"

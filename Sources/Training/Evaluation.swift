@@ -1,4 +1,6 @@
+import Data
 import DataParallel
+import NeuralNet
 
 /// Loss and quality of a model on a sample set.
 public struct Evaluation: Sendable, Equatable {

@@ -1,6 +1,8 @@
-import Foundation
+import Data
 import DataParallel
+import Foundation
 import NeuralNet
+import Optimizers
 
 /// Per-layer gradient health, gathered every step and reported after each epoch (`--diagnostics`):
 /// weight norm, mean gradient norm, the epoch's update relative to the weights, the fraction of

@@ -1,6 +1,8 @@
 import DataParallel
 import Foundation
 import NeuralNet
+import Optimizers
+import Settings
 
 /// The learning-rate range test (Smith 2017, "Cyclical Learning Rates", §3.3; fastai's `lr_find`):
 /// train for a few steps while the rate grows exponentially, and watch the loss.

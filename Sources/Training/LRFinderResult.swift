@@ -1,4 +1,6 @@
+import DataParallel
 import Foundation
+import Optimizers
 
 /// The curve of a learning-rate range test and the rates it suggests.
 ///

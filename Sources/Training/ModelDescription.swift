@@ -1,10 +1,14 @@
+import Data
+import DataParallel
 import NeuralNet
+import Optimizers
+import Settings
 
 /// The network a run trains: architecture, loss and how it was initialised, plus the task.
 public struct ModelDescription: Sendable, Equatable {
     public let architecture: NetworkArchitecture
     public let loss: Loss
-    public let task: Task
+    public let task: TaskKind
     public let initializers: [Initializer]
     /// What was chosen and why, for the user.
     public let notes: [String]
@@ -14,7 +18,7 @@ public struct ModelDescription: Sendable, Equatable {
     /// The output layer follows the task: softmax (fused into cross-entropy) for classes, identity
     /// with MSE for regression, unless `--loss` says otherwise; cross-entropy takes
     /// `--label-smoothing` and `--class-weights` (see `TrainingConfiguration.resolvedLoss`).
-    public init(configuration: TrainingConfiguration, inputs: Int, outputs: Int, task: Task) throws(TrainingError) {
+    public init(configuration: TrainingConfiguration, inputs: Int, outputs: Int, task: TaskKind) throws(TrainingError) {
         let loss = try configuration.resolvedLoss(task: task, classes: outputs)
         if loss.usesClassIndices != (task == .classification) {
             throw .invalidOption(flag: "--loss", message: "\(loss) needs \(loss.usesClassIndices ? "class labels" : "real-valued targets"), but the task is \(task.rawValue)")
@@ -45,7 +49,7 @@ public struct ModelDescription: Sendable, Equatable {
     }
 
     /// A model rebuilt from its parts (e.g. from a checkpoint).
-    public init(architecture: NetworkArchitecture, loss: Loss, task: Task, initializers: [Initializer], notes: [String] = []) {
+    public init(architecture: NetworkArchitecture, loss: Loss, task: TaskKind, initializers: [Initializer], notes: [String] = []) {
         self.architecture = architecture
         self.loss = loss
         self.task = task

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 
 /// The training loop's side of the learning-rate schedule: what to say about it before training,
 /// and feeding reduce-on-plateau, the one schedule that depends on observations.

@@ -1,4 +1,6 @@
+import DataParallel
 import Foundation
+import Optimizers
 
 /// Receives what a training run has to say, as it happens.
 public protocol TrainingObserver: AnyObject {

@@ -1,3 +1,4 @@
+import DataParallel
 import Synchronization
 
 /// A request, from another thread (a signal handler), that training stop at the next step boundary

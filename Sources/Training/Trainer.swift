@@ -1,6 +1,9 @@
+import Data
 import DataParallel
 import Foundation
 import NeuralNet
+import Optimizers
+import Settings
 
 /// The result of a finished run.
 public struct TrainingSummary: Sendable {
@@ -27,9 +30,12 @@ public final class Trainer {
     /// Where the run stands; advanced by `run`, written into every checkpoint.
     public internal(set) var progress = TrainingProgress()
     let observer: TrainingObserver
+    /// Saves checkpoints; needed when the configuration names a checkpoint path or the run can be interrupted.
+    let stateWriter: (any TrainingStateWriter)?
 
     /// Builds the network and the data-parallel engine; fails on settings the data cannot support.
-    public init(configuration: TrainingConfiguration, data: LoadedData, observer: TrainingObserver) throws(TrainingError) {
+    public init(configuration: TrainingConfiguration, data: LoadedData, observer: TrainingObserver,
+                stateWriter: (any TrainingStateWriter)? = nil) throws(TrainingError) {
         try configuration.validate()
         guard configuration.batchSize <= data.train.rows else {
             throw .invalidOption(flag: "--batch-size", message: "\(configuration.batchSize) is larger than the \(data.train.rows) training rows")
@@ -43,6 +49,7 @@ public final class Trainer {
         self.data = data
         self.model = model
         self.observer = observer
+        self.stateWriter = stateWriter
         let stepsPerEpoch = (data.train.rows + configuration.batchSize - 1) / configuration.batchSize
         engine = ParallelTrainer(
             architecture: model.architecture, loss: model.loss,
@@ -57,7 +64,7 @@ public final class Trainer {
     }
 
     /// Continues from a checkpoint's parameters, optimizer state and progress.
-    public func restore(from checkpoint: Checkpoint) throws(TrainingError) {
+    public func restore(from checkpoint: TrainingState) throws(TrainingError) {
         guard let progress = checkpoint.progress else {
             throw .checkpoint(path: "", message: "holds no training progress; it cannot be resumed")
         }

@@ -1,13 +1,16 @@
+import DataParallel
 import Foundation
 import NeuralNet
+import Optimizers
+import Settings
 
 extension Trainer {
     /// Where an interrupted run without `--checkpoint` saves itself.
     public static let interruptedCheckpointPath = "h5train-interrupted.ckpt.h5"
 
     /// The checkpoint of the run as it stands now.
-    public func makeCheckpoint() -> Checkpoint {
-        var checkpoint = Checkpoint(model: model, normalization: data.normalization, parameters: engine.parameterValues,
+    public func makeCheckpoint() -> TrainingState {
+        var checkpoint = TrainingState(model: model, normalization: data.normalization, parameters: engine.parameterValues,
                                     optimizerState: engine.optimizerStateValues, epoch: progress.epoch,
                                     step: engine.step, configuration: configuration)
         checkpoint.progress = progress
@@ -17,9 +20,12 @@ extension Trainer {
         return checkpoint
     }
 
-    /// Writes the run's state atomically to `path`.
+    /// Writes the run's state to `path` through the trainer's state writer.
     public func saveCheckpoint(to path: String) throws(TrainingError) {
-        try makeCheckpoint().write(to: path)
+        guard let stateWriter else {
+            preconditionFailure("a run that saves checkpoints needs a TrainingStateWriter")
+        }
+        try stateWriter.write(makeCheckpoint(), to: path)
     }
 
     /// The end-of-epoch checkpoints: `--checkpoint` (every `--checkpoint-every` epochs and at the

@@ -1,6 +1,8 @@
 import DataParallel
 import Foundation
 import NeuralNet
+import Optimizers
+import Settings
 
 /// Every setting of a training run. Defaults are the ones `h5train train --help` documents.
 public struct TrainingConfiguration: Sendable {

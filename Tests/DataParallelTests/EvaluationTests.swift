@@ -1,5 +1,6 @@
 import DataParallel
 import NeuralNet
+import Optimizers
 import XCTest
 
 final class EvaluationTests: XCTestCase {

@@ -1,5 +1,6 @@
 import DataParallel
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// Cross-entropy with class weights (and label smoothing) in the data-parallel step: the batch loss

@@ -1,5 +1,6 @@
 import DataParallel
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// The property the whole design rests on: the trained weights do not depend on the worker count.

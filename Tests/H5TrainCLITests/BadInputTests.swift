@@ -1,5 +1,9 @@
+import Checkpoint
+import DataParallel
 import Foundation
 import HDF5
+import Optimizers
+import Training
 import XCTest
 
 /// Bad files, datasets and flags: each is refused with the right exit status and one clear message

@@ -1,3 +1,9 @@
+import Checkpoint
+import DataParallel
+import HDF5
+import NeuralNet
+import Optimizers
+import Training
 import XCTest
 
 /// `h5train bench` on the bundled digits: one row per worker count, the stage shares of the workers'

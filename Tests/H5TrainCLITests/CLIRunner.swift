@@ -1,4 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Training
 import XCTest
 
 /// What one run of the `h5train` executable did.

@@ -1,4 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Training
 import XCTest
 
 /// The helper itself: it runs the binary built with this test bundle, and its time-out works.

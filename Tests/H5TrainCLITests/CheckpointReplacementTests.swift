@@ -1,5 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
 import HDF5
+import Training
 import XCTest
 
 /// A successful run replaces an existing checkpoint whole (write to a temporary file, then rename)

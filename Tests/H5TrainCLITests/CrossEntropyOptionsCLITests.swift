@@ -1,4 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Training
 import XCTest
 
 /// `--label-smoothing`, `--class-weights` and `--loss smooth_l1` through the `h5train` binary:

@@ -1,5 +1,9 @@
+import Checkpoint
+import DataParallel
 import Foundation
 import HDF5
+import NeuralNet
+import Training
 import XCTest
 
 /// Train on the bundled datasets, then evaluate the checkpoints, all through the `h5train` binary.

@@ -1,4 +1,10 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import NeuralNet
+import Optimizers
+import Training
 import XCTest
 
 /// `h5train explain`, end to end: with and without data, errors, `--help`.

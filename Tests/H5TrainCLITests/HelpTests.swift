@@ -1,3 +1,7 @@
+import Checkpoint
+import DataParallel
+import HDF5
+import Optimizers
 import Training
 import XCTest
 

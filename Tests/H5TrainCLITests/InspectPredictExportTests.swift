@@ -1,5 +1,9 @@
+import Checkpoint
+import DataParallel
 import Foundation
 import HDF5
+import NeuralNet
+import Optimizers
 import Training
 import XCTest
 
@@ -154,7 +158,7 @@ final class InspectPredictExportTests: XCTestCase {
         XCTAssertTrue(export.stdout.contains("dense_0: Dense(16, activation='relu')"), export.stdout)
         XCTAssertTrue(export.stdout.contains("dense_1: Dense(10, activation='softmax')"), export.stdout)
 
-        let model = try Checkpoint.read(from: checkpoint)
+        let model = try TrainingState.read(from: checkpoint)
         let checkpointFile = try File.open(checkpoint)
         let file = try File.open(out)
         XCTAssertEqual(try file.root.stringArrayAttribute("layer_names"), ["dense_0", "dense_1"])

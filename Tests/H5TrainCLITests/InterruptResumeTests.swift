@@ -1,5 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
 import HDF5
+import Training
 import XCTest
 
 /// Ctrl-C during training: the run saves a checkpoint, says how to resume, exits 130; resuming

@@ -1,4 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Training
 import XCTest
 
 /// `h5train lr-find` end to end on the bundled digits.

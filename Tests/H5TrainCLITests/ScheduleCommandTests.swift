@@ -1,5 +1,10 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
 import NeuralNet
+import Optimizers
+import Training
 import XCTest
 
 /// `h5train schedule`: the CSV is exactly the schedule training uses; plots; usage errors.

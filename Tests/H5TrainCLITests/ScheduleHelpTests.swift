@@ -1,4 +1,9 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Optimizers
+import Training
 import XCTest
 
 /// `--help` of `schedule` and `lr-find`, and the top level listing them.

@@ -1,4 +1,9 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Optimizers
+import Training
 import XCTest
 
 /// `train` with the new schedules: the momentum column and reduce-on-plateau notes.

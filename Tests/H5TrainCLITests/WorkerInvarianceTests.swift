@@ -1,5 +1,9 @@
+import Checkpoint
+import DataParallel
 import Foundation
 import HDF5
+import Optimizers
+import Training
 import XCTest
 
 /// "For a given --seed the trained weights are identical for any --workers": the same run with

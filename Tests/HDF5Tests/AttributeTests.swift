@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// Attributes of every kind on groups and datasets.
 final class AttributeTests: TemporaryFileTestCase {

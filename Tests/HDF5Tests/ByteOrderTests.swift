@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// Datasets stored big-endian in the file (H5T_STD_I32BE, H5T_IEEE_F64BE, …) read correctly.
 final class ByteOrderTests: TemporaryFileTestCase {

@@ -1,6 +1,7 @@
 import CHDF5
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// Layouts this module does not write itself but other programs (h5py, C tools) do:
 /// compound records, fixed-length strings, soft links. Built with the raw C API.

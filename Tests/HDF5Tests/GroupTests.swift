@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// Groups, nested paths and dataset listing.
 final class GroupTests: TemporaryFileTestCase {

@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// Row ranges (hyperslabs on the first dimension) of multi-dimensional datasets.
 final class HyperslabTests: TemporaryFileTestCase {

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 @testable import HDF5
+import HDF5
+import XCTest
 
 /// The shared MNIST file (gzip-compressed uint8), if this machine has it.
 final class MNISTTests: XCTestCase {

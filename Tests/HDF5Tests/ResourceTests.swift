@@ -1,6 +1,7 @@
 import CHDF5
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// Every file, group, dataset and attribute this module opens is closed again, on success and
 /// on error paths. (HDF5 offers no public count of open dataspaces or property lists.)

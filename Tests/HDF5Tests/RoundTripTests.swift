@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// Every numeric type is written and read back exactly, and read converted to Float.
 final class RoundTripTests: TemporaryFileTestCase {

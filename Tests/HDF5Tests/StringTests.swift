@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 @testable import HDF5
+import XCTest
 
 /// String datasets.
 final class StringTests: TemporaryFileTestCase {

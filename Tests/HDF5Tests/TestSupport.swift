@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 @testable import HDF5
+import HDF5
+import XCTest
 
 /// Base class for tests that need scratch HDF5 files: `temporaryPath()` hands out unique
 /// paths in the system temporary directory, and every one is deleted after the test.

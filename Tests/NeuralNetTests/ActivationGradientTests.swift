@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 import NeuralNet
+import XCTest
 
 /// `Activation.backward` against float64 central differences of L = Σ c_i·y_i, with y computed by
 /// `Reference.activate` (an independent float64 forward). Relative error bound:

@@ -1,5 +1,6 @@
 import Foundation
 @testable import NeuralNet
+import NeuralNet
 import XCTest
 
 /// Inverted dropout: mask statistics, determinism, and the gradient through a mask.

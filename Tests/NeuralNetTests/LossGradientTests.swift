@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import HDF5
 import NeuralNet
+import XCTest
 
 /// `Loss.lossAndGradient` — its value against `Reference.lossSum` and its gradient against float64
 /// central differences of that reference. Gradient bound: `gradientRelativeTolerance` (1e-3 relative,

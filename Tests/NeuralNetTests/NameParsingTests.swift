@@ -1,5 +1,6 @@
-import XCTest
+import HDF5
 import NeuralNet
+import XCTest
 
 /// `init(name: x.description) == x` for every activation, loss and initialiser, plus the documented
 /// aliases and rejections.

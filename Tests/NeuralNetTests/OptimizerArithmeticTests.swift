@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// The float arithmetic of the update rules, pinned on inputs where the alternatives give different

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// Command-line names and descriptions: each optimizer has its own name, and its description starts

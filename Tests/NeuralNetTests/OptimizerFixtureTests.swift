@@ -1,5 +1,6 @@
 import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// Every optimizer against torch.optim itself: the golden trajectories of

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// Shared by the Optimizer*Tests files: driving an optimizer over Swift arrays, a catalogue of

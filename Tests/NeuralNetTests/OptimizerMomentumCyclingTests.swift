@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// What a momentum-cycling schedule changes in each optimizer (PyTorch's OneCycleLR/CyclicLR rule).

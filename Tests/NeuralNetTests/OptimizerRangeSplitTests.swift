@@ -1,5 +1,7 @@
 import Foundation
+import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// The aggregator splits each step over the workers: updating [0, n) in pieces must give

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// Every per-step scalar (bias corrections, Adagrad's decayed rate, NAdam's μ-product) is computed

@@ -1,5 +1,7 @@
 import Foundation
+import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// The state layout each optimizer documents: how many parameter-sized buffers (`stateCount`), what

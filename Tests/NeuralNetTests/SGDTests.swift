@@ -1,5 +1,7 @@
-import XCTest
+import HDF5
 import NeuralNet
+import Optimizers
+import XCTest
 
 /// `SGD.update` against torch.optim.SGD's documented algorithm, re-implemented here in float64:
 ///

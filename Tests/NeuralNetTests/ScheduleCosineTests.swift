@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// CosineAnnealingLR (closed form, held past T_max) and CosineAnnealingWarmRestarts against PyTorch.

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// CyclicLR in its three modes, with momentum cycling, against PyTorch.

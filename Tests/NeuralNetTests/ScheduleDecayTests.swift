@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// StepLR, MultiStepLR, ExponentialLR, PolynomialLR and LinearLR against PyTorch.

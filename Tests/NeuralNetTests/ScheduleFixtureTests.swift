@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 // Golden values from PyTorch (Fixtures/schedules.h5, written by tools/make-schedule-fixtures.py; see

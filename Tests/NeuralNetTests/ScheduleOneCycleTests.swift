@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// OneCycleLR (two-phase cos and linear, three-phase) with cycled momentum, against PyTorch.

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// ReduceLROnPlateau: PlateauState fed the fixture's metric sequences, rate and internal state

@@ -1,4 +1,6 @@
+import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// What every schedule shares: defaults of the protocol, equality, descriptions, negative steps.

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// Resuming: a schedule re-created from its parameters as a checkpoint stores them (float64, int64

@@ -1,5 +1,6 @@
-import XCTest
 import NeuralNet
+import Optimizers
+import XCTest
 
 final class ScheduleTests: XCTestCase {
     func testConstantSchedule() {

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// WarmupSchedule composed with other schedules, against PyTorch's SequentialLR(LinearLR, …), and

@@ -1,5 +1,10 @@
+@testable import Checkpoint
+@testable import DataParallel
 import Foundation
-import NeuralNet
+import HDF5
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Training
 @testable import Training
 import XCTest
 
@@ -13,7 +18,7 @@ final class CheckpointSummaryTests: XCTestCase {
             config.seed = 7
             config.optimizer.nesterov = true
         }
-        return (CheckpointSummary(try Checkpoint.read(from: path), path: path), trainer)
+        return (CheckpointSummary(try TrainingState.read(from: path), path: path), trainer)
     }
 
     /// Parsed with JSONSerialization. Its number parser on Linux (swift-corelibs-foundation) can be one
@@ -149,7 +154,7 @@ final class CheckpointSummaryTests: XCTestCase {
     func testBareCheckpoint() throws {
         let architecture = NetworkArchitecture(layers: [LayerSpec(inputs: 2, outputs: 3, activation: .identity)])
         let model = ModelDescription(architecture: architecture, loss: .meanSquaredError, task: .regression, initializers: [.zeros])
-        let checkpoint = Checkpoint(model: model, normalization: .scale(factor: 0.5), parameters: [Float](repeating: 1, count: 9),
+        let checkpoint = TrainingState(model: model, normalization: .scale(factor: 0.5), parameters: [Float](repeating: 1, count: 9),
                                     optimizerState: [], epoch: 0, step: 0, configuration: nil)
         let summary = CheckpointSummary(checkpoint, path: "bare \"model\".h5")
         let json = try parse(summary)

@@ -1,7 +1,9 @@
-import DataParallel
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
 import Foundation
 import HDF5
-import Training
+@testable import Training
 import XCTest
 
 final class CheckpointTests: XCTestCase {
@@ -16,7 +18,7 @@ final class CheckpointTests: XCTestCase {
         config.epochs = epochs
         config.workers = workers
         config.checkpointPath = checkpoint
-        let trainer = try Trainer(configuration: config, data: try DatasetLoader.load(options), observer: SilentObserver())
+        let trainer = try Trainer(configuration: config, data: try DatasetLoader.load(options), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try trainer.run()
         return trainer
     }
@@ -24,7 +26,7 @@ final class CheckpointTests: XCTestCase {
     func testSaveLoadGivesTheSameWeightsAndPredictions() throws {
         let path = folder.path("model.h5")
         let trainer = try trainDigits(epochs: 3, checkpoint: path)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         XCTAssertEqual(checkpoint.parameters.map(\.bitPattern), trainer.engine.parameterValues.map(\.bitPattern))
         XCTAssertEqual(checkpoint.optimizerState.map(\.bitPattern), trainer.engine.optimizerStateValues.map(\.bitPattern))
         XCTAssertEqual(checkpoint.model.architecture, trainer.model.architecture)
@@ -47,7 +49,7 @@ final class CheckpointTests: XCTestCase {
         _ = try trainDigits(epochs: 1, checkpoint: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         // A write that cannot complete (folder missing) leaves the good checkpoint alone.
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         XCTAssertThrowsError(try checkpoint.write(to: folder.path("missing-folder/model.h5")))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.url.path), ["model.h5"], "no temporary files left")
@@ -55,12 +57,12 @@ final class CheckpointTests: XCTestCase {
         let foreign = try folder.hdf5("foreign.h5") { root in
             _ = try root.createDataset("x", shape: [1], values: [Float(1)])
         }
-        XCTAssertThrowsError(try Checkpoint.read(from: foreign)) { error in
+        XCTAssertThrowsError(try TrainingState.read(from: foreign)) { error in
             XCTAssertTrue("\(error)".contains("not an h5train checkpoint"), "\(error)")
         }
         let text = folder.path("text.h5")
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: text))
-        XCTAssertThrowsError(try Checkpoint.read(from: text))
+        XCTAssertThrowsError(try TrainingState.read(from: text))
     }
 }
 

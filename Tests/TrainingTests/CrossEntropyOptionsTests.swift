@@ -1,8 +1,12 @@
-import DataParallel
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
 import Foundation
 import HDF5
-import NeuralNet
-import Training
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Settings
+@testable import Training
 import XCTest
 
 /// `--label-smoothing` and `--class-weights` from the configuration to the loss: validation (each
@@ -91,7 +95,7 @@ final class CrossEntropyOptionsTests: XCTestCase {
         config.epochs = 1
         config.workers = 2
         config.checkpointPath = checkpoint
-        let trainer = try Trainer(configuration: config, data: try DatasetLoader.load(options), observer: SilentObserver())
+        let trainer = try Trainer(configuration: config, data: try DatasetLoader.load(options), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try trainer.run()
         return trainer
     }
@@ -101,7 +105,7 @@ final class CrossEntropyOptionsTests: XCTestCase {
     func testCheckpointsStoreThemAndOlderFilesReadAsPlainCrossEntropy() throws {
         let path = folder.path("weighted.h5")
         let trainer = try trainDigits(checkpoint: path)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         XCTAssertEqual(checkpoint.configuration?.labelSmoothing, 0.1)
         XCTAssertEqual(checkpoint.configuration?.classWeights, [1, 2, 1, 1, 0.5, 1, 1, 3, 1, 1])
         XCTAssertEqual(checkpoint.model.loss, trainer.model.loss)
@@ -116,7 +120,7 @@ final class CrossEntropyOptionsTests: XCTestCase {
             try training.removeAttribute("class_weights")
             try file.flush()
         }
-        let older = try Checkpoint.read(from: path)
+        let older = try TrainingState.read(from: path)
         XCTAssertEqual(older.configuration?.labelSmoothing, 0)
         XCTAssertNil(older.configuration?.classWeights)
         XCTAssertEqual(older.model.loss, .softmaxCrossEntropy)

@@ -1,5 +1,8 @@
+@testable import Data
+@testable import DataParallel
 import HDF5
-import Training
+@testable import Optimizers
+@testable import Training
 import XCTest
 
 final class DatasetLoaderTests: XCTestCase {
@@ -84,7 +87,7 @@ final class DatasetLoaderTests: XCTestCase {
             _ = try root.createDataset("half_y", shape: [3], values: [Float(0), 0.5, 1])
             _ = try root.createDataset("empty", shape: [0, 4], values: [Float]())
         }
-        func message(_ x: String, _ y: String, task: Task? = nil) -> String {
+        func message(_ x: String, _ y: String, task: TaskKind? = nil) -> String {
             do {
                 _ = try load(path, x: x, y: y) { $0.task = task }
                 return "no error"

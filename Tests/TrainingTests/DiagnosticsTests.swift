@@ -1,4 +1,10 @@
-import Training
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
+import HDF5
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Training
 import XCTest
 
 /// --diagnostics and --early-stop through the training loop on the bundled digits.
@@ -21,7 +27,7 @@ final class DiagnosticsTests: XCTestCase {
         config.workers = 2
         configure(&config)
         let recorder = Recorder()
-        let summary = try Trainer(configuration: config, data: try digits(), observer: recorder).run()
+        let summary = try Trainer(configuration: config, data: try digits(), observer: recorder, stateWriter: CheckpointWriter()).run()
         return (summary, recorder.notes)
     }
 

@@ -1,6 +1,8 @@
 @testable import DataParallel
-import NeuralNet
-import Training
+@testable import DataParallel
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Training
 import XCTest
 
 /// Clipping, the NaN/Inf policy and their worker-count invariance, on the engine directly.

@@ -1,7 +1,10 @@
+@testable import Checkpoint
+@testable import Data
 import Foundation
 import HDF5
-import NeuralNet
-import Training
+@testable import NeuralNet
+@testable import Settings
+@testable import Training
 import XCTest
 
 final class KerasExportTests: XCTestCase {
@@ -10,7 +13,7 @@ final class KerasExportTests: XCTestCase {
     func testLayoutNamesShapesAndValues() throws {
         let path = folder.path("digits.ckpt.h5"), out = folder.path("digits.keras.h5")
         _ = try TinyModels.digits(checkpoint: path, hidden: [16, 8], epochs: 1)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         try KerasExport.write(checkpoint, checkpointPath: path, to: out)
 
         let file = try File.open(out)
@@ -43,7 +46,7 @@ final class KerasExportTests: XCTestCase {
     func testExportedKernelsReproduceThePredictions() throws {
         let path = folder.path("digits.ckpt.h5"), out = folder.path("digits.keras.h5")
         _ = try TinyModels.digits(checkpoint: path)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         try KerasExport.write(checkpoint, checkpointPath: path, to: out)
         let samples = try checkpoint.loadSamples(DataSource(file: TinyModels.digitsFile, x: "x_test", y: ""))
         let expected = TinyModels.engineOutputs(checkpoint, samples)
@@ -73,13 +76,13 @@ final class KerasExportTests: XCTestCase {
     func testRefusesToOverwriteTheCheckpoint() throws {
         let path = folder.path("digits.ckpt.h5")
         _ = try TinyModels.digits(checkpoint: path, epochs: 1)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         XCTAssertThrowsError(try KerasExport.write(checkpoint, checkpointPath: path, to: path)) { error in
             XCTAssertEqual((error as? TrainingError)?.exitStatus, 64)
             XCTAssertTrue("\(error)".contains("is the checkpoint; refusing to overwrite it"), "\(error)")
         }
         XCTAssertThrowsError(try KerasExport.write(checkpoint, checkpointPath: path, to: folder.path("no/such/folder.h5")))
-        XCTAssertNoThrow(try Checkpoint.read(from: path))
+        XCTAssertNoThrow(try TrainingState.read(from: path))
     }
 
     func testKerasActivationNames() {

@@ -1,6 +1,12 @@
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
 import Foundation
-import NeuralNet
-import Training
+import HDF5
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Settings
+@testable import Training
 import XCTest
 
 /// The LR range test on the bundled digits: a sane suggestion, an untouched network.

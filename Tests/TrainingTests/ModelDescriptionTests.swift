@@ -1,5 +1,8 @@
-import NeuralNet
-import Training
+@testable import Checkpoint
+import HDF5
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Training
 import XCTest
 
 /// The network a configuration describes: output layer by task and loss, per-layer activations

@@ -1,4 +1,8 @@
-import Training
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
+@testable import Optimizers
+@testable import Training
 import XCTest
 
 /// Every optimizer trains the bundled digits to a stated accuracy with its default learning rate,
@@ -18,7 +22,7 @@ final class OptimizerTrainingTests: XCTestCase {
         config.dropout = dropout
         config.batchSize = 64
         config.optimizer.name = optimizer
-        let trainer = try Trainer(configuration: config, data: data, observer: SilentObserver())
+        let trainer = try Trainer(configuration: config, data: data, observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try trainer.run()
         return trainer
     }

@@ -1,6 +1,11 @@
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
 import Foundation
-import NeuralNet
-import Training
+import HDF5
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Training
 import XCTest
 
 /// Reduce-on-plateau end to end: the Trainer observes the loss after every epoch and the engine
@@ -40,7 +45,7 @@ final class PlateauTrainingTests: XCTestCase {
     func testEveryStalledEpochHalvesTheRate() throws {
         let config = configuration(epochs: 5, rate: 0.1) { $0.factor = 0.5; $0.patience = 0; $0.threshold = 2 }
         let recorder = Recorder()
-        let trainer = try Trainer(configuration: config, data: try xor(validation: true), observer: recorder)
+        let trainer = try Trainer(configuration: config, data: try xor(validation: true), observer: recorder, stateWriter: CheckpointWriter())
         let summary = try trainer.run()
         let rates = summary.epochs.map(\.learningRate)
         XCTAssertEqual(rates, [1, 0.5, 0.25, 0.125, 0.0625].map { Float(Double(Float(0.1)) * $0) })
@@ -61,7 +66,7 @@ final class PlateauTrainingTests: XCTestCase {
         var config = configuration(epochs: 20, rate: 0.02) { $0.factor = 0.5; $0.patience = 2; $0.threshold = 1e-3 }
         config.hidden = []
         let recorder = Recorder()
-        let trainer = try Trainer(configuration: config, data: try xor(validation: false), observer: recorder)
+        let trainer = try Trainer(configuration: config, data: try xor(validation: false), observer: recorder, stateWriter: CheckpointWriter())
         let summary = try trainer.run()
         let rates = summary.epochs.map(\.learningRate)
         XCTAssertEqual(rates.first, 0.02)
@@ -84,7 +89,7 @@ final class PlateauTrainingTests: XCTestCase {
     func testOneCycleMomentumIsReported() throws {
         let config = configuration(epochs: 2, rate: 0.1) { $0.name = "onecycle" }
         let recorder = Recorder()
-        let trainer = try Trainer(configuration: config, data: try xor(validation: false), observer: recorder)
+        let trainer = try Trainer(configuration: config, data: try xor(validation: false), observer: recorder, stateWriter: CheckpointWriter())
         XCTAssertTrue(trainer.schedulesMomentum)
         let summary = try trainer.run()
         let reference = OneCycleSchedule(maxRate: Double(Float(0.1)), totalSteps: 16)

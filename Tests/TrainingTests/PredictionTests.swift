@@ -1,8 +1,12 @@
-import DataParallel
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
 import Foundation
 import HDF5
-import NeuralNet
-import Training
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Settings
+@testable import Training
 import XCTest
 
 /// Small models trained on the bundled data, written as checkpoints, for the prediction, export and
@@ -43,14 +47,14 @@ enum TinyModels {
     }
 
     private static func train(_ config: TrainingConfiguration, _ options: LoaderOptions) throws -> Trainer {
-        let trainer = try Trainer(configuration: config, data: try DatasetLoader.load(options), observer: SilentObserver())
+        let trainer = try Trainer(configuration: config, data: try DatasetLoader.load(options), observer: SilentObserver(), stateWriter: CheckpointWriter())
         trainer.dataOptions = options
         _ = try trainer.run()
         return trainer
     }
 
     /// The engine's outputs for every row of `samples`, in one call.
-    static func engineOutputs(_ checkpoint: Checkpoint, _ samples: SampleSet, workers: Int = 2) -> [Float] {
+    static func engineOutputs(_ checkpoint: TrainingState, _ samples: SampleSet, workers: Int = 2) -> [Float] {
         var outputs = [Float](repeating: 0, count: samples.rows * checkpoint.model.architecture.outputSize)
         checkpoint.makeEngine(workers: workers).predict(input: samples.features, rows: samples.rows, into: &outputs)
         return outputs
@@ -63,7 +67,7 @@ final class PredictionTests: XCTestCase {
     func testProbabilitiesAreTheEnginesOutputsAndClassesTheirArgmax() throws {
         let path = folder.path("digits.ckpt.h5")
         _ = try TinyModels.digits(checkpoint: path)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         let output = try checkpoint.predict(file: TinyModels.digitsFile, dataset: "x_test",
                                             engine: checkpoint.makeEngine(workers: 2), chunkRows: 4096)
         XCTAssertEqual(output.task, .classification)
@@ -91,14 +95,14 @@ final class PredictionTests: XCTestCase {
 
     func testChunksAreWholeEvaluationBlocks() {
         XCTAssertEqual(ParallelTrainer.evaluationChunk, 256)
-        XCTAssertEqual([0, 1, 7, 256, 257, 4096, 5000].map(Checkpoint.alignedChunkRows), [256, 256, 256, 256, 512, 4096, 5120])
-        XCTAssertEqual(Checkpoint.alignedChunkRows(Int.max), Int.max / 256 * 256)
+        XCTAssertEqual([0, 1, 7, 256, 257, 4096, 5000].map(TrainingState.alignedChunkRows), [256, 256, 256, 256, 512, 4096, 5120])
+        XCTAssertEqual(TrainingState.alignedChunkRows(Int.max), Int.max / 256 * 256)
     }
 
     func testChunkSizeAndWorkersDoNotChangeTheResult() throws {
         let path = folder.path("digits.ckpt.h5")
         _ = try TinyModels.digits(checkpoint: path)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         let reference = try checkpoint.predict(file: TinyModels.digitsFile, dataset: "x_test",
                                                engine: checkpoint.makeEngine(workers: 1), chunkRows: 360)
         // 7 and 100 do not divide 360; 257 is just over the engine's 256-row chunk.
@@ -113,7 +117,7 @@ final class PredictionTests: XCTestCase {
     func testLogSoftmaxOutputsBecomeProbabilities() throws {
         let path = folder.path("nll.ckpt.h5")
         _ = try TinyModels.digits(checkpoint: path, loss: .negativeLogLikelihood)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         XCTAssertEqual(checkpoint.model.architecture.layers.last?.activation, .logSoftmax)
         let output = try checkpoint.predict(file: TinyModels.digitsFile, dataset: "x_test",
                                             engine: checkpoint.makeEngine(workers: 2), chunkRows: 50)
@@ -128,7 +132,7 @@ final class PredictionTests: XCTestCase {
     func testRegressionPredictionsHaveOneColumnPerTarget() throws {
         let path = folder.path("diabetes.ckpt.h5")
         _ = try TinyModels.diabetes(checkpoint: path)
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         let output = try checkpoint.predict(file: TinyModels.diabetesFile, dataset: "x_test",
                                             engine: checkpoint.makeEngine(workers: 2), chunkRows: 10)
         XCTAssertEqual(output.task, .regression)
@@ -185,7 +189,7 @@ final class PredictionTests: XCTestCase {
             }
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: input)), before)
-        XCTAssertNoThrow(try Checkpoint.read(from: path))
+        XCTAssertNoThrow(try TrainingState.read(from: path))
     }
 
     func testClearErrorsForBadInputs() throws {

@@ -1,7 +1,12 @@
-import DataParallel
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
 import Foundation
 import HDF5
-import Training
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Settings
+@testable import Training
 import XCTest
 
 /// Exact resume: an interrupted and resumed run ends with the same bits as an uninterrupted one.
@@ -47,11 +52,11 @@ final class ResumeTests: XCTestCase {
     }
 
     private func resume(_ path: String, epochs: Int, workers: Int, observer: TrainingObserver = SilentObserver()) throws -> Trainer {
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         var config = try XCTUnwrap(checkpoint.configuration)
         config.epochs = epochs
         config.workers = workers
-        let trainer = try Trainer(configuration: config, data: try digits(), observer: observer)
+        let trainer = try Trainer(configuration: config, data: try digits(), observer: observer, stateWriter: CheckpointWriter())
         try trainer.restore(from: checkpoint)
         return trainer
     }
@@ -65,10 +70,10 @@ final class ResumeTests: XCTestCase {
     }
 
     func testTwoPlusTwoEpochsEqualsFour() throws {
-        let whole = try Trainer(configuration: configuration(epochs: 4), data: try digits(), observer: SilentObserver())
+        let whole = try Trainer(configuration: configuration(epochs: 4), data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try whole.run()
 
-        let first = try Trainer(configuration: configuration(epochs: 2), data: try digits(), observer: SilentObserver())
+        let first = try Trainer(configuration: configuration(epochs: 2), data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try first.run()
         let second = try resume(try XCTUnwrap(first.configuration.checkpointPath), epochs: 4, workers: 2)
         _ = try second.run()
@@ -76,14 +81,14 @@ final class ResumeTests: XCTestCase {
     }
 
     func testPlateauStateSurvivesResume() throws {
-        let whole = try Trainer(configuration: configuration(epochs: 6, plateau: true), data: try digits(), observer: SilentObserver())
+        let whole = try Trainer(configuration: configuration(epochs: 6, plateau: true), data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try whole.run()
         let rates = whole.progress.history.map(\.learningRate)
         XCTAssertLessThan(rates.last ?? 1, rates.first ?? 0, "the test needs the plateau schedule to reduce the rate: \(rates)")
 
-        let first = try Trainer(configuration: configuration(epochs: 3, plateau: true), data: try digits(), observer: SilentObserver())
+        let first = try Trainer(configuration: configuration(epochs: 3, plateau: true), data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try first.run()
-        XCTAssertNotNil(try Checkpoint.read(from: try XCTUnwrap(first.configuration.checkpointPath)).progress?.plateau)
+        XCTAssertNotNil(try TrainingState.read(from: try XCTUnwrap(first.configuration.checkpointPath)).progress?.plateau)
         let second = try resume(try XCTUnwrap(first.configuration.checkpointPath), epochs: 6, workers: 1)
         _ = try second.run()
         assertSameRun(whole, second)
@@ -91,18 +96,18 @@ final class ResumeTests: XCTestCase {
     }
 
     func testStopMidEpochAndResumeWithAnotherWorkerCount() throws {
-        let whole = try Trainer(configuration: configuration(epochs: 3, workers: 1), data: try digits(), observer: SilentObserver())
+        let whole = try Trainer(configuration: configuration(epochs: 3, workers: 1), data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try whole.run()
 
         let stopper = StopAtStep(step: 22)  // epoch 2, step 7 of 15
-        let interrupted = try Trainer(configuration: configuration(epochs: 3, workers: 2), data: try digits(), observer: stopper)
+        let interrupted = try Trainer(configuration: configuration(epochs: 3, workers: 2), data: try digits(), observer: stopper, stateWriter: CheckpointWriter())
         XCTAssertThrowsError(try interrupted.run(stop: stopper.stop)) { error in
             guard case TrainingError.interrupted(_, let epoch, let step) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(epoch, 2)
             XCTAssertEqual(step, 22)
         }
         let path = try XCTUnwrap(interrupted.configuration.checkpointPath)
-        XCTAssertEqual(try Checkpoint.read(from: path).progress?.stepInEpoch, 7)
+        XCTAssertEqual(try TrainingState.read(from: path).progress?.stepInEpoch, 7)
         let resumed = try resume(path, epochs: 3, workers: 3)
         _ = try resumed.run()
         assertSameRun(whole, resumed)
@@ -111,9 +116,9 @@ final class ResumeTests: XCTestCase {
     func testOptimizerStateRoundTripsForEveryOptimizer() throws {
         for name in OptimizerSettings.names {
             let config = configuration(epochs: 1, optimizer: name)
-            let trainer = try Trainer(configuration: config, data: try digits(), observer: SilentObserver())
+            let trainer = try Trainer(configuration: config, data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
             _ = try trainer.run()
-            let checkpoint = try Checkpoint.read(from: try XCTUnwrap(config.checkpointPath))
+            let checkpoint = try TrainingState.read(from: try XCTUnwrap(config.checkpointPath))
             XCTAssertEqual(checkpoint.optimizerState.map(\.bitPattern), trainer.engine.optimizerStateValues.map(\.bitPattern), name)
             XCTAssertEqual(checkpoint.optimizerState.count, trainer.engine.optimizer.stateCount * trainer.model.architecture.parameterCount, name)
             XCTAssertEqual(checkpoint.configuration?.optimizer.name, name)
@@ -123,31 +128,31 @@ final class ResumeTests: XCTestCase {
 
     func testDamagedCheckpointsAreRefused() throws {
         let config = configuration(epochs: 1)
-        _ = try Trainer(configuration: config, data: try digits(), observer: SilentObserver()).run()
+        _ = try Trainer(configuration: config, data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter()).run()
         let path = try XCTUnwrap(config.checkpointPath)
 
         // One bit of one weight flipped in the file (bit rot): the checksum no longer matches.
         let damaged = folder.path("damaged.h5")
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try TrainingState.read(from: path)
         let weights = checkpoint.model.architecture.pytorchOrder(checkpoint.parameters).prefix(8)  // the file's order
         let pattern = weights.withUnsafeBytes { Data($0) }
         let location = try XCTUnwrap(bytes.range(of: pattern), "weights are stored uncompressed")
         bytes[location.lowerBound] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: damaged))
-        XCTAssertThrowsError(try Checkpoint.read(from: damaged)) { error in
+        XCTAssertThrowsError(try TrainingState.read(from: damaged)) { error in
             XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
         }
 
         // A truncated file is not readable HDF5.
         let truncated = folder.path("truncated.h5")
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
-        XCTAssertThrowsError(try Checkpoint.read(from: truncated))
+        XCTAssertThrowsError(try TrainingState.read(from: truncated))
     }
 
     func testAFailedWriteLeavesTheExistingCheckpointIntact() throws {
         let config = configuration(epochs: 1)
-        let trainer = try Trainer(configuration: config, data: try digits(), observer: SilentObserver())
+        let trainer = try Trainer(configuration: config, data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try trainer.run()
         let path = try XCTUnwrap(config.checkpointPath)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

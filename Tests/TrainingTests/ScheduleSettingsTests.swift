@@ -1,6 +1,9 @@
+@testable import Checkpoint
+@testable import DataParallel
 import Foundation
-import NeuralNet
-import Training
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Training
 import XCTest
 
 /// `ScheduleSettings` → per-step schedule: every name, epoch → step conversion, warm-up, batch scaling.

@@ -1,4 +1,7 @@
+@testable import Checkpoint
 import HDF5
+@testable import Optimizers
+@testable import Training
 @testable import Training
 import XCTest
 

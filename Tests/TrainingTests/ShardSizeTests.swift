@@ -1,4 +1,5 @@
-import Training
+@testable import DataParallel
+@testable import Training
 import XCTest
 
 /// The command line's default shard size: a quarter of the batch, within 64…256 rows.

@@ -1,0 +1,234 @@
+import Data
+import DataParallel
+import Foundation
+import HDF5
+import NeuralNet
+import Optimizers
+import Settings
+import Training
+
+/// The checkpoint file's name and version, stored on its root group.
+public enum CheckpointFormat {
+    public static let name = "h5train-checkpoint"
+    public static let version = 1
+}
+
+/// A trained model and its training state in one HDF5 file (layout: docs/checkpoint-format.md).
+///
+///     /                      format, format_version, task, loss, epoch, step
+///     /model                 input_size, layer_sizes (L+1), activations "relu,relu,softmax"
+///     /model/dense_<i>/weight  float32 (outputs × inputs), as PyTorch's Linear.weight
+///     /model/dense_<i>/bias    float32 (outputs)
+///     /normalization         kind (none|scale|standardize), factor; mean, std float32 (features)
+///     /training              every hyper-parameter of the run as attributes
+///     /optimizer/state       float32 (k × parameters) when the optimizer keeps state (momentum)
+///     /progress              position in the run (epoch, step in epoch, loss accumulators, early
+///                            stopping) and /progress/history, one row of metrics per epoch
+///     /data                  where the data came from, how it was prepared, and its fingerprint
+/// The root's `checksum` (FNV-1a 64 of the parameter and optimizer-state bytes, in the file's order)
+/// is verified on read.
+///
+/// In memory, parameters and optimizer state are in NetworkArchitecture's layout (each W inputs ×
+/// outputs); the file keeps PyTorch's order (each W outputs × inputs) for both, so files do not depend
+/// on how the engine lays out its buffers.
+extension TrainingState {
+    /// Writes the checkpoint to a temporary file in the same folder, then renames it over `path`,
+    /// so an existing checkpoint is replaced whole or not at all.
+    public func write(to path: String) throws(TrainingError) {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        do {
+            try writeContents(to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .checkpoint(path: path, message: "cannot write: \(error)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .checkpoint(path: path, message: "cannot replace the file: \(reason)")
+        }
+    }
+
+    /// Everything but the atomic rename; the file is closed when this returns.
+    private func writeContents(to path: String) throws(HDF5Error) {
+        let file = try File.create(path)
+        let root = try file.root
+        try root.setAttribute("format", CheckpointFormat.name)
+        try root.setAttribute("format_version", CheckpointFormat.version)
+        try root.setAttribute("task", model.task.rawValue)
+        try root.setAttribute("loss", model.loss.description)
+        try root.setAttribute("epoch", epoch)
+        try root.setAttribute("step", step)
+
+        let architecture = model.architecture
+        // The file's order (each W outputs × inputs), for the datasets and the checksum alike.
+        let fileParameters = architecture.pytorchOrder(parameters)
+        let fileState = architecture.pytorchOrder(optimizerState)
+        let modelGroup = try file.createGroup("model")
+        try modelGroup.setAttribute("input_size", architecture.inputSize)
+        try modelGroup.setAttribute("layer_sizes", [architecture.inputSize] + architecture.layers.map(\.outputs))
+        try modelGroup.setAttribute("activations", architecture.layers.map(\.activation.description).joined(separator: ","))
+        for (index, layer) in architecture.layers.enumerated() {
+            let group = try modelGroup.createGroup("dense_\(index)")
+            let weightStart = architecture.weightOffsets[index], biasStart = architecture.biasOffset(index)
+            _ = try group.createDataset("weight", shape: [layer.outputs, layer.inputs],
+                                        values: Array(fileParameters[weightStart..<biasStart]))
+            _ = try group.createDataset("bias", shape: [layer.outputs],
+                                        values: Array(fileParameters[biasStart..<(biasStart + layer.outputs)]))
+        }
+
+        let normalizationGroup = try file.createGroup("normalization")
+        switch normalization {
+        case .none:
+            try normalizationGroup.setAttribute("kind", "none")
+        case .scale(let factor):
+            try normalizationGroup.setAttribute("kind", "scale")
+            try normalizationGroup.setAttribute("factor", Double(factor))
+        case .standardize(let mean, let std):
+            try normalizationGroup.setAttribute("kind", "standardize")
+            _ = try normalizationGroup.createDataset("mean", shape: [mean.count], values: mean)
+            _ = try normalizationGroup.createDataset("std", shape: [std.count], values: std)
+        }
+
+        if let configuration {
+            try configuration.writeAttributes(to: try file.createGroup("training"))
+        }
+        if !fileState.isEmpty {
+            let group = try file.createGroup("optimizer")
+            let count = fileState.count / architecture.parameterCount
+            _ = try group.createDataset("state", shape: [count, architecture.parameterCount], values: fileState)
+        }
+        if let progress { try progress.write(to: try file.createGroup("progress")) }
+        if data != nil || fingerprint != nil {
+            let group = try file.createGroup("data")
+            try data?.write(to: group)
+            try fingerprint?.write(to: group)
+        }
+        try root.setAttribute("checksum", String(Self.checksum(fileParameters, fileState), radix: 16))
+        try file.flush()
+    }
+
+    /// Reads a checkpoint, refusing files of another format or version with a message saying why.
+    public static func read(from path: String) throws(TrainingError) -> TrainingState {
+        do {
+            return try readContents(path)
+        } catch let error as TrainingError {
+            throw error
+        } catch let error as HDF5Error {
+            throw .checkpoint(path: path, message: Self.withoutPath(error.description, path))
+        } catch {
+            throw .checkpoint(path: path, message: "\(error)")
+        }
+    }
+
+    /// The checksum the file stores: over the parameters and optimizer state in the file's order.
+    public var fileChecksum: UInt64 {
+        Self.checksum(model.architecture.pytorchOrder(parameters), model.architecture.pytorchOrder(optimizerState))
+    }
+
+    /// FNV-1a 64 over the bit patterns of the parameters, then the optimizer state.
+    static func checksum(_ parameters: [Float], _ state: [Float]) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for values in [parameters, state] {
+            for value in values {
+                var bits = value.bitPattern
+                for _ in 0..<4 {
+                    hash = (hash ^ UInt64(bits & 0xFF)) &* 0x0000_0100_0000_01B3
+                    bits >>= 8
+                }
+            }
+        }
+        return hash
+    }
+
+    /// An HDF5 message without its leading "PATH:" (the checkpoint error names the path already).
+    private static func withoutPath(_ message: String, _ path: String) -> String {
+        message.hasPrefix(path + ":") ? String(message.dropFirst(path.count + 1)).trimmingCharacters(in: .whitespaces) : message
+    }
+
+    private static func readContents(_ path: String) throws -> TrainingState {
+        let file = try File.open(path)
+        let root = try file.root
+        guard root.hasAttribute("format"), try root.stringAttribute("format") == CheckpointFormat.name else {
+            throw TrainingError.checkpoint(path: path, message: "not an h5train checkpoint (no format=\"\(CheckpointFormat.name)\" attribute on /)")
+        }
+        let version = try root.intAttribute("format_version")
+        guard version == CheckpointFormat.version else {
+            throw TrainingError.checkpoint(path: path, message: "format version \(version) is not supported by this h5train (it reads version \(CheckpointFormat.version)); use the h5train release that wrote it")
+        }
+        func invalid(_ message: String) -> TrainingError { .checkpoint(path: path, message: message) }
+        guard let task = TaskKind(rawValue: try root.stringAttribute("task")) else { throw invalid("unknown task") }
+        guard let loss = Loss(name: try root.stringAttribute("loss")) else { throw invalid("unknown loss") }
+
+        let modelGroup = try file.group("model")
+        let sizes = try modelGroup.intArrayAttribute("layer_sizes")
+        let activationNames = try modelGroup.stringAttribute("activations").split(separator: ",").map(String.init)
+        guard sizes.count >= 2, activationNames.count == sizes.count - 1, sizes.allSatisfy({ $0 > 0 }) else {
+            throw invalid("/model: layer_sizes \(sizes) and activations \(activationNames) do not describe a network")
+        }
+        var layers: [LayerSpec] = []
+        for (index, name) in activationNames.enumerated() {
+            guard let activation = Activation(name: name) else { throw invalid("/model: unknown activation '\(name)'") }
+            layers.append(LayerSpec(inputs: sizes[index], outputs: sizes[index + 1], activation: activation))
+        }
+        let architecture = NetworkArchitecture(layers: layers)
+        var parameters: [Float] = []
+        parameters.reserveCapacity(architecture.parameterCount)
+        for (index, layer) in layers.enumerated() {
+            let weight = try file.dataset("model/dense_\(index)/weight"), bias = try file.dataset("model/dense_\(index)/bias")
+            guard weight.shape == [layer.outputs, layer.inputs], bias.shape == [layer.outputs] else {
+                throw invalid("/model/dense_\(index): weight \(weight.shape) or bias \(bias.shape) does not match \(layer.inputs)→\(layer.outputs)")
+            }
+            parameters += try weight.read(Float.self)
+            parameters += try bias.read(Float.self)
+        }
+
+        let normalizationGroup = try file.group("normalization")
+        let normalization: Normalization
+        switch try normalizationGroup.stringAttribute("kind") {
+        case "none": normalization = .none
+        case "scale": normalization = .scale(factor: Float(try normalizationGroup.doubleAttribute("factor")))
+        case "standardize":
+            let mean = try normalizationGroup.dataset("mean").read(Float.self)
+            let std = try normalizationGroup.dataset("std").read(Float.self)
+            guard mean.count == architecture.inputSize, std.count == architecture.inputSize else {
+                throw invalid("/normalization: mean/std have \(mean.count)/\(std.count) values for \(architecture.inputSize) features")
+            }
+            normalization = .standardize(mean: mean, std: std)
+        case let other: throw invalid("/normalization: unknown kind '\(other)'")
+        }
+        let optimizerState = file.contains("optimizer/state") ? try file.dataset("optimizer/state").read(Float.self) : []
+        guard optimizerState.count % architecture.parameterCount == 0 else {
+            throw invalid("/optimizer/state: \(optimizerState.count) values are not whole buffers of \(architecture.parameterCount) parameters")
+        }
+        let stored = root.hasAttribute("checksum") ? try root.stringAttribute("checksum") : ""
+        guard stored == String(checksum(parameters, optimizerState), radix: 16) else {
+            throw invalid("the checksum of its parameters and optimizer state does not match (stored \(stored.isEmpty ? "none" : stored)); the file is damaged — use an earlier checkpoint")
+        }
+        let configuration = file.contains("training") ? try TrainingConfiguration(attributesOf: try file.group("training")) : nil
+        // Cross-entropy's smoothing and class weights live in /training; evaluation uses them too.
+        var trainedLoss = loss
+        if let configuration, case .softmaxCrossEntropy = loss {
+            if let weights = configuration.classWeights, weights.count != architecture.outputSize {
+                throw invalid("/training: class_weights has \(weights.count) values for \(architecture.outputSize) classes")
+            }
+            trainedLoss = loss.withCrossEntropyOptions(configuration.crossEntropyOptions)
+        }
+        let model = ModelDescription(architecture: architecture, loss: trainedLoss, task: task,
+                                     initializers: layers.map { Initializer.defaultFor($0.activation) })
+        var checkpoint = TrainingState(model: model, normalization: normalization,
+                                    parameters: architecture.internalOrder(fromPyTorch: parameters),
+                                    optimizerState: architecture.internalOrder(fromPyTorch: optimizerState),
+                                    epoch: try root.intAttribute("epoch"), step: try root.intAttribute("step"),
+                                    configuration: configuration)
+        if file.contains("progress") { checkpoint.progress = try TrainingProgress(group: try file.group("progress")) }
+        if file.contains("data") {
+            let group = try file.group("data")
+            if group.hasAttribute("train_file") { checkpoint.data = try LoaderOptions(group: group, seed: configuration?.seed ?? 0) }
+            if group.hasAttribute("hash") { checkpoint.fingerprint = try DataFingerprint(group: group) }
+        }
+        return checkpoint
+    }
+}

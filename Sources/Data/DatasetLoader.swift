@@ -1,0 +1,142 @@
+import HDF5
+import NeuralNet
+import Settings
+
+/// Where a split of the data lives: an HDF5 file and the paths of its X and Y datasets.
+public struct DataSource: Sendable, Equatable {
+    public var file: String
+    public var x: String
+    public var y: String
+
+    public init(file: String, x: String, y: String) {
+        self.file = file
+        self.x = x
+        self.y = y
+    }
+}
+
+/// How the loader should read and prepare the data.
+public struct LoaderOptions: Sendable {
+    public var train: DataSource
+    /// Explicit validation datasets, if any.
+    public var validation: DataSource?
+    /// Fraction of the training rows held out for validation when `validation` is nil (0 = none).
+    public var validationSplit: Double = 0
+    /// Forces the task instead of inferring it from Y.
+    public var task: TaskKind?
+    public var normalize: Normalization.Request = .auto
+    public var seed: UInt64 = 0
+
+    public init(train: DataSource) {
+        self.train = train
+    }
+}
+
+/// Training data in memory, normalised, with what was inferred about it.
+public struct LoadedData: Sendable {
+    public var train: SampleSet
+    public var validation: SampleSet?
+    public let task: TaskKind
+    /// Network output width: the class count, or the regression target width.
+    public let outputSize: Int
+    public let normalization: Normalization
+    /// One line per decision the loader made (task, classes, normalisation), for the user to see.
+    public let notes: [String]
+}
+
+/// Reads X/Y datasets from HDF5 files, checks them, infers the task, splits and normalises.
+public enum DatasetLoader {
+    /// Loads training (and validation) data as `options` describe.
+    public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
+        var notes: [String] = []
+        // Each array is handed on and its local reference dropped at once, so the normalisation
+        // below updates the only copy in place instead of duplicating the data set.
+        var rawX = try readFeatures(options.train)
+        var targets = try readTargets(options.train, rows: rawX.rows, task: options.task, classCount: nil)
+        var train = SampleSet(features: rawX.values, targets: targets.values,
+                              featureCount: rawX.featureCount, targetWidth: targets.targetWidth)
+        rawX.values = []
+        targets.values = []
+        var validation: SampleSet?
+        if let source = options.validation {
+            var x = try readFeatures(source)
+            guard x.featureCount == rawX.featureCount else {
+                throw .invalidData(file: source.file, dataset: source.x,
+                                   message: "has \(x.featureCount) features per row; the training data \(options.train.x) has \(rawX.featureCount)")
+            }
+            var y = try readTargets(source, rows: x.rows, task: targets.task,
+                                    classCount: targets.task == .classification ? targets.outputSize : nil)
+            guard y.targetWidth == targets.targetWidth, y.outputSize == targets.outputSize || targets.task == .classification else {
+                throw .invalidData(file: source.file, dataset: source.y,
+                                   message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
+            }
+            validation = SampleSet(features: x.values, targets: y.values, featureCount: x.featureCount, targetWidth: y.targetWidth)
+            x.values = []
+            y.values = []
+        } else if options.validationSplit > 0 {
+            let held = Int((Double(train.rows) * options.validationSplit).rounded(.up))
+            guard held >= 1, held < train.rows else {
+                throw .invalidOption(flag: "--val-split", message: "\(options.validationSplit) leaves no training or no validation rows of \(train.rows)")
+            }
+            var order = (0..<Int32(train.rows)).map { $0 }
+            var rng = Xoshiro256(seed: options.seed, stream: "validation-split")
+            rng.shuffle(&order)
+            let indices = order.map(Int.init)
+            validation = train.subset(indices[(train.rows - held)...].sorted())
+            train = train.subset(indices[..<(train.rows - held)].sorted())
+            notes.append("validation: \(held) of \(held + train.rows) training rows held out (--val-split \(options.validationSplit))")
+        }
+
+        let normalization = Normalization.fit(options.normalize, features: train.features,
+                                              featureCount: train.featureCount, unsignedMaximum: rawX.type.unsignedMaximum)
+        train.normalize(with: normalization)
+        validation?.normalize(with: normalization)
+        notes.insert(contentsOf: [
+            "data: \(options.train.file) \(options.train.x) \(rawX.shape) \(rawX.type) → \(train.rows) rows × \(train.featureCount) features",
+            targets.note,
+            "normalize: " + describe(normalization, request: options.normalize, type: rawX.type),
+        ], at: 0)
+        return LoadedData(train: train, validation: validation, task: targets.task,
+                          outputSize: targets.outputSize, normalization: normalization, notes: notes)
+    }
+
+    /// Reads X as rows × features Float32 (trailing dimensions flattened) and rejects NaN/Inf.
+    public static func readFeatures(_ source: DataSource) throws(TrainingError) -> (values: [Float], rows: Int, featureCount: Int, shape: [Int], type: ElementType) {
+        let (values, shape, type) = try readNumeric(file: source.file, dataset: source.x)
+        let rows = shape.first ?? 1
+        let featureCount = shape.dropFirst().reduce(1, *)
+        guard rows > 0, featureCount > 0 else {
+            throw .invalidData(file: source.file, dataset: source.x, message: "is empty (shape \(shape)); expected at least one row of features")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidData(file: source.file, dataset: source.x,
+                               message: "row \(bad / featureCount) holds \(values[bad]); features must be finite numbers")
+        }
+        return (values, rows, featureCount, shape, type)
+    }
+
+    static func readNumeric(file path: String, dataset name: String) throws(TrainingError) -> ([Float], [Int], ElementType) {
+        do {
+            let file = try File.open(path)
+            let dataset = try file.dataset(name)
+            return (try dataset.read(Float.self), dataset.shape, dataset.elementType)
+        } catch {
+            throw .hdf5(error.description)
+        }
+    }
+
+    private static func describe(_ normalization: Normalization, request: Normalization.Request, type: ElementType) -> String {
+        switch (request, normalization) {
+        case (.auto, .scale(let factor)):
+            "auto: \(type) features scaled by 1/\(Int((1 / factor).rounded())) to [0, 1] (use --normalize none to keep raw values)"
+        case (.auto, _):
+            "auto: \(type) features used as stored (use --normalize standardize for zero mean, unit variance)"
+        case (_, .standardize(let mean, _)):
+            "standardize: each of the \(mean.count) features to zero mean, unit variance (training-set statistics)"
+        case (_, .scale(let factor)):
+            "\(request.rawValue): features multiplied by \(factor)"
+        case (_, .none):
+            "\(request.rawValue): features used as stored"
+        }
+    }
+}

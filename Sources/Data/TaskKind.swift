@@ -1,0 +1,5 @@
+/// What the network learns: class ids, or real-valued targets.
+public enum TaskKind: String, Sendable, CaseIterable {
+    case classification
+    case regression
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Checkpoint
+import Data
+import DataParallel
+import Foundation
+import HDF5
+import NeuralNet
+import Optimizers
+import Settings
+import Training
+
+/// `h5train bench`: throughput of the training step for several worker counts.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training throughput for several worker counts.",
+        discussion: """
+        Trains the same model from the same initial weights for --warmup untimed and --steps timed \
+        steps at each worker count, then prints samples/s, GFLOP/s, the speed-up over the first \
+        worker count, where the workers' time went, and whether the weights matched bit for bit (they \
+        must). The stages: gather (copying the batch's rows), forward (products, bias, activation, \
+        loss), backward (the deltas), gradients (∂W and ∂b over the batch), update (norm, clipping, \
+        optimizer); other is waiting at the step's two barriers and the main thread's own work. \
+        Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted.
+
+        Reference workload (MNIST, as tools/torch_reference.py):
+          h5train bench --data mnist.h5 --hidden 512,256 --batch-size 128 --workers 1,2
+        """
+    )
+
+    @Option(help: ArgumentHelp("HDF5 file with the training data.", valueName: "file"))
+    var data: String
+
+    @Option(help: ArgumentHelp("Dataset of inputs.", valueName: "dataset"))
+    var x = "x_train"
+
+    @Option(help: ArgumentHelp("Dataset of targets.", valueName: "dataset"))
+    var y = "y_train"
+
+    @Option(help: ArgumentHelp("Hidden layer widths.", valueName: "n,n,…"))
+    var hidden = "512,256"
+
+    @Option(help: ArgumentHelp("Worker counts to measure, comma-separated.", valueName: "n,n,…"))
+    var workers = "1,2"
+
+    @Option(help: "Samples per step.")
+    var batchSize = 128
+
+    @Option(help: "Timed steps per worker count.")
+    var steps = 300
+
+    @Option(help: "Untimed steps first (caches, page faults, thread start).")
+    var warmup = 20
+
+    @Option(help: ArgumentHelp("Rows per micro-shard (default: a quarter of the batch, 64 to 256).", valueName: "rows"))
+    var shardSize: Int?
+
+    @Option(name: .customLong("lr"), help: "Learning rate (SGD with momentum 0.9).")
+    var learningRate: Float = 0.05
+
+    @Option(help: "Seed of the initial weights and the sample order.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        try reportingErrors { () throws(TrainingError) in
+            let counts = workers.split(separator: ",").compactMap { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }), counts.count == workers.split(separator: ",").count else {
+                throw .invalidOption(flag: "--workers", message: "expected worker counts like 1,2,4, got '\(workers)'")
+            }
+            guard steps >= 1, warmup >= 0 else { throw .invalidOption(flag: "--steps", message: "must be at least 1") }
+            let widths = hidden.split(separator: ",").compactMap { Int($0) }
+            var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
+            options.seed = seed
+            let loaded = try DatasetLoader.load(options)
+            let perf = PerfControl()
+            var results: [BenchmarkResult] = []
+            var allocations: [Int] = []
+            for count in counts {
+                var config = TrainingConfiguration()
+                config.hidden = widths
+                config.batchSize = batchSize
+                config.learningRate = learningRate
+                config.seed = seed
+                config.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
+                config.workers = count
+                try config.validate()
+                var before = 0, after = 0
+                results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup) { timed in
+                    perf.counting {
+                        before = AllocationCounter.count ?? 0
+                        timed()
+                        after = AllocationCounter.count ?? 0
+                    }
+                })
+                allocations.append(after - before)
+            }
+            print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
+                             batch: batchSize, shard: shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)))
+            if AllocationCounter.count != nil {
+                print("heap allocations during the timed steps: " + zip(counts, allocations).map { "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)" }.joined(separator: ", "))
+            } else {
+                print("heap allocations: run under tools/count-allocations to count them")
+            }
+        }
+    }
+
+    static func table(_ results: [BenchmarkResult], model: String, batch: Int, shard: Int) -> String {
+        guard let first = results.first else { return "" }
+        var lines = ["model \(model), batch \(batch) in shards of \(shard) rows, \(first.steps) timed steps, \(first.flopPerSample) FLOP per sample",
+                     "                                                 share of the workers' time",
+                     "workers  samples/s   GFLOP/s  speed-up  efficiency  gather  forward  backward  gradients  update   other  weights"]
+        for result in results {
+            let speedUp = result.samplesPerSecond / first.samplesPerSecond
+            let efficiency = speedUp * Double(first.workers) / Double(result.workers)
+            let same = result.finalParameters.map(\.bitPattern) == first.finalParameters.map(\.bitPattern)
+            let shares = [Stage.gather, .forward, .backward, .gradients, .update].map { result.share(of: $0) } + [result.otherShare]
+            lines.append(String(format: "%7d  %9.0f  %8.1f  %7.2f×  %9.0f%%  ", result.workers, result.samplesPerSecond,
+                                result.gigaflopsPerSecond, speedUp, efficiency * 100)
+                         + zip(shares, [6, 7, 8, 9, 6, 6]).map { String(format: "%\($1 - 1).1f%%", 100 * $0) }.joined(separator: "  ")
+                         + "  " + (result.workers == first.workers ? "reference" : (same ? "identical" : "DIFFERENT")))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

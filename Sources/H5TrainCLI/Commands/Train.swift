@@ -1,0 +1,52 @@
+import ArgumentParser
+import Checkpoint
+import Data
+import DataParallel
+import Foundation
+import HDF5
+import NeuralNet
+import Optimizers
+import Settings
+import Training
+
+/// `h5train train`: fit a network to an HDF5 dataset and save it as a checkpoint.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a network on an HDF5 dataset.",
+        discussion: """
+        Each minibatch is cut into micro-shards of --shard-size rows. The workers run the shards' \
+        forward and backward passes in parallel, then compute fixed blocks of the batch-mean gradient \
+        and apply SGD with momentum to them. For a given --seed the result is bit-for-bit the same for \
+        any --workers.
+
+        Example (MNIST, 784-512-256-10, ReLU):
+          h5train train --data mnist.h5 --val-x x_test --val-y y_test
+                        --hidden 512,256 --epochs 5 --lr 0.05 --momentum 0.9
+                        --checkpoint mnist.ckpt.h5
+        """
+    )
+
+    @OptionGroup(title: "Data") var data: DataOptions
+
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        try reportingErrors { () throws(TrainingError) in
+            let trainer: Trainer
+            if let path = options.checkpoints.resume {
+                trainer = try resumedTrainer(from: path)
+            } else {
+                let configuration = options.trainingConfiguration
+                try configuration.validate()  // flag errors before any data is read
+                let source = try data.loaderOptions(seed: configuration.seed)
+                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source),
+                                      observer: ConsoleReporter.automatic(quiet: options.quiet), stateWriter: CheckpointWriter())
+                trainer.dataOptions = source
+            }
+            let stop = StopRequest()
+            let interrupts = InterruptHandler(stop: stop)
+            defer { withExtendedLifetime(interrupts) {} }
+            _ = try trainer.run(stop: stop)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Data
+import DataParallel
+import HDF5
+import NeuralNet
+import Optimizers
+import Settings
+import Training
+
+extension TrainingState {
+    /// An engine holding this checkpoint's parameters, for evaluation and prediction.
+    public func makeEngine(workers: Int) -> ParallelTrainer {
+        ParallelTrainer(architecture: model.architecture, loss: model.loss, parameters: parameters,
+                        optimizer: SGD(), schedule: ConstantSchedule(rate: 0),
+                        plan: ShardPlan(shardSize: ParallelTrainer.evaluationChunk), workers: workers, maximumBatch: 1)
+    }
+
+    /// Reads features (and targets, when `source.y` is non-empty) for this model, checks they fit it,
+    /// and applies the stored normalisation.
+    public func loadSamples(_ source: DataSource) throws(TrainingError) -> SampleSet {
+        let x = try DatasetLoader.readFeatures(source)
+        let inputs = model.architecture.inputSize
+        guard x.featureCount == inputs else {
+            throw .invalidData(file: source.file, dataset: source.x,
+                               message: "has \(x.featureCount) features per row (shape \(x.shape)); the checkpoint's model takes \(inputs)")
+        }
+        var features = x.values
+        normalization.apply(to: &features, featureCount: inputs)
+        guard !source.y.isEmpty else {
+            let width = model.loss.usesClassIndices ? 1 : model.architecture.outputSize
+            return SampleSet(features: features, targets: [Float](repeating: 0, count: x.rows * width),
+                             featureCount: inputs, targetWidth: width)
+        }
+        let outputs = model.architecture.outputSize
+        let y = try DatasetLoader.readTargets(source, rows: x.rows, task: model.task,
+                                              classCount: model.task == .classification ? outputs : nil)
+        guard model.task == .classification || y.outputSize == outputs else {
+            throw .invalidData(file: source.file, dataset: source.y,
+                               message: "has \(y.outputSize) target columns; the checkpoint's model predicts \(outputs)")
+        }
+        return SampleSet(features: features, targets: y.values, featureCount: inputs, targetWidth: y.targetWidth)
+    }
+}
