@@ -4,6 +4,7 @@ import Foundation
 import HDF5
 import NeuralNet
 import Optimizers
+import Settings
 import Training
 
 /// What `h5train inspect` shows about a checkpoint, as a readable table (``text``) or one JSON object
@@ -209,15 +210,16 @@ extension CheckpointSummary {
 // MARK: - Table
 
 extension CheckpointSummary {
-    /// A two-column table for people: one fact per line, a label, then its value.
-    public var text: String {
-        let rows = tableRows
+    /// A two-column table for people: one fact per line, a label, then its value; settings spelled
+    /// by `spelling`.
+    public func text(naming spelling: (Setting) -> String) -> String {
+        let rows = tableRows(naming: spelling)
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { label, value in label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + value }
             .joined(separator: "\n") + "\n"
     }
 
-    private var tableRows: [(String, String)] {
+    private func tableRows(naming spelling: (Setting) -> String) -> [(String, String)] {
         let c = checkpoint, architecture = c.model.architecture
         var rows: [(String, String)] = [
             ("checkpoint", path),
@@ -245,7 +247,7 @@ extension CheckpointSummary {
         if let progress = c.progress, progress.bestValidationLoss.isFinite {
             rows.append(("early stopping", "\(progress.epochsWithoutImprovement) epoch\(progress.epochsWithoutImprovement == 1 ? "" : "s") without a better val_loss"))
         }
-        rows += dataRows
+        rows += dataRows(naming: spelling)
         return rows
     }
 
@@ -285,14 +287,15 @@ extension CheckpointSummary {
         }
     }
 
-    private var dataRows: [(String, String)] {
+    private func dataRows(naming spelling: (Setting) -> String) -> [(String, String)] {
         var rows: [(String, String)] = []
         if let data = checkpoint.data {
             rows.append(("train data", "\(data.train.file) \(data.train.x)/\(data.train.y)"))
             if let validation = data.validation {
                 rows.append(("validation", "\(validation.file) \(validation.x)/\(validation.y)"))
             } else {
-                rows.append(("validation", data.validationSplit > 0 ? "\(data.validationSplit) of the training rows (--val-split)" : "none"))
+                let split: SettingText = data.validationSplit > 0 ? "\(data.validationSplit) of the training rows (\(.validationSplit))" : "none"
+                rows.append(("validation", split.rendered(spelling)))
             }
             rows.append(("preparation", "normalize \(data.normalize.rawValue), task \(data.task?.rawValue ?? "inferred")"))
         }

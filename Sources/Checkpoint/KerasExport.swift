@@ -43,7 +43,7 @@ public enum KerasExport {
     /// Writes `checkpoint`'s weights to `path` (atomically: a temporary file, then a rename),
     /// refusing to overwrite `checkpointPath`.
     public static func write(_ checkpoint: TrainingState, checkpointPath: String, to path: String) throws(TrainingError) {
-        try OutputPath.check(path, flag: "OUT", against: [("the checkpoint", checkpointPath)])
+        try OutputPath.check(path, setting: .output, against: [("the checkpoint", checkpointPath)])
         let architecture = checkpoint.model.architecture, parameters = checkpoint.parameters
         try OutputPath.writeAtomically(to: path) { file throws(HDF5Error) in
             let root = try file.root

@@ -1,3 +1,4 @@
+import Settings
 import Training
 
 /// A JSON value whose objects keep their members in the order they were built, so that output meant

@@ -8,18 +8,18 @@ import Settings
 enum OutputPath {
     /// Throws a usage error for `flag` when `path` is a folder, lies in a folder that does not exist,
     /// or names the same file as one of `inputs` (described, path), which must never be overwritten.
-    static func check(_ path: String, flag: String, against inputs: [(String, String)]) throws(TrainingError) {
-        guard !path.isEmpty else { throw .invalidOption(flag: flag, message: "needs a file path") }
+    static func check(_ path: String, setting: Setting, against inputs: [(String, String)]) throws(TrainingError) {
+        guard !path.isEmpty else { throw .invalidSetting(setting, "needs a file path") }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw .invalidOption(flag: flag, message: "\(path) is a folder; give a file path")
+            throw .invalidSetting(setting, "\(path) is a folder; give a file path")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw .invalidOption(flag: flag, message: "the folder \(folder) does not exist; create it first")
+            throw .invalidSetting(setting, "the folder \(folder) does not exist; create it first")
         }
         for (what, input) in inputs where sameFile(path, input) {
-            throw .invalidOption(flag: flag, message: "\(path) is \(what); refusing to overwrite it, choose another output file")
+            throw .invalidSetting(setting, "\(path) is \(what); refusing to overwrite it, choose another output file")
         }
     }
 

@@ -26,7 +26,7 @@ public struct PredictionJob: Sendable {
     /// Worker threads; they change the speed, not the result.
     public var workers: Int
     /// Rows read and predicted per chunk (`--batch-size`), before rounding up to a multiple of
-    /// `ParallelTrainer.evaluationChunk`.
+    /// `Predictor.chunkRows`.
     public var chunkRows: Int
 
     public init(checkpointPath: String, dataFile: String, dataset: String, outputPath: String,
@@ -42,16 +42,16 @@ public struct PredictionJob: Sendable {
     /// Checks the flags before anything is read: positive counts, and an output path that is neither
     /// the input data nor the checkpoint and whose folder exists.
     public func validate() throws(TrainingError) {
-        if workers < 1 { throw .invalidOption(flag: "--workers", message: "must be at least 1, got \(workers)") }
-        if chunkRows < 1 { throw .invalidOption(flag: "--batch-size", message: "must be at least 1 row, got \(chunkRows)") }
-        try OutputPath.check(outputPath, flag: "--out", against: [("the input data file", dataFile), ("the checkpoint", checkpointPath)])
+        if workers < 1 { throw .invalidSetting(.workers, "must be at least 1, got \(workers)") }
+        if chunkRows < 1 { throw .invalidSetting(.batchSize, "must be at least 1 row, got \(chunkRows)") }
+        try OutputPath.check(outputPath, setting: .output, against: [("the input data file", dataFile), ("the checkpoint", checkpointPath)])
     }
 
     /// Reads the checkpoint, predicts every row and writes the output file; returns what was written.
     public func run() throws(TrainingError) -> PredictionOutput {
         try validate()
         let checkpoint = try TrainingState.read(from: checkpointPath)
-        let output = try checkpoint.predict(file: dataFile, dataset: dataset, engine: checkpoint.makeEngine(workers: workers),
+        let output = try checkpoint.predict(file: dataFile, dataset: dataset, predictor: checkpoint.makePredictor(workers: workers),
                                             chunkRows: chunkRows)
         try output.write(to: outputPath, attributes: [
             ("checkpoint", checkpointPath), ("source_file", dataFile), ("source_dataset", dataset),
@@ -95,22 +95,22 @@ public struct PredictionOutput: Sendable, Equatable {
 }
 
 extension TrainingState {
-    /// `rows` rounded up to a whole number of `ParallelTrainer.evaluationChunk`s (256 rows).
+    /// `rows` rounded up to a whole number of `Predictor.chunkRows`s (256 rows).
     ///
     /// The engine runs its forward passes on 256-row blocks, and BLAS may round a row's products
     /// differently depending on how many rows share a matrix product. Chunks made of whole blocks
     /// cut the data into the same blocks as a single call does, whatever `--batch-size` is.
     public static func alignedChunkRows(_ rows: Int) -> Int {
-        let unit = ParallelTrainer.evaluationChunk
+        let unit = Predictor.chunkRows
         let (aligned, overflow) = ((max(rows, 1) - 1) / unit + 1).multipliedReportingOverflow(by: unit)
         return overflow ? Int.max / unit * unit : aligned
     }
 
     /// Predicts every row of `dataset` in `file`, reading and computing about `chunkRows` rows at a
     /// time (rounded up by ``alignedChunkRows(_:)``).
-    public func predict(file path: String, dataset name: String, engine: ParallelTrainer,
+    public func predict(file path: String, dataset name: String, predictor: Predictor,
                         chunkRows: Int) throws(TrainingError) -> PredictionOutput {
-        precondition(engine.architecture == model.architecture, "the engine holds another network than this checkpoint")
+        precondition(predictor.architecture == model.architecture, "the predictor holds another network than this checkpoint")
         let inputs = model.architecture.inputSize, width = model.architecture.outputSize
         let chunk = Self.alignedChunkRows(chunkRows)
         let source: Dataset
@@ -141,26 +141,27 @@ extension TrainingState {
                                    message: "row \(start + bad / inputs) holds \(features[bad]); features must be finite numbers")
             }
             normalization.apply(to: &features, featureCount: inputs)
-            let outputs = predictions(normalized: features, rows: range.count, engine: engine)
+            let outputs = predictions(normalized: features, rows: range.count, predictor: predictor)
             values.replaceSubrange(range.lowerBound * width..<range.upperBound * width, with: outputs)
         }
         let classes = model.task == .classification
-            ? (0..<rows).map { r in Int64(Self.argmax(values[(r * width)..<((r + 1) * width)])) } : []
+            ? values.withUnsafeBufferPointer { v in (0..<rows).map { r in Int64(argmax(v.baseAddress! + r * width, count: width)) } }
+            : []
         return PredictionOutput(task: model.task, rows: rows, width: width, values: values, classes: classes)
     }
 
     /// The outputs for `rows` already-normalised feature rows: class probabilities for classification
     /// (the softmax output as is, a log-softmax output exponentiated, anything else put through a
     /// softmax), the last layer's outputs for regression.
-    public func predictions(normalized features: [Float], rows: Int, engine: ParallelTrainer) -> [Float] {
-        precondition(engine.architecture == model.architecture && features.count == rows * model.architecture.inputSize,
-                     "features or engine do not fit this checkpoint's network")
+    public func predictions(normalized features: [Float], rows: Int, predictor: Predictor) -> [Float] {
+        precondition(predictor.architecture == model.architecture && features.count == rows * model.architecture.inputSize,
+                     "features or predictor do not fit this checkpoint's network")
         let width = model.architecture.outputSize
         var outputs = [Float](repeating: 0, count: rows * width)
         features.withUnsafeBufferPointer { x in
             outputs.withUnsafeMutableBufferPointer { y in
                 guard let input = x.baseAddress, let output = y.baseAddress else { return }
-                engine.predict(input: input, rows: rows, into: output)
+                predictor.predict(input: input, rows: rows, into: output)
             }
         }
         guard model.task == .classification else { return outputs }
@@ -170,12 +171,5 @@ extension TrainingState {
         default: Activation.softmax.apply(&outputs, rows: rows, columns: width)
         }
         return outputs
-    }
-
-    /// Index of the largest value (the first one on ties).
-    static func argmax(_ values: ArraySlice<Float>) -> Int {
-        var best = values.startIndex
-        for i in values.indices where values[i] > values[best] { best = i }
-        return best - values.startIndex
     }
 }

@@ -15,9 +15,9 @@ public struct DataShape: Sendable, Equatable {
     /// Rows trained on per epoch (after any `--val-split` hold-out); nil when not known.
     public var trainingRows: Int?
     /// One line per fact read or inferred, for the user.
-    public var notes: [String]
+    public var notes: [SettingText]
 
-    public init(inputs: Int, outputs: Int, task: TaskKind, trainingRows: Int? = nil, notes: [String] = []) {
+    public init(inputs: Int, outputs: Int, task: TaskKind, trainingRows: Int? = nil, notes: [SettingText] = []) {
         self.inputs = inputs
         self.outputs = outputs
         self.task = task
@@ -55,10 +55,10 @@ public struct DataShape: Sendable, Equatable {
         } else if options.validationSplit > 0 {
             let held = Int((Double(rows) * options.validationSplit).rounded(.up))
             guard held >= 1, held < rows else {
-                throw .invalidOption(flag: "--val-split", message: "\(options.validationSplit) leaves no training or no validation rows of \(rows)")
+                throw .invalidSetting(.validationSplit, "\(options.validationSplit) leaves no training or no validation rows of \(rows)")
             }
             trainingRows = rows - held
-            notes.append("validation: \(held) of \(rows) training rows held out (--val-split \(options.validationSplit))")
+            notes.append("validation: \(held) of \(rows) training rows held out (\(.validationSplit) \(options.validationSplit))")
         }
         if options.normalize == .auto, let maximum = type.unsignedMaximum {
             let divisor = maximum < 1e15 ? "\(Int(maximum))" : "\(maximum)"  // uint64: 2⁶⁴ does not fit an Int

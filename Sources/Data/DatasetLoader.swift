@@ -41,14 +41,14 @@ public struct LoadedData: Sendable {
     public let outputSize: Int
     public let normalization: Normalization
     /// One line per decision the loader made (task, classes, normalisation), for the user to see.
-    public let notes: [String]
+    public let notes: [SettingText]
 }
 
 /// Reads X/Y datasets from HDF5 files, checks them, infers the task, splits and normalises.
 public enum DatasetLoader {
     /// Loads training (and validation) data as `options` describe.
     public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
-        var notes: [String] = []
+        var notes: [SettingText] = []
         // Each array is handed on and its local reference dropped at once, so the normalisation
         // below updates the only copy in place instead of duplicating the data set.
         var rawX = try readFeatures(options.train)
@@ -76,7 +76,7 @@ public enum DatasetLoader {
         } else if options.validationSplit > 0 {
             let held = Int((Double(train.rows) * options.validationSplit).rounded(.up))
             guard held >= 1, held < train.rows else {
-                throw .invalidOption(flag: "--val-split", message: "\(options.validationSplit) leaves no training or no validation rows of \(train.rows)")
+                throw .invalidSetting(.validationSplit, "\(options.validationSplit) leaves no training or no validation rows of \(train.rows)")
             }
             var order = (0..<Int32(train.rows)).map { $0 }
             var rng = Xoshiro256(seed: options.seed, stream: "validation-split")
@@ -84,7 +84,7 @@ public enum DatasetLoader {
             let indices = order.map(Int.init)
             validation = train.subset(indices[(train.rows - held)...].sorted())
             train = train.subset(indices[..<(train.rows - held)].sorted())
-            notes.append("validation: \(held) of \(held + train.rows) training rows held out (--val-split \(options.validationSplit))")
+            notes.append("validation: \(held) of \(held + train.rows) training rows held out (\(.validationSplit) \(options.validationSplit))")
         }
 
         let normalization = Normalization.fit(options.normalize, features: train.features,
@@ -125,12 +125,12 @@ public enum DatasetLoader {
         }
     }
 
-    private static func describe(_ normalization: Normalization, request: Normalization.Request, type: ElementType) -> String {
+    private static func describe(_ normalization: Normalization, request: Normalization.Request, type: ElementType) -> SettingText {
         switch (request, normalization) {
         case (.auto, .scale(let factor)):
-            "auto: \(type) features scaled by 1/\(Int((1 / factor).rounded())) to [0, 1] (use --normalize none to keep raw values)"
+            "auto: \(type) features scaled by 1/\(Int((1 / factor).rounded())) to [0, 1] (use \(.normalize) none to keep raw values)"
         case (.auto, _):
-            "auto: \(type) features used as stored (use --normalize standardize for zero mean, unit variance)"
+            "auto: \(type) features used as stored (use \(.normalize) standardize for zero mean, unit variance)"
         case (_, .standardize(let mean, _)):
             "standardize: each of the \(mean.count) features to zero mean, unit variance (training-set statistics)"
         case (_, .scale(let factor)):

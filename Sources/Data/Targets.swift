@@ -9,7 +9,7 @@ public struct Targets: Sendable {
     public let targetWidth: Int
     /// Network output width: class count or k.
     public let outputSize: Int
-    public let note: String
+    public let note: SettingText
 }
 
 extension DatasetLoader {
@@ -21,7 +21,7 @@ extension DatasetLoader {
     /// - Parameter classCount: the training set's class count, when reading validation labels.
     public static func readTargets(_ source: DataSource, rows: Int, task forced: TaskKind?, classCount: Int?) throws(TrainingError) -> Targets {
         let (values, shape, type) = try readNumeric(file: source.file, dataset: source.y)
-        func invalid(_ message: String) -> TrainingError {
+        func invalid(_ message: SettingText) -> TrainingError {
             .invalidData(file: source.file, dataset: source.y, message: message)
         }
         guard shape.count <= 2 else {
@@ -47,14 +47,14 @@ extension DatasetLoader {
         let task = forced ?? ((isInteger && width == 1) || oneHot ? .classification : .regression)
 
         if task == .regression {
-            let how = forced == nil ? "inferred from \(type) targets; force with --task" : "forced by --task"
+            let how: SettingText = forced == nil ? "inferred from \(type) targets; force with \(.task)" : "forced by \(.task)"
             return Targets(values: values, task: .regression, targetWidth: width, outputSize: width,
                            note: "task: regression with \(width) output\(width == 1 ? "" : "s") (\(how)); loss mse")
         }
         // Classification: turn one-hot rows into ids, then check ids.
         var ids = values
         if width > 1 {
-            guard oneHot else { throw invalid("has \(width) columns but its rows are not one-hot; use --task regression for real-valued targets") }
+            guard oneHot else { throw invalid("has \(width) columns but its rows are not one-hot; use \(.task) regression for real-valued targets") }
             ids = (0..<rows).map { r in Float((0..<width).first { values[r * width + $0] == 1 } ?? 0) }
         }
         if let bad = ids.firstIndex(where: { $0 < 0 || $0 != $0.rounded() || $0 >= 16_777_216 }) {
@@ -65,7 +65,7 @@ extension DatasetLoader {
         if largest >= classes {
             throw invalid("holds class \(largest), but the training labels have only \(classes) classes (0…\(classes - 1))")
         }
-        let how = forced == nil ? "inferred from \(width > 1 ? "one-hot" : "\(type)") labels" : "forced by --task"
+        let how: SettingText = forced == nil ? "inferred from \(width > 1 ? "one-hot" : "\(type)") labels" : "forced by \(.task)"
         return Targets(values: ids, task: .classification, targetWidth: 1, outputSize: classes,
                        note: "task: classification with \(classes) classes (\(how)); softmax output, cross-entropy loss")
     }

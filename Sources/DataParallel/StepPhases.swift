@@ -4,7 +4,7 @@ import Optimizers
 /// Phase 1 of a training step: forward passes and deltas of the batch's micro-shards. Created once
 /// per engine and refilled before every step, so running it allocates nothing.
 final class DeltasPhase: WorkerTask {
-    private let batch: Workspace
+    private let batch: NetworkPass
     private let plan: ShardPlan
     private let loss: Loss
     private let workerCount: Int
@@ -27,7 +27,7 @@ final class DeltasPhase: WorkerTask {
     private let gatheredInput: UnsafeMutablePointer<Float>
     private let gatheredTargets: UnsafeMutablePointer<Float>
 
-    init(batch: Workspace, plan: ShardPlan, loss: Loss, targetWidth: Int, workerCount: Int,
+    init(batch: NetworkPass, plan: ShardPlan, loss: Loss, targetWidth: Int, workerCount: Int,
          shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>, clock: StageClock) {
         (self.batch, self.plan, self.loss, self.targetWidth, self.workerCount) = (batch, plan, loss, targetWidth, workerCount)
         (self.shardLoss, self.shardWeight, self.clock) = (shardLoss, shardWeight, clock)
@@ -93,7 +93,7 @@ final class UpdatePhase: WorkerTask {
         case apply(factor: Float)
     }
 
-    private let batch: Workspace
+    private let batch: NetworkPass
     private let blocksByWorker: [[GradientBlock]]
     private let parameters: UnsafeMutablePointer<Float>
     private let gradient: UnsafeMutablePointer<Float>
@@ -113,7 +113,7 @@ final class UpdatePhase: WorkerTask {
     private var clipValue: Float?
     var mode = Mode.fused
 
-    init(batch: Workspace, blocksByWorker: [[GradientBlock]], parameters: UnsafeMutablePointer<Float>,
+    init(batch: NetworkPass, blocksByWorker: [[GradientBlock]], parameters: UnsafeMutablePointer<Float>,
          gradient: UnsafeMutablePointer<Float>, optimizerState: UnsafeMutablePointer<Float>,
          blockSquares: UnsafeMutablePointer<Double>, parameterCount: Int, afterDropout: Bool, optimizer: any Optimizer,
          clock: StageClock) {

@@ -28,12 +28,16 @@ struct H5Train: ParsableCommand {
 }
 
 /// Runs a command body, turning H5Train's errors into one clear line on standard error and the
-/// exit status scripts expect: 64 for a usage mistake, 1 for anything else.
-func reportingErrors(_ body: () throws(TrainingError) -> Void) throws {
+/// exit status scripts expect: 64 for a usage mistake, 130 for an interrupted run, 1 for anything
+/// else. Settings in messages are spelled as flags, or as `spelling` says (e.g. a positional argument).
+func reportingErrors(spelling: (Setting) -> String = \.flag, _ body: () throws -> Void) throws {
     do {
         try body()
-    } catch {
-        FileHandle.standardError.write(Data("h5train: error: \(error.description)\n".utf8))
+    } catch let error as TrainingError {
+        FileHandle.standardError.write(Data("h5train: error: \(error.rendered(spelling))\n".utf8))
         throw ExitCode(error.exitStatus)
+    } catch let error as UsageError {
+        FileHandle.standardError.write(Data("h5train: error: \(error.message)\n".utf8))
+        throw ExitCode(64)
     }
 }

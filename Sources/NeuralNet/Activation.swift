@@ -378,7 +378,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         for c in 0..<n where row[c] > maximum { maximum = row[c] }
         var sum: Double = 0
         for c in 0..<n { sum += _expD(Double(row[c] - maximum)) }
-        let logSum = maximum + Float(_logD(sum))
+        let logSum = maximum + Float(_log(sum))
         for c in 0..<n { row[c] -= logSum }
     }
 

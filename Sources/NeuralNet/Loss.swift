@@ -208,7 +208,7 @@ public enum Loss: Sendable, Equatable, CustomStringConvertible {
             for c in 0..<width where y[c] > maximum { maximum = y[c] }
             var sum: Double = 0
             for c in 0..<width { sum += _expD(Double(y[c] - maximum)) }
-            let logSumExp = Double(maximum) + _logD(sum), inverse = 1 / sum
+            let logSumExp = Double(maximum) + _log(sum), inverse = 1 / sum
             let classWeight = weights.map { Double($0[t]) } ?? 1
             let mass = (1 - epsilon) * classWeight + spread * weightTotal  // C = Σ_k c_k
             var value = 0.0
@@ -238,7 +238,7 @@ public enum Loss: Sendable, Equatable, CustomStringConvertible {
         for c in 0..<width where y[c] > maximum { maximum = y[c] }
         var sum: Double = 0
         for c in 0..<width { sum += _expD(Double(y[c] - maximum)) }
-        let logSumExp = Double(maximum) + _logD(sum)
+        let logSumExp = Double(maximum) + _log(sum)
         if let g {
             let inverse = 1 / sum
             for c in 0..<width { g[c] = Float(_expD(Double(y[c] - maximum)) * inverse) }

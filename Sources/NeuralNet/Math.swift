@@ -10,6 +10,13 @@ import Darwin
 @inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
 @inline(__always) func _exp(_ x: Float) -> Float { expf(x) }
 @inline(__always) func _expD(_ x: Double) -> Double { exp(x) }
-@inline(__always) func _logD(_ x: Double) -> Double { log(x) }
 @inline(__always) func _tanh(_ x: Float) -> Float { tanhf(x) }
 @inline(__always) func _log1p(_ x: Float) -> Float { log1pf(x) }
+
+/// Index of the largest of `count` values (the first one on ties): the predicted class.
+@inline(__always)
+public func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    var best = 0
+    for i in 1..<max(count, 1) where values[i] > values[best] { best = i }
+    return best
+}

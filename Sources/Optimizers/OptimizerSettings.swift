@@ -52,22 +52,22 @@ public struct OptimizerSettings: Sendable, Equatable {
 
     /// Checks names and ranges; errors name the flag.
     public func validate() throws(TrainingError) {
-        func fail(_ flag: String, _ message: String) -> TrainingError { .invalidOption(flag: flag, message: message) }
+        func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
         guard Self.names.contains(name) else {
-            throw fail("--optimizer", "unknown optimizer '\(name)'; expected one of \(Self.names.joined(separator: ", "))")
+            throw fail(.optimizer, "unknown optimizer '\(name)'; expected one of \(Self.names.joined(separator: ", "))")
         }
-        if let momentum, !(momentum.isFinite && momentum >= 0 && momentum < 1) { throw fail("--momentum", "must be in [0, 1), got \(momentum)") }
-        if !(dampening.isFinite && dampening >= 0 && dampening <= 1) { throw fail("--dampening", "must be in [0, 1], got \(dampening)") }
-        if nesterov && (sgdMomentum == 0 || dampening != 0) { throw fail("--nesterov", "needs --momentum > 0 and --dampening 0 (as in PyTorch)") }
-        if let decay = weightDecay, !(decay.isFinite && decay >= 0) { throw fail("--weight-decay", "must be ≥ 0, got \(decay)") }
-        for (flag, beta) in [("--beta1", beta1), ("--beta2", beta2), ("--alpha", alpha), ("--rho", rho)] where !(beta >= 0 && beta < 1) {
-            throw fail(flag, "must be in [0, 1), got \(beta)")
+        if let momentum, !(momentum.isFinite && momentum >= 0 && momentum < 1) { throw fail(.momentum, "must be in [0, 1), got \(momentum)") }
+        if !(dampening.isFinite && dampening >= 0 && dampening <= 1) { throw fail(.dampening, "must be in [0, 1], got \(dampening)") }
+        if nesterov && (sgdMomentum == 0 || dampening != 0) { throw fail(.nesterov, "needs \(.momentum) > 0 and \(.dampening) 0 (as in PyTorch)") }
+        if let decay = weightDecay, !(decay.isFinite && decay >= 0) { throw fail(.weightDecay, "must be ≥ 0, got \(decay)") }
+        for (setting, beta) in [(Setting.beta1, beta1), (.beta2, beta2), (.alpha, alpha), (.rho, rho)] where !(beta >= 0 && beta < 1) {
+            throw fail(setting, "must be in [0, 1), got \(beta)")
         }
-        if let eps, !(eps.isFinite && eps > 0) { throw fail("--eps", "must be a positive number, got \(eps)") }
-        if !(lrDecay.isFinite && lrDecay >= 0) { throw fail("--lr-decay", "must be ≥ 0, got \(lrDecay)") }
-        if !(momentumDecay.isFinite && momentumDecay >= 0) { throw fail("--momentum-decay", "must be ≥ 0, got \(momentumDecay)") }
+        if let eps, !(eps.isFinite && eps > 0) { throw fail(.eps, "must be a positive number, got \(eps)") }
+        if !(lrDecay.isFinite && lrDecay >= 0) { throw fail(.lrDecay, "must be ≥ 0, got \(lrDecay)") }
+        if !(momentumDecay.isFinite && momentumDecay >= 0) { throw fail(.momentumDecay, "must be ≥ 0, got \(momentumDecay)") }
         if !(initialAccumulator.isFinite && initialAccumulator >= 0) {
-            throw fail("--initial-accumulator", "must be ≥ 0, got \(initialAccumulator)")
+            throw fail(.initialAccumulator, "must be ≥ 0, got \(initialAccumulator)")
         }
     }
 

@@ -36,21 +36,14 @@ public enum Benchmark {
         around: (() -> Void) -> Void = { $0() }
     ) throws(TrainingError) -> BenchmarkResult {
         let trainer = try Trainer(configuration: configuration, data: data, observer: SilentObserver())
-        let train = data.train, batch = configuration.batchSize
-        var order = [Int32](repeating: 0, count: train.rows)
-        var epoch = 0, position = train.rows  // start a new epoch at once
+        var sampler = BatchSampler(rows: data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
         var samples = 0
 
         func step() -> Int {
-            if position >= train.rows {
-                epoch += 1
-                position = 0
-                Trainer.fillEpochOrder(&order, seed: configuration.seed, epoch: epoch)
+            sampler.nextBatch { rows in
+                _ = trainer.engine.trainStep(on: data.train, rows: rows, schedule: trainer.schedule)
+                return rows.count
             }
-            let rows = min(batch, train.rows - position)
-            _ = Trainer.trainStep(trainer.engine, on: train, order: order, from: position, rows: rows)
-            position += rows
-            return rows
         }
 
         for _ in 0..<warmup { _ = step() }
@@ -73,7 +66,7 @@ public enum Benchmark {
 /// Discards all training output.
 public final class SilentObserver: TrainingObserver {
     public init() {}
-    public func note(_ text: String) {}
+    public func note(_ text: SettingText) {}
     public func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {}
     public func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int) {}
 }

@@ -12,19 +12,18 @@ extension TrainingConfiguration {
     /// The loss a run trains with: `--loss`, or the task's default (cross-entropy for classes, MSE
     /// for regression), with `--label-smoothing` and `--class-weights` applied to cross-entropy.
     ///
-    /// - Throws: `TrainingError.invalidOption` naming the flag when smoothing or weights are given
+    /// - Throws: `TrainingError.invalidSetting` naming the setting when smoothing or weights are given
     ///   for another loss, or when the weights are not one per class.
     public func resolvedLoss(task: TaskKind, classes: Int) throws(TrainingError) -> Loss {
         let loss = self.loss ?? (task == .classification ? .softmaxCrossEntropy : .meanSquaredError)
         let options = crossEntropyOptions
         guard !options.isStandard else { return loss }
         guard case .softmaxCrossEntropy = loss else {
-            let flag = classWeights != nil ? "--class-weights" : "--label-smoothing"
-            throw .invalidOption(flag: flag, message: "applies to cross-entropy (classification) only; the loss is \(loss)")
+            throw .invalidSetting(classWeights != nil ? .classWeights : .labelSmoothing, "applies to cross-entropy (classification) only; the loss is \(loss)")
         }
         // A regression with cross-entropy is refused by the caller, naming --loss.
         if task == .classification, let weights = classWeights, weights.count != classes {
-            throw .invalidOption(flag: "--class-weights", message: "needs one weight per class: got \(weights.count) weight\(weights.count == 1 ? "" : "s") for \(classes) classes")
+            throw .invalidSetting(.classWeights, "needs one weight per class: got \(weights.count) weight\(weights.count == 1 ? "" : "s") for \(classes) classes")
         }
         return loss.withCrossEntropyOptions(options)
     }

@@ -14,19 +14,19 @@ public struct Evaluation: Sendable, Equatable {
     /// Mean squared error per output value (regression), else nil.
     public var meanSquaredError: Double?
 
-    /// Evaluates `engine`'s current parameters on `samples` using all its workers.
-    public init(engine: ParallelTrainer, samples: SampleSet) {
+    /// Evaluates `predictor`'s parameters on `samples` using all its workers.
+    public init(predictor: Predictor, samples: SampleSet) {
         let sums = samples.features.withUnsafeBufferPointer { x in
             samples.targets.withUnsafeBufferPointer { y in
-                engine.evaluate(input: x.baseAddress!, targets: y.baseAddress!, rows: samples.rows)
+                predictor.evaluate(input: x.baseAddress!, targets: y.baseAddress!, rows: samples.rows)
             }
         }
         rows = sums.rows
         loss = sums.weightSum > 0 ? sums.lossSum / sums.weightSum : 0
-        if engine.loss.usesClassIndices {
+        if predictor.loss.usesClassIndices {
             accuracy = Double(sums.correct) / Double(max(sums.rows, 1))
         } else {
-            let values = Double(max(sums.rows * engine.architecture.outputSize, 1))
+            let values = Double(max(sums.rows * predictor.architecture.outputSize, 1))
             meanAbsoluteError = sums.absoluteErrorSum / values
             meanSquaredError = sums.squaredErrorSum / values
         }

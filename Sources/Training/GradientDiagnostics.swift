@@ -3,6 +3,7 @@ import DataParallel
 import Foundation
 import NeuralNet
 import Optimizers
+import Settings
 
 /// Per-layer gradient health, gathered every step and reported after each epoch (`--diagnostics`):
 /// weight norm, mean gradient norm, the epoch's update relative to the weights, the fraction of
@@ -29,41 +30,41 @@ final class GradientDiagnostics {
     }
 
     /// Adds the last step's per-layer gradient norms.
-    func record(_ engine: ParallelTrainer) {
+    func record(_ engine: StepEngine) {
         engine.layerGradientSquares(into: &stepSquares)
         for i in normSums.indices { normSums[i] += stepSquares[i].squareRoot() }
         steps += 1
     }
 
     /// The epoch's report: one line per layer, then warnings.
-    func report(parameters: [Float], probe: SampleSet, engine: ParallelTrainer) -> [String] {
+    func report(parameters: [Float], probe: SampleSet, engine: StepEngine) -> [SettingText] {
         let meanNorms = normSums.map { $0 / Double(max(steps, 1)) }
         let dead = deadFractions(parameters: parameters, probe: probe)
-        var lines = ["  layer".padding(20) + "‖W‖".padding(12) + "mean ‖∇W‖".padding(12) + "‖ΔW‖/‖W‖".padding(11) + "dead ReLUs"]
+        var lines: [SettingText] = [SettingText("  layer".padding(20) + "‖W‖".padding(12) + "mean ‖∇W‖".padding(12) + "‖ΔW‖/‖W‖".padding(11) + "dead ReLUs")]
         for (l, layer) in architecture.layers.enumerated() {
             let weights = architecture.weightOffsets[l]..<architecture.biasOffset(l)
             let norm = Self.norm(parameters[weights])
             let change = Self.distance(parameters[weights], epochStartParameters[weights])
             let deadText = dead[l].map { String(format2: $0 * 100, 1) + "%" } ?? "–"
-            lines.append("  \(l + 1) \(layer.inputs)→\(layer.outputs) \(layer.activation)".padding(20)
-                         + format(norm).padding(12) + format(meanNorms[l]).padding(12)
-                         + format(norm > 0 ? change / norm : 0).padding(11) + deadText)
+            lines.append(SettingText("  \(l + 1) \(layer.inputs)→\(layer.outputs) \(layer.activation)".padding(20)
+                                     + format(norm).padding(12) + format(meanNorms[l]).padding(12)
+                                     + format(norm > 0 ? change / norm : 0).padding(11) + deadText))
         }
         lines += warnings(meanNorms: meanNorms, dead: dead)
         previousMeanNorms = meanNorms
         return lines
     }
 
-    private func warnings(meanNorms: [Double], dead: [Double?]) -> [String] {
-        var warnings: [String] = []
+    private func warnings(meanNorms: [Double], dead: [Double?]) -> [SettingText] {
+        var warnings: [SettingText] = []
         let first = meanNorms.first ?? 0, last = meanNorms.last ?? 0
         if meanNorms.count >= 3, last > 0, first / last < 1e-3 {
             let perLayer = pow(first / last, 1 / Double(meanNorms.count - 1))
-            warnings.append("  warning: vanishing gradients — the gradient norm falls from \(format(last)) at the last layer to \(format(first)) at the first (×\(format(perLayer)) per layer), so the early layers barely learn. Use ReLU layers with He initialisation (--activation relu), or fewer layers.")
+            warnings.append("  warning: vanishing gradients — the gradient norm falls from \(format(last)) at the last layer to \(format(first)) at the first (×\(format(perLayer)) per layer), so the early layers barely learn. Use ReLU layers with He initialisation (\(.activation) relu), or fewer layers.")
         }
         if let previous = previousMeanNorms {
             for (l, (now, before)) in zip(meanNorms, previous).enumerated() where now > 100 && now > 10 * before {
-                warnings.append("  warning: exploding gradients — layer \(l + 1)'s gradient norm grew from \(format(before)) to \(format(now)) in one epoch. Try a smaller --lr or --clip-norm 1.")
+                warnings.append("  warning: exploding gradients — layer \(l + 1)'s gradient norm grew from \(format(before)) to \(format(now)) in one epoch. Try a smaller \(.learningRate) or \(.clipNorm) 1.")
             }
         }
         if meanNorms.contains(where: { !$0.isFinite }) {
@@ -71,7 +72,7 @@ final class GradientDiagnostics {
         }
         for (l, fraction) in dead.enumerated() {
             if let fraction, fraction > 0.5 {
-                warnings.append("  warning: \(String(format2: fraction * 100, 0))% of layer \(l + 1)'s ReLU units output zero for every probe sample (dead); a smaller --lr or leaky_relu helps.")
+                warnings.append("  warning: \(String(format2: fraction * 100, 0))% of layer \(l + 1)'s ReLU units output zero for every probe sample (dead); a smaller \(.learningRate) or leaky_relu helps.")
             }
         }
         return warnings
@@ -81,7 +82,7 @@ final class GradientDiagnostics {
     private func deadFractions(parameters: [Float], probe: SampleSet) -> [Double?] {
         let rows = min(probe.rows, 512)
         guard rows > 0 else { return architecture.layers.map { _ in nil } }
-        let workspace = Workspace(architecture: architecture, capacity: rows)
+        let workspace = NetworkPass(architecture: architecture, capacity: rows)
         parameters.withUnsafeBufferPointer { p in
             probe.features.withUnsafeBufferPointer { x in
                 _ = workspace.forward(parameters: p.baseAddress!, input: x.baseAddress!, rows: rows)

@@ -38,11 +38,11 @@ public struct LRFinder: Sendable {
 
     /// Checks ranges; each error names the flag.
     public func validate() throws(TrainingError) {
-        func fail(_ flag: String, _ message: String) -> TrainingError { .invalidOption(flag: flag, message: message) }
-        guard startRate.isFinite && startRate > 0 else { throw fail("--start-lr", "must be a positive number, got \(startRate)") }
-        guard endRate.isFinite && endRate > startRate else { throw fail("--end-lr", "must be larger than --start-lr (\(startRate)), got \(endRate)") }
-        guard steps >= 2 else { throw fail("--steps", "must be at least 2, got \(steps)") }
-        guard smoothing > 0 && smoothing <= 1 else { throw fail("--smoothing", "must be in (0, 1], got \(smoothing)") }
+        func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
+        guard startRate.isFinite && startRate > 0 else { throw fail(.startRate, "must be a positive number, got \(startRate)") }
+        guard endRate.isFinite && endRate > startRate else { throw fail(.endRate, "must be larger than \(.startRate) (\(startRate)), got \(endRate)") }
+        guard steps >= 2 else { throw fail(.steps, "must be at least 2, got \(steps)") }
+        guard smoothing > 0 && smoothing <= 1 else { throw fail(.smoothing, "must be in (0, 1], got \(smoothing)") }
     }
 
     /// The sweep as a schedule: `ExponentialSchedule` from ``startRate`` by (end/start)^(1/(steps − 1)) per step.
@@ -57,27 +57,19 @@ public struct LRFinder: Sendable {
     public func run(on trainer: Trainer, progress: (LRFinderPoint) -> Void = { _ in }) throws(TrainingError) -> LRFinderResult {
         try validate()
         let original = trainer.engine
-        let engine = ParallelTrainer(
+        let engine = StepEngine(
             architecture: original.architecture, loss: original.loss, parameters: original.parameterValues,
-            optimizer: original.optimizer, schedule: schedule, plan: original.plan,
+            optimizer: original.optimizer, plan: original.plan,
             workers: original.pool.workerCount, maximumBatch: original.maximumBatch)
         engine.health = original.health
-        let train = trainer.data.train, batch = trainer.configuration.batchSize, seed = trainer.configuration.seed
-        var order = [Int32](repeating: 0, count: train.rows)
-        var epoch = 0, position = train.rows
+        let configuration = trainer.configuration, schedule = schedule
+        var sampler = BatchSampler(rows: trainer.data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
 
         var points: [LRFinderPoint] = []
         var average = 0.0, best = Double.infinity
         let beta = 1 - smoothing
         for k in 0..<steps {
-            if position >= train.rows {
-                epoch += 1
-                position = 0
-                Trainer.fillEpochOrder(&order, seed: seed, epoch: epoch)
-            }
-            let rows = min(batch, train.rows - position)
-            let result = Trainer.trainStep(engine, on: train, order: order, from: position, rows: rows)
-            position += rows
+            let result = sampler.nextBatch { engine.trainStep(on: trainer.data.train, rows: $0, schedule: schedule) }
             average = beta * average + (1 - beta) * result.loss
             let smoothed = average / (1 - pow(beta, Double(k + 1)))
             let point = LRFinderPoint(step: k, learningRate: Double(result.learningRate), loss: result.loss, smoothedLoss: smoothed)

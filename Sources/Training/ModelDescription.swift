@@ -11,7 +11,7 @@ public struct ModelDescription: Sendable, Equatable {
     public let task: TaskKind
     public let initializers: [Initializer]
     /// What was chosen and why, for the user.
-    public let notes: [String]
+    public let notes: [SettingText]
 
     /// Derives the model from the settings and the data's shape.
     ///
@@ -21,7 +21,7 @@ public struct ModelDescription: Sendable, Equatable {
     public init(configuration: TrainingConfiguration, inputs: Int, outputs: Int, task: TaskKind) throws(TrainingError) {
         let loss = try configuration.resolvedLoss(task: task, classes: outputs)
         if loss.usesClassIndices != (task == .classification) {
-            throw .invalidOption(flag: "--loss", message: "\(loss) needs \(loss.usesClassIndices ? "class labels" : "real-valued targets"), but the task is \(task.rawValue)")
+            throw .invalidSetting(.loss, "\(loss) needs \(loss.usesClassIndices ? "class labels" : "real-valued targets"), but the task is \(task.rawValue)")
         }
         let outputActivation: Activation = switch loss {
         case .softmaxCrossEntropy: .softmax
@@ -36,12 +36,13 @@ public struct ModelDescription: Sendable, Equatable {
                       dropout: i < activations.count - 1 ? configuration.dropout : 0)
         })
         let initializers = architecture.layers.map { configuration.initializer ?? Initializer.defaultFor($0.activation) }
-        var notes = ["model: " + architecture.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation)" }.joined(separator: ", ")
+        var notes: [SettingText] = [SettingText("model: " + architecture.layers.map { "\($0.inputs)→\($0.outputs) \($0.activation)" }.joined(separator: ", ")
                      + "  (\(architecture.parameterCount) parameters); loss \(loss.summary)"
-                     + (configuration.dropout > 0 ? "; dropout \(configuration.dropout) on hidden outputs while training" : "")]
+                     + (configuration.dropout > 0 ? "; dropout \(configuration.dropout) on hidden outputs while training" : ""))]
         let hiddenInit = configuration.initializer ?? Initializer.defaultFor(configuration.activation)
         let chosen = architecture.layers.enumerated().map { "layer \($0.offset + 1) \(initializers[$0.offset])" }.joined(separator: ", ")
-        notes.append("init: \(chosen)\(configuration.initializer == nil ? " (the default for each layer's activation; change with --init)" : ""), biases zero")
+        let change: SettingText = configuration.initializer == nil ? " (the default for each layer's activation; change with \(.initializer))" : ""
+        notes.append("init: \(chosen)\(change), biases zero")
         if hiddenInit.isSymmetric && !configuration.hidden.isEmpty {
             notes.append("warning: \(hiddenInit) gives every hidden unit the same weights; they stay identical (symmetric) and learn as one unit")
         }
@@ -49,7 +50,7 @@ public struct ModelDescription: Sendable, Equatable {
     }
 
     /// A model rebuilt from its parts (e.g. from a checkpoint).
-    public init(architecture: NetworkArchitecture, loss: Loss, task: TaskKind, initializers: [Initializer], notes: [String] = []) {
+    public init(architecture: NetworkArchitecture, loss: Loss, task: TaskKind, initializers: [Initializer], notes: [SettingText] = []) {
         self.architecture = architecture
         self.loss = loss
         self.task = task

@@ -1,11 +1,12 @@
 import DataParallel
 import Foundation
 import Optimizers
+import Settings
 
 /// Receives what a training run has to say, as it happens.
 public protocol TrainingObserver: AnyObject {
     /// A decision or fact worth telling the user before training starts (task, normalisation, …).
-    func note(_ text: String)
+    func note(_ text: SettingText)
     /// Called after optimizer steps within an epoch; may be called often, so keep it cheap.
     func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double)
     func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int)
@@ -23,23 +24,25 @@ public final class ConsoleReporter: TrainingObserver {
     }
 
     public let mode: Mode
+    /// How notes spell the settings they mention (the command line: as flags).
+    private let spelling: (Setting) -> String
     private var epochStart = Date()
     private var lastDraw = Date.distantPast
     private var currentEpoch = -1
 
-    public init(mode: Mode) {
+    public init(mode: Mode, spelling: @escaping (Setting) -> String = \.name) {
         self.mode = mode
+        self.spelling = spelling
     }
 
     /// `.terminal` when standard error is a terminal, `.lines` otherwise; `.quiet` if asked.
-    public static func automatic(quiet: Bool) -> ConsoleReporter {
-        if quiet { return ConsoleReporter(mode: .quiet) }
-        return ConsoleReporter(mode: isatty(STDERR_FILENO) == 1 ? .terminal : .lines)
+    public static func automatic(quiet: Bool, spelling: @escaping (Setting) -> String = \.name) -> ConsoleReporter {
+        ConsoleReporter(mode: quiet ? .quiet : isatty(STDERR_FILENO) == 1 ? .terminal : .lines, spelling: spelling)
     }
 
-    public func note(_ text: String) {
+    public func note(_ text: SettingText) {
         guard mode != .quiet else { return }
-        print(text)
+        print(text.rendered(spelling))
         fflush(nil)  // all streams: stdout is not concurrency-safe to name in Swift 6
     }
 

@@ -14,7 +14,7 @@ extension Trainer {
                                     optimizerState: engine.optimizerStateValues, epoch: progress.epoch,
                                     step: engine.step, configuration: configuration)
         checkpoint.progress = progress
-        checkpoint.progress?.plateau = (engine.schedule as? PlateauState)?.snapshot
+        checkpoint.progress?.plateau = (schedule as? PlateauState)?.snapshot
         checkpoint.data = dataOptions
         checkpoint.fingerprint = fingerprint
         return checkpoint
@@ -26,6 +26,22 @@ extension Trainer {
             preconditionFailure("a run that saves checkpoints needs a TrainingStateWriter")
         }
         try stateWriter.write(makeCheckpoint(), to: path)
+    }
+
+    /// Every `checkpointEverySteps` optimizer steps, within an epoch.
+    func saveMidEpochCheckpoint() throws(TrainingError) {
+        guard let every = configuration.checkpointEverySteps, let path = configuration.checkpointPath,
+              engine.step % every == 0 else { return }
+        try saveCheckpoint(to: path)
+    }
+
+    /// When a stop was requested (Ctrl-C, SIGTERM): saves the run (to `checkpointPath`, or
+    /// ``interruptedCheckpointPath`` without one) and throws `.interrupted`, which says how to resume.
+    func saveIfInterrupted(_ stop: StopRequest?, epoch: Int) throws(TrainingError) {
+        guard let stop, stop.isRequested else { return }
+        let path = configuration.checkpointPath ?? Self.interruptedCheckpointPath
+        try saveCheckpoint(to: path)
+        throw .interrupted(checkpoint: path, epoch: epoch, step: engine.step)
     }
 
     /// The end-of-epoch checkpoints: `--checkpoint` (every `--checkpoint-every` epochs and at the

@@ -63,51 +63,51 @@ public struct TrainingConfiguration: Sendable {
 
     /// Checks ranges a user can get wrong; each error names the flag.
     public func validate() throws(TrainingError) {
-        func fail(_ flag: String, _ message: String) -> TrainingError { .invalidOption(flag: flag, message: message) }
-        if hidden.contains(where: { $0 < 1 }) { throw fail("--hidden", "layer widths must be positive integers, got \(hidden)") }
-        if epochs < 1 { throw fail("--epochs", "must be at least 1, got \(epochs)") }
-        if batchSize < 1 { throw fail("--batch-size", "must be at least 1, got \(batchSize)") }
-        if !(dropout >= 0 && dropout < 1) { throw fail("--dropout", "must be in [0, 1), got \(dropout)") }
-        if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw fail("--label-smoothing", "must be in [0, 1), got \(labelSmoothing)") }
+        func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
+        if hidden.contains(where: { $0 < 1 }) { throw fail(.hidden, "layer widths must be positive integers, got \(hidden)") }
+        if epochs < 1 { throw fail(.epochs, "must be at least 1, got \(epochs)") }
+        if batchSize < 1 { throw fail(.batchSize, "must be at least 1, got \(batchSize)") }
+        if !(dropout >= 0 && dropout < 1) { throw fail(.dropout, "must be in [0, 1), got \(dropout)") }
+        if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw fail(.labelSmoothing, "must be in [0, 1), got \(labelSmoothing)") }
         if let weights = classWeights {
-            if weights.isEmpty { throw fail("--class-weights", "needs one weight per class, got none") }
+            if weights.isEmpty { throw fail(.classWeights, "needs one weight per class, got none") }
             if let bad = weights.first(where: { !($0.isFinite && $0 >= 0) }) {
-                throw fail("--class-weights", "weights must be finite and non-negative, got \(bad)")
+                throw fail(.classWeights, "weights must be finite and non-negative, got \(bad)")
             }
-            if weights.allSatisfy({ $0 == 0 }) { throw fail("--class-weights", "at least one weight must be positive, got all zeros") }
+            if weights.allSatisfy({ $0 == 0 }) { throw fail(.classWeights, "at least one weight must be positive, got all zeros") }
         }
-        if let rate = learningRate, !(rate.isFinite && rate > 0) { throw fail("--lr", "must be a positive number, got \(rate)") }
+        if let rate = learningRate, !(rate.isFinite && rate > 0) { throw fail(.learningRate, "must be a positive number, got \(rate)") }
         try optimizer.validate()
-        if let norm = health.clipNorm, !(norm.isFinite && norm > 0) { throw fail("--clip-norm", "must be a positive number, got \(norm)") }
-        if let value = health.clipValue, !(value.isFinite && value > 0) { throw fail("--clip-value", "must be a positive number, got \(value)") }
-        if let patience = earlyStopPatience, patience < 1 { throw fail("--early-stop", "must be at least 1 epoch, got \(patience)") }
+        if let norm = health.clipNorm, !(norm.isFinite && norm > 0) { throw fail(.clipNorm, "must be a positive number, got \(norm)") }
+        if let value = health.clipValue, !(value.isFinite && value > 0) { throw fail(.clipValue, "must be a positive number, got \(value)") }
+        if let patience = earlyStopPatience, patience < 1 { throw fail(.earlyStop, "must be at least 1 epoch, got \(patience)") }
         try schedule.validate(optimizer: optimizer)
-        if workers < 1 { throw fail("--workers", "must be at least 1, got \(workers)") }
-        if shardSize < 1 { throw fail("--shard-size", "must be at least 1, got \(shardSize)") }
-        if let every = checkpointEvery, every < 1 { throw fail("--checkpoint-every", "must be at least 1 epoch, got \(every)") }
-        if let every = checkpointEverySteps, every < 1 { throw fail("--checkpoint-every-steps", "must be at least 1 step, got \(every)") }
-        if let keep = keepLast, keep < 1 { throw fail("--keep-last", "must be at least 1, got \(keep)") }
-        for (flag, given) in [("--checkpoint-every-steps", checkpointEverySteps != nil), ("--keep-last", keepLast != nil),
-                              ("--save-best", saveBest != nil)] where given && checkpointPath == nil {
-            throw fail(flag, "needs --checkpoint PATH")
+        if workers < 1 { throw fail(.workers, "must be at least 1, got \(workers)") }
+        if shardSize < 1 { throw fail(.shardSize, "must be at least 1, got \(shardSize)") }
+        if let every = checkpointEvery, every < 1 { throw fail(.checkpointEvery, "must be at least 1 epoch, got \(every)") }
+        if let every = checkpointEverySteps, every < 1 { throw fail(.checkpointEverySteps, "must be at least 1 step, got \(every)") }
+        if let keep = keepLast, keep < 1 { throw fail(.keepLast, "must be at least 1, got \(keep)") }
+        for (setting, given) in [(Setting.checkpointEverySteps, checkpointEverySteps != nil), (.keepLast, keepLast != nil),
+                                 (.saveBest, saveBest != nil)] where given && checkpointPath == nil {
+            throw fail(setting, "needs \(.checkpoint) PATH")
         }
-        if checkpointEvery != nil && checkpointPath == nil { throw fail("--checkpoint-every", "needs --checkpoint PATH") }
-        for (flag, path) in [("--checkpoint", checkpointPath), ("--metrics", metricsPath)] {
+        if checkpointEvery != nil && checkpointPath == nil { throw fail(.checkpointEvery, "needs \(.checkpoint) PATH") }
+        for (setting, path) in [(Setting.checkpoint, checkpointPath), (.metrics, metricsPath)] {
             guard let path else { continue }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                throw fail(flag, "the folder \(folder) does not exist; create it first")
+                throw fail(setting, "the folder \(folder) does not exist; create it first")
             }
         }
         if let overrides = hiddenActivations {
-            if overrides.count != hidden.count { throw fail("--hidden", "\(overrides.count) activations for \(hidden.count) layers") }
+            if overrides.count != hidden.count { throw fail(.hidden, "\(overrides.count) activations for \(hidden.count) layers") }
             if let bad = overrides.first(where: { !$0.isTrainable }) {
-                throw fail("--hidden", "\(bad) has a zero derivative almost everywhere, so layers before it receive no gradient and cannot learn")
+                throw fail(.hidden, "\(bad) has a zero derivative almost everywhere, so layers before it receive no gradient and cannot learn")
             }
         }
         if !activation.isTrainable {
-            throw fail("--activation", "step has a zero derivative almost everywhere, so layers before it receive no gradient and cannot learn; use sigmoid, tanh or relu")
+            throw fail(.activation, "step has a zero derivative almost everywhere, so layers before it receive no gradient and cannot learn; use sigmoid, tanh or relu")
         }
     }
 

@@ -1,17 +1,13 @@
 import Data
 import DataParallel
-import HDF5
 import NeuralNet
 import Optimizers
 import Settings
-import Training
 
 extension TrainingState {
-    /// An engine holding this checkpoint's parameters, for evaluation and prediction.
-    public func makeEngine(workers: Int) -> ParallelTrainer {
-        ParallelTrainer(architecture: model.architecture, loss: model.loss, parameters: parameters,
-                        optimizer: SGD(), schedule: ConstantSchedule(rate: 0),
-                        plan: ShardPlan(shardSize: ParallelTrainer.evaluationChunk), workers: workers, maximumBatch: 1)
+    /// Forward passes with this checkpoint's parameters, for evaluation and prediction.
+    public func makePredictor(workers: Int) -> Predictor {
+        Predictor(architecture: model.architecture, loss: model.loss, parameters: parameters, workers: workers)
     }
 
     /// Reads features (and targets, when `source.y` is non-empty) for this model, checks they fit it,

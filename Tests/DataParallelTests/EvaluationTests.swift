@@ -8,8 +8,8 @@ final class EvaluationTests: XCTestCase {
     func testEvaluateCountsCorrectRowsAndAveragesTheLoss() {
         // 2 inputs → 2 classes, W = identity, b = 0: predicts the larger input.
         let architecture = NetworkArchitecture(layers: [LayerSpec(inputs: 2, outputs: 2, activation: .softmax)])
-        let engine = ParallelTrainer(architecture: architecture, loss: .softmaxCrossEntropy, parameters: [1, 0, 0, 1, 0, 0],
-                                     optimizer: SGD(), schedule: ConstantSchedule(rate: 0), plan: ShardPlan(shardSize: 2),
+        let engine = StepEngine(architecture: architecture, loss: .softmaxCrossEntropy, parameters: [1, 0, 0, 1, 0, 0],
+                                     optimizer: SGD(), plan: ShardPlan(shardSize: 2),
                                      workers: 2, maximumBatch: 1)
         // 600 rows (> 2 evaluation chunks); the label matches the larger input on 2 of every 3 rows.
         var x: [Float] = [], y: [Float] = []
@@ -17,7 +17,7 @@ final class EvaluationTests: XCTestCase {
             x += [2, 0]
             y.append(r % 3 == 0 ? 1 : 0)
         }
-        let sums = engine.evaluate(input: x, targets: y, rows: 600)
+        let sums = engine.predictor.evaluate(input: x, targets: y, rows: 600)
         XCTAssertEqual(sums.rows, 600)
         XCTAssertEqual(sums.correct, 400)
         // logits (2, 0): loss is log(1+e^-2) for label 0, 2 + log(1+e^-2) for label 1.
@@ -25,7 +25,7 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(sums.lossSum, expected, accuracy: 1e-3)
 
         var probabilities = [Float](repeating: 0, count: 4)
-        engine.predict(input: [2, 0, 0, 2], rows: 2, into: &probabilities)
+        engine.predictor.predict(input: [2, 0, 0, 2], rows: 2, into: &probabilities)
         let p = Float(1 / (1 + exp(-2.0)))
         XCTAssertEqual(probabilities[0], p, accuracy: 1e-6)
         XCTAssertEqual(probabilities[3], p, accuracy: 1e-6)
@@ -34,10 +34,10 @@ final class EvaluationTests: XCTestCase {
 
     func testNonFiniteLossLeavesParametersUntouched() {
         let architecture = NetworkArchitecture(layers: [LayerSpec(inputs: 1, outputs: 1, activation: .identity)])
-        let engine = ParallelTrainer(architecture: architecture, loss: .meanSquaredError, parameters: [0.5, 0],
-                                     optimizer: SGD(), schedule: ConstantSchedule(rate: 0.1), plan: ShardPlan(shardSize: 4),
+        let engine = StepEngine(architecture: architecture, loss: .meanSquaredError, parameters: [0.5, 0],
+                                     optimizer: SGD(), plan: ShardPlan(shardSize: 4),
                                      workers: 1, maximumBatch: 4)
-        let result = engine.trainStep(input: [Float.infinity], targets: [0], rows: 1)
+        let result = engine.trainStep(input: [Float.infinity], targets: [0], rows: 1, learningRate: 0.1)
         XCTAssertFalse(result.isFinite)
         XCTAssertEqual(engine.parameterValues, [0.5, 0])
         XCTAssertEqual(engine.step, 0)

@@ -23,10 +23,10 @@ final class WeightedLossTests: XCTestCase {
         NetworkArchitecture(inputs: features, hidden: [10], hiddenActivation: .tanh, outputs: classes, outputActivation: .softmax)
     }
 
-    private func makeEngine(loss: Loss, workers: Int, shardSize: Int, optimizer: any Optimizer, rate: Float) -> ParallelTrainer {
-        ParallelTrainer(architecture: architecture, loss: loss,
+    private func makeEngine(loss: Loss, workers: Int, shardSize: Int, optimizer: any Optimizer, rate: Float) -> StepEngine {
+        StepEngine(architecture: architecture, loss: loss,
                         parameters: architecture.initialParameters(initializers: [.glorotUniform, .glorotUniform], seed: 5),
-                        optimizer: optimizer, schedule: ConstantSchedule(rate: rate),
+                        optimizer: optimizer,
                         plan: ShardPlan(shardSize: shardSize), workers: workers, maximumBatch: batch)
     }
 
@@ -37,7 +37,7 @@ final class WeightedLossTests: XCTestCase {
         var losses: [Double] = []
         for _ in 0..<epochs {
             for start in stride(from: 0, to: rows, by: batch) {
-                let result = engine.trainStep(input: Array(x[(start * features)...]), targets: Array(y[start...]), rows: min(batch, rows - start))
+                let result = engine.trainStep(input: Array(x[(start * features)...]), targets: Array(y[start...]), rows: min(batch, rows - start), learningRate: 0.1)
                 losses.append(result.loss)
             }
         }
@@ -66,7 +66,7 @@ final class WeightedLossTests: XCTestCase {
     }
 
     /// One plain SGD step θ ← θ − η·∇L with L = Σ w_t·ℓ / Σ w_t: the step's loss and parameters
-    /// against the whole batch's loss sum and gradient sum (one `Workspace.gradients` call)
+    /// against the whole batch's loss sum and gradient sum (one `NetworkPass.gradients` call)
     /// divided by Σ w_t computed here from the labels.
     func testStepDividesByTheBatchWeightNotTheRowCount() {
         let (x, y) = makeData()
@@ -77,12 +77,12 @@ final class WeightedLossTests: XCTestCase {
         let weightSum = y.prefix(batch).map { weights[Int($0)] }.reduce(0, +)
         XCTAssertNotEqual(weightSum, Double(batch), "the test needs Σ w_t ≠ rows")
 
-        let workspace = Workspace(architecture: architecture, capacity: batch)
+        let workspace = NetworkPass(architecture: architecture, capacity: batch)
         var gradient = [Float](repeating: 0, count: architecture.parameterCount)
         let lossSum = gradient.withUnsafeMutableBufferPointer { g in
             workspace.gradients(parameters: before, input: x, targets: y, rows: batch, loss: loss, into: g.baseAddress!)
         }
-        let result = engine.trainStep(input: x, targets: y, rows: batch)
+        let result = engine.trainStep(input: x, targets: y, rows: batch, learningRate: rate)
         XCTAssertTrue(result.applied)
         // Shards and the whole batch round their products differently: agreement to float rounding.
         XCTAssertEqual(result.loss, lossSum / weightSum, accuracy: 1e-6 * result.loss)
@@ -95,7 +95,7 @@ final class WeightedLossTests: XCTestCase {
 
         // Evaluation sums the same weights, so its mean is the same weighted mean.
         let fresh = makeEngine(loss: loss, workers: 2, shardSize: 16, optimizer: SGD(), rate: rate)
-        let sums = fresh.evaluate(input: x, targets: y, rows: batch)
+        let sums = fresh.predictor.evaluate(input: x, targets: y, rows: batch)
         XCTAssertEqual(sums.weightSum, weightSum)
         XCTAssertEqual(sums.lossSum / sums.weightSum, result.loss, accuracy: 1e-6 * result.loss)
     }
@@ -104,7 +104,7 @@ final class WeightedLossTests: XCTestCase {
     func testUnweightedStepsStillDivideByTheRowCount() {
         let (x, y) = makeData()
         let plain = makeEngine(loss: .softmaxCrossEntropy, workers: 2, shardSize: 16, optimizer: SGD(), rate: 0.1)
-        let sums = plain.evaluate(input: x, targets: y, rows: rows)
+        let sums = plain.predictor.evaluate(input: x, targets: y, rows: rows)
         XCTAssertEqual(sums.weightSum, Double(rows))
     }
 
@@ -115,7 +115,7 @@ final class WeightedLossTests: XCTestCase {
         let zeroFirst = Loss.softmaxCrossEntropy(options: CrossEntropyOptions(classWeights: [0, 1, 1, 1]))
         let engine = makeEngine(loss: zeroFirst, workers: 2, shardSize: 4, optimizer: SGD(), rate: 0.5)
         let before = engine.parameterValues
-        let result = engine.trainStep(input: x, targets: [Float](repeating: 0, count: 10), rows: 10)
+        let result = engine.trainStep(input: x, targets: [Float](repeating: 0, count: 10), rows: 10, learningRate: 0.5)
         XCTAssertEqual(result.loss, 0)
         XCTAssertTrue(result.isFinite)
         XCTAssertEqual(result.gradientNorm, 0)

@@ -21,10 +21,10 @@ final class WorkerInvarianceTests: XCTestCase {
                        gatheredByWorkers: Bool = false) -> (parameters: [Float], losses: [Double]) {
         let architecture = NetworkArchitecture(inputs: features, hidden: [16, 8], hiddenActivation: .relu,
                                                outputs: classes, outputActivation: .softmax, dropout: dropout)
-        let engine = ParallelTrainer(
+        let engine = StepEngine(
             architecture: architecture, loss: .softmaxCrossEntropy,
             parameters: architecture.initialParameters(initializers: [.heNormal, .heNormal, .glorotUniform], seed: 3),
-            optimizer: SGD(momentum: 0.9, weightDecay: 1e-4), schedule: StepDecaySchedule(rate: 0.1, stepSize: 4, gamma: 0.5),
+            optimizer: SGD(momentum: 0.9, weightDecay: 1e-4),
             plan: ShardPlan(shardSize: shardSize), workers: workers, maximumBatch: batch)
         let (x, y) = makeData()
         // A fixed shuffle: the order the selections name, and the order the copied batches are in.
@@ -33,23 +33,25 @@ final class WorkerInvarianceTests: XCTestCase {
         rng.shuffle(&order)
         let shuffledX = order.flatMap { x[(Int($0) * features)..<((Int($0) + 1) * features)] }
         let shuffledY = order.map { y[Int($0)] }
+        let schedule = StepDecaySchedule(rate: 0.1, stepSize: 4, gamma: 0.5)
         var losses: [Double] = []
         for _ in 0..<epochs {
             for start in stride(from: 0, to: rows, by: batch) {
-                let count = min(batch, rows - start)
+                let count = min(batch, rows - start), rate = schedule.learningRate(atStep: engine.step)
                 let result = gatheredByWorkers
                     ? x.withUnsafeBufferPointer { xp in
                         y.withUnsafeBufferPointer { yp in
                             order.withUnsafeBufferPointer { op in
                                 engine.trainStep(selection: BatchSelection(
                                     features: xp.baseAddress!, targets: yp.baseAddress!,
-                                    rows: UnsafeBufferPointer(rebasing: op[start..<(start + count)])))
+                                    rows: UnsafeBufferPointer(rebasing: op[start..<(start + count)])), learningRate: rate)
                             }
                         }
                     }
                     : shuffledX.withUnsafeBufferPointer { xp in
                         shuffledY.withUnsafeBufferPointer { yp in
-                            engine.trainStep(input: xp.baseAddress! + start * features, targets: yp.baseAddress! + start, rows: count)
+                            engine.trainStep(input: xp.baseAddress! + start * features, targets: yp.baseAddress! + start, rows: count,
+                                             learningRate: rate)
                         }
                     }
                 losses.append(result.loss)

@@ -144,8 +144,8 @@ final class ExplainOutputTests: XCTestCase {
         var configuration = mnistConfiguration()
         configuration.activation = .step
         XCTAssertThrowsError(try Explanation.lines(configuration: configuration, shape: mnist)) { error in
-            guard case .invalidOption(let flag, _) = error as? TrainingError else { return XCTFail("\(error)") }
-            XCTAssertEqual(flag, "--activation")
+            guard case .invalidSetting(let setting, _) = error as? TrainingError else { return XCTFail("\(error)") }
+            XCTAssertEqual(setting, .activation)
         }
     }
 

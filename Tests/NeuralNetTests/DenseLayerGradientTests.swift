@@ -1,9 +1,9 @@
 import XCTest
 import NeuralNet
 
-/// `Workspace.gradients` for every parameter of small dense networks against float64 central
+/// `NetworkPass.gradients` for every parameter of small dense networks against float64 central
 /// differences of `Reference.networkLossSum` (a forward pass written in the test, independent of
-/// Workspace and BLAS). Bound: `gradientRelativeTolerance` (1e-3 relative, Float32 analytic vs
+/// NetworkPass and BLAS). Bound: `gradientRelativeTolerance` (1e-3 relative, Float32 analytic vs
 /// float64 numerical). Seven rows in a workspace of capacity nine, so the gradient must be the sum
 /// over rows and strides must use the row count, not the capacity.
 final class DenseLayerGradientTests: XCTestCase {
@@ -32,9 +32,9 @@ final class DenseLayerGradientTests: XCTestCase {
         return Problem(parameters: parameters, input: input, targets: targets)
     }
 
-    /// Runs `Workspace.gradients` into a buffer pre-filled with garbage (it must be overwritten).
+    /// Runs `NetworkPass.gradients` into a buffer pre-filled with garbage (it must be overwritten).
     private func moduleGradients(
-        _ workspace: Workspace, _ problem: Problem, rows: Int, loss: Loss, rowOffset: Int = 0
+        _ workspace: NetworkPass, _ problem: Problem, rows: Int, loss: Loss, rowOffset: Int = 0
     ) -> (Double, [Float]) {
         let architecture = workspace.architecture
         var gradients = [Float](repeating: 1e3, count: architecture.parameterCount)
@@ -62,7 +62,7 @@ final class DenseLayerGradientTests: XCTestCase {
         let hidden = Reference.forward(architecture, parameters: parameters, input: input).preactivations.dropLast().joined()
         XCTAssertGreaterThan(hidden.map(abs).min() ?? 1, 1e-3, "test point too close to a kink", file: file, line: line)
 
-        let workspace = Workspace(architecture: architecture, capacity: capacity)
+        let workspace = NetworkPass(architecture: architecture, capacity: capacity)
         let (sum, analytic) = moduleGradients(workspace, problem, rows: rows, loss: loss)
         let reference = Reference.networkLossSum(architecture, parameters: parameters, input: input, targets: targets, loss: loss)
         assertRelativelyEqual(sum, reference, tolerance: 1e-5, "\(loss) loss sum", file: file, line: line)
@@ -99,7 +99,7 @@ final class DenseLayerGradientTests: XCTestCase {
     func testBatchGradientIsSumOfRowGradients() {
         let architecture = classifier(.tanh)
         let problem = problem(architecture, .softmaxCrossEntropy, seed: 40, rows: rows)
-        let workspace = Workspace(architecture: architecture, capacity: capacity)
+        let workspace = NetworkPass(architecture: architecture, capacity: capacity)
         let (batchSum, batch) = moduleGradients(workspace, problem, rows: rows, loss: .softmaxCrossEntropy)
         var lossTotal = 0.0, total = [Double](repeating: 0, count: architecture.parameterCount)
         for r in 0..<rows {
@@ -122,7 +122,7 @@ final class DenseLayerGradientTests: XCTestCase {
         let blocks = architecture.gradientBlocks(targetWeights: 16 * 5)
         XCTAssertEqual(blocks.filter { $0.layer == 1 }.map(\.inputs), [0..<16, 16..<32, 32..<40], file: file, line: line)
         let problem = problem(architecture, loss, seed: seed, rows: rows)
-        let workspace = Workspace(architecture: architecture, capacity: capacity)
+        let workspace = NetworkPass(architecture: architecture, capacity: capacity)
         var gradients = [Float](repeating: 1e3, count: architecture.parameterCount)
         var lossSum = 0.0
         problem.parameters.withUnsafeBufferPointer { p in
@@ -162,7 +162,7 @@ final class DenseLayerGradientTests: XCTestCase {
         let problem = problem(architecture, .softmaxCrossEntropy, seed: 41, rows: rows)
         let (_, expected) = Reference.forward(architecture, parameters: problem.parameters.map(Double.init), input: problem.input.map(Double.init))
         let logits = Reference.forward(architecture, parameters: problem.parameters.map(Double.init), input: problem.input.map(Double.init)).preactivations.last!
-        let workspace = Workspace(architecture: architecture, capacity: capacity)
+        let workspace = NetworkPass(architecture: architecture, capacity: capacity)
         for (skip, want) in [(false, expected), (true, logits)] {
             let got = problem.parameters.withUnsafeBufferPointer { p in
                 problem.input.withUnsafeBufferPointer { x in

@@ -49,7 +49,7 @@ final class DropoutTests: XCTestCase {
         let parameters = (0..<architecture.parameterCount).map { _ in Float(rng.nextStandardNormal() * 0.7) }
         let x = (0..<(rows * 4)).map { _ in Float(rng.nextStandardNormal()) }
         let t = (0..<(rows * 3)).map { _ in Float(rng.nextStandardNormal()) }
-        let workspace = Workspace(architecture: architecture, capacity: rows)
+        let workspace = NetworkPass(architecture: architecture, capacity: rows)
         var analytic = [Float](repeating: 0, count: architecture.parameterCount)
         _ = workspace.gradients(parameters: parameters, input: x, targets: t, rows: rows, loss: .meanSquaredError,
                                 into: &analytic, dropout: key)

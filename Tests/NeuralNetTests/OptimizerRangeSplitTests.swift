@@ -51,7 +51,7 @@ final class OptimizerRangeSplitTests: XCTestCase {
         }
     }
 
-    /// The same through concurrent workers, as ParallelTrainer calls it: one shared parameter and
+    /// The same through concurrent workers, as StepEngine calls it: one shared parameter and
     /// state allocation, each worker updating its own slice at the same time.
     func testConcurrentSlicesMatchOneWholeRangeCall() {
         var rng = TestRNG(seed: 42)

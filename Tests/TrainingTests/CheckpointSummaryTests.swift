@@ -4,7 +4,7 @@ import Foundation
 import HDF5
 @testable import NeuralNet
 @testable import Optimizers
-@testable import Training
+import Settings
 @testable import Training
 import XCTest
 
@@ -31,7 +31,7 @@ final class CheckpointSummaryTests: XCTestCase {
 
     func testTableShowsTheKeyFacts() throws {
         let (summary, trainer) = try digitsSummary()
-        let text = summary.text
+        let text = summary.text(naming: \.flag)
         let history = trainer.progress.history
         XCTAssertEqual(history.count, 2)
         let last = try XCTUnwrap(history.last)
@@ -143,8 +143,8 @@ final class CheckpointSummaryTests: XCTestCase {
         XCTAssertEqual(summary.bestValidationLoss, .init(value: 0.3, epoch: 2))
         XCTAssertEqual(summary.bestValidationAccuracy, .init(value: 0.9, epoch: 3))
         XCTAssertNil(summary.bestValidationMAE)
-        XCTAssertTrue(summary.text.contains("global step 29; mid-epoch: step 5 of 12 in epoch 3\n"), summary.text)
-        XCTAssertTrue(summary.text.contains("best val_acc    90.00% (epoch 3)\n"), summary.text)
+        XCTAssertTrue(summary.text(naming: \.flag).contains("global step 29; mid-epoch: step 5 of 12 in epoch 3\n"), summary.text(naming: \.flag))
+        XCTAssertTrue(summary.text(naming: \.flag).contains("best val_acc    90.00% (epoch 3)\n"), summary.text(naming: \.flag))
         let json = try parse(summary)
         XCTAssertEqual(json["step_in_epoch"] as? Int, 5)
         XCTAssertEqual((json["last_epoch"] as? [String: Any])?["epoch"] as? Int, 4)
@@ -164,7 +164,7 @@ final class CheckpointSummaryTests: XCTestCase {
         XCTAssertEqual(json["steps_per_epoch"] as? NSNull, NSNull())
         XCTAssertEqual((json["normalization"] as? [String: Any])?["factor"] as? Double, 0.5)
         XCTAssertEqual(json["optimizer_state_buffers"] as? Int, 0)
-        let lines = summary.text.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        let lines = summary.text(naming: \.flag).split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
         XCTAssertEqual(lines, ["checkpoint bare \"model\".h5", "format h5train-checkpoint version 1",
                                "checksum \(summary.checksum) OK (parameters and optimizer state verified)",
                                "task regression, loss mse", "architecture 2 → 3 identity", "dense_0 2→3 identity, 9 parameters",

@@ -39,7 +39,7 @@ final class CheckpointTests: XCTestCase {
         let samples = try checkpoint.loadSamples(DataSource(file: datasetsFolder.appendingPathComponent("digits.h5").path, x: "x_test", y: "y_test"))
         guard let validation = trainer.data.validation else { return XCTFail("no validation set") }
         XCTAssertEqual(samples.features, validation.features)
-        let reloaded = Evaluation(engine: checkpoint.makeEngine(workers: 1), samples: samples)
+        let reloaded = Evaluation(predictor: checkpoint.makePredictor(workers: 1), samples: samples)
         XCTAssertEqual(reloaded, trainer.evaluate(validation))
         XCTAssertGreaterThan(reloaded.accuracy ?? 0, 0.9)
     }

@@ -32,10 +32,11 @@ final class CrossEntropyOptionsTests: XCTestCase {
             try body()
             XCTFail("expected an error naming \(flag)", file: file, line: line)
         } catch {
-            guard case .invalidOption(let named, let message) = error else {
-                return XCTFail("expected invalidOption, got \(error)", file: file, line: line)
+            guard case .invalidSetting(let setting, let text) = error else {
+                return XCTFail("expected invalidSetting, got \(error)", file: file, line: line)
             }
-            XCTAssertEqual(named, flag, message, file: file, line: line)
+            let message = text.rendered(\.flag)
+            XCTAssertEqual(setting.flag, flag, message, file: file, line: line)
             for part in parts { XCTAssertTrue(message.contains(part), "“\(part)” not in: \(message)", file: file, line: line) }
         }
     }
@@ -80,11 +81,11 @@ final class CrossEntropyOptionsTests: XCTestCase {
                                          task: .classification)
         XCTAssertEqual(model.loss, .softmaxCrossEntropy(options: CrossEntropyOptions(labelSmoothing: 0.1, classWeights: [1, 2, 0.5])))
         XCTAssertEqual(model.architecture.layers.last?.activation, .softmax)
-        let note = try XCTUnwrap(model.notes.first)
+        let note = try XCTUnwrap(model.notes.first).description
         XCTAssertTrue(note.contains("loss cross_entropy (label smoothing 0.1, class weights [1.0, 2.0, 0.5]; batch mean Σ w_t·ℓ / Σ w_t)"), note)
         let plain = try ModelDescription(configuration: configuration(), inputs: 5, outputs: 3, task: .classification)
         XCTAssertEqual(plain.loss, .softmaxCrossEntropy)
-        XCTAssertTrue(plain.notes[0].hasSuffix("loss cross_entropy"), plain.notes[0])
+        XCTAssertTrue(plain.notes[0].description.hasSuffix("loss cross_entropy"), plain.notes[0].description)
     }
 
     private func trainDigits(checkpoint: String) throws -> Trainer {
@@ -111,7 +112,7 @@ final class CrossEntropyOptionsTests: XCTestCase {
         XCTAssertEqual(checkpoint.model.loss, trainer.model.loss)
         guard let validation = trainer.data.validation else { return XCTFail("no validation set") }
         let samples = try checkpoint.loadSamples(DataSource(file: datasetsFolder.appendingPathComponent("digits.h5").path, x: "x_test", y: "y_test"))
-        XCTAssertEqual(Evaluation(engine: checkpoint.makeEngine(workers: 3), samples: samples), trainer.evaluate(validation))
+        XCTAssertEqual(Evaluation(predictor: checkpoint.makePredictor(workers: 3), samples: samples), trainer.evaluate(validation))
 
         do {  // closed at the end of the block
             let file = try File.open(path, mode: .readWrite)

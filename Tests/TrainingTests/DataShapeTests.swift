@@ -1,5 +1,6 @@
 @testable import Data
 import Foundation
+import HDF5
 import Settings
 import XCTest
 

@@ -27,7 +27,7 @@ final class DatasetLoaderTests: XCTestCase {
         // auto: uint8 scaled by 1/255
         XCTAssertEqual(data.normalization, .scale(factor: 1 / 255))
         XCTAssertEqual(data.train.features[23], 230 / 255, accuracy: 1e-6)
-        XCTAssertTrue(data.notes.joined().contains("1/255"))
+        XCTAssertTrue(data.notes.map(\.description).joined().contains("1/255"))
     }
 
     func testOneHotRowsBecomeClassIds() throws {

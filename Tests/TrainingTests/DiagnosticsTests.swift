@@ -4,6 +4,7 @@
 import HDF5
 @testable import NeuralNet
 @testable import Optimizers
+import Settings
 @testable import Training
 import XCTest
 
@@ -11,7 +12,7 @@ import XCTest
 final class DiagnosticsTests: XCTestCase {
     private final class Recorder: TrainingObserver {
         var notes: [String] = []
-        func note(_ text: String) { notes.append(text) }
+        func note(_ text: SettingText) { notes.append(text.rendered(\.flag)) }
         func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {}
         func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int) {}
     }

@@ -18,19 +18,21 @@ final class GradientHealthTests: XCTestCase {
         return (x, y)
     }
 
-    private func engine(_ health: GradientHealthSettings, workers: Int = 1, rate: Float = 0.1) -> ParallelTrainer {
-        let engine = ParallelTrainer(
+    private let rate: Float = 0.1
+
+    private func engine(_ health: GradientHealthSettings, workers: Int = 1) -> StepEngine {
+        let engine = StepEngine(
             architecture: architecture, loss: .softmaxCrossEntropy,
             parameters: architecture.initialParameters(initializers: [.glorotUniform, .glorotUniform], seed: 5),
-            optimizer: SGD(), schedule: ConstantSchedule(rate: rate), plan: ShardPlan(shardSize: 8),
+            optimizer: SGD(), plan: ShardPlan(shardSize: 8),
             workers: workers, maximumBatch: rows)
         engine.health = health
         return engine
     }
 
-    private func step(_ engine: ParallelTrainer, x: [Float]? = nil) -> StepResult {
+    private func step(_ engine: StepEngine, x: [Float]? = nil) -> StepResult {
         let (dx, y) = data()
-        return engine.trainStep(input: x ?? dx, targets: y, rows: rows)
+        return engine.trainStep(input: x ?? dx, targets: y, rows: rows, learningRate: rate)
     }
 
     private func distance(_ a: [Float], _ b: [Float]) -> Double {

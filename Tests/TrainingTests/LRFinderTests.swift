@@ -106,7 +106,7 @@ final class LRFinderTests: XCTestCase {
             var finder = LRFinder()
             configure(&finder)
             XCTAssertThrowsError(try finder.validate(), line: line) { error in
-                XCTAssertEqual((error as? TrainingError).flatMap { if case .invalidOption(let flag, _) = $0 { flag } else { nil } }, flag, line: line)
+                XCTAssertEqual((error as? TrainingError).flatMap { if case .invalidSetting(let setting, _) = $0 { setting.flag } else { nil } }, flag, line: line)
             }
         }
         assertInvalid("--start-lr") { $0.startRate = 0 }

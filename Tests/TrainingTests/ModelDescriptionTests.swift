@@ -1,3 +1,4 @@
+@testable import Settings
 @testable import Checkpoint
 import HDF5
 @testable import NeuralNet
@@ -24,7 +25,7 @@ final class ModelDescriptionTests: XCTestCase {
         var config = TrainingConfiguration()
         config.hidden = [8, 4]
         config.hiddenActivations = [.tanh]
-        XCTAssertThrowsError(try config.validate()) { XCTAssertTrue("\($0)".contains("--hidden"), "\($0)") }
+        XCTAssertThrowsError(try config.validate()) { XCTAssertEqual(($0 as? TrainingError).map { $0.rendered(\.flag) }?.hasPrefix("--hidden: "), true, "\($0)") }
         config.hiddenActivations = [.tanh, .step]
         XCTAssertThrowsError(try config.validate()) { XCTAssertTrue("\($0)".contains("zero derivative"), "\($0)") }
     }

@@ -5,6 +5,7 @@ import Foundation
 import HDF5
 @testable import NeuralNet
 @testable import Optimizers
+import Settings
 @testable import Training
 import XCTest
 
@@ -15,7 +16,7 @@ final class PlateauTrainingTests: XCTestCase {
     private final class Recorder: TrainingObserver {
         var notes: [String] = []
         var epochs: [EpochMetrics] = []
-        func note(_ text: String) { notes.append(text) }
+        func note(_ text: SettingText) { notes.append(text.rendered(\.flag)) }
         func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {}
         func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int) { epochs.append(metrics) }
     }
@@ -49,10 +50,10 @@ final class PlateauTrainingTests: XCTestCase {
         let summary = try trainer.run()
         let rates = summary.epochs.map(\.learningRate)
         XCTAssertEqual(rates, [1, 0.5, 0.25, 0.125, 0.0625].map { Float(Double(Float(0.1)) * $0) })
-        let state = try XCTUnwrap(trainer.engine.schedule as? PlateauState)
+        let state = try XCTUnwrap(trainer.schedule as? PlateauState)
         XCTAssertEqual(state.epochs, 5)
         XCTAssertEqual(Float(state.currentRate), rates[4] / 2)
-        XCTAssertEqual(trainer.engine.schedule.learningRate(atStep: trainer.engine.step), rates[4] / 2, "the engine uses the new rate")
+        XCTAssertEqual(trainer.schedule.learningRate(atStep: trainer.engine.step), rates[4] / 2, "the next step uses the new rate")
         let reductions = recorder.notes.filter { $0.contains("plateau: the validation loss has not improved") }
         XCTAssertEqual(reductions.count, 5, recorder.notes.joined(separator: "\n"))
         XCTAssertTrue(reductions[0].hasSuffix("lr 0.1 → 0.05"), reductions[0])
@@ -81,7 +82,7 @@ final class PlateauTrainingTests: XCTestCase {
             XCTAssertEqual(Float(replay.currentRate), metrics.learningRate, "epoch \(index + 1)")
             replay.observe(metric: metrics.trainLoss)
         }
-        XCTAssertEqual(trainer.engine.schedule as? PlateauState, replay)
+        XCTAssertEqual(trainer.schedule as? PlateauState, replay)
         XCTAssertTrue(recorder.notes.contains { $0.contains("plateau: the training loss has not improved") }, recorder.notes.joined(separator: "\n"))
     }
 

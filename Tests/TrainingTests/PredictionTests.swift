@@ -56,7 +56,7 @@ enum TinyModels {
     /// The engine's outputs for every row of `samples`, in one call.
     static func engineOutputs(_ checkpoint: TrainingState, _ samples: SampleSet, workers: Int = 2) -> [Float] {
         var outputs = [Float](repeating: 0, count: samples.rows * checkpoint.model.architecture.outputSize)
-        checkpoint.makeEngine(workers: workers).predict(input: samples.features, rows: samples.rows, into: &outputs)
+        checkpoint.makePredictor(workers: workers).predict(input: samples.features, rows: samples.rows, into: &outputs)
         return outputs
     }
 }
@@ -69,7 +69,7 @@ final class PredictionTests: XCTestCase {
         _ = try TinyModels.digits(checkpoint: path)
         let checkpoint = try TrainingState.read(from: path)
         let output = try checkpoint.predict(file: TinyModels.digitsFile, dataset: "x_test",
-                                            engine: checkpoint.makeEngine(workers: 2), chunkRows: 4096)
+                                            predictor: checkpoint.makePredictor(workers: 2), chunkRows: 4096)
         XCTAssertEqual(output.task, .classification)
         XCTAssertEqual(output.rows, 360)
         XCTAssertEqual(output.width, 10)
@@ -88,13 +88,13 @@ final class PredictionTests: XCTestCase {
         }
         // The classes give exactly Evaluation's accuracy on the labelled rows.
         let correct = zip(output.classes, samples.targets).filter { Float($0) == $1 }.count
-        let evaluation = Evaluation(engine: checkpoint.makeEngine(workers: 1), samples: samples)
+        let evaluation = Evaluation(predictor: checkpoint.makePredictor(workers: 1), samples: samples)
         XCTAssertEqual(Double(correct) / 360, try XCTUnwrap(evaluation.accuracy))
         XCTAssertGreaterThan(evaluation.accuracy ?? 0, 0.8, "a trained model, not noise")
     }
 
     func testChunksAreWholeEvaluationBlocks() {
-        XCTAssertEqual(ParallelTrainer.evaluationChunk, 256)
+        XCTAssertEqual(Predictor.chunkRows, 256)
         XCTAssertEqual([0, 1, 7, 256, 257, 4096, 5000].map(TrainingState.alignedChunkRows), [256, 256, 256, 256, 512, 4096, 5120])
         XCTAssertEqual(TrainingState.alignedChunkRows(Int.max), Int.max / 256 * 256)
     }
@@ -104,11 +104,11 @@ final class PredictionTests: XCTestCase {
         _ = try TinyModels.digits(checkpoint: path)
         let checkpoint = try TrainingState.read(from: path)
         let reference = try checkpoint.predict(file: TinyModels.digitsFile, dataset: "x_test",
-                                               engine: checkpoint.makeEngine(workers: 1), chunkRows: 360)
+                                               predictor: checkpoint.makePredictor(workers: 1), chunkRows: 360)
         // 7 and 100 do not divide 360; 257 is just over the engine's 256-row chunk.
         for (chunk, workers) in [(7, 2), (100, 3), (257, 2), (1, 1), (5000, 4)] {
             let output = try checkpoint.predict(file: TinyModels.digitsFile, dataset: "x_test",
-                                                engine: checkpoint.makeEngine(workers: workers), chunkRows: chunk)
+                                                predictor: checkpoint.makePredictor(workers: workers), chunkRows: chunk)
             XCTAssertEqual(output.values.map(\.bitPattern), reference.values.map(\.bitPattern), "chunk \(chunk), workers \(workers)")
             XCTAssertEqual(output.classes, reference.classes)
         }
@@ -120,7 +120,7 @@ final class PredictionTests: XCTestCase {
         let checkpoint = try TrainingState.read(from: path)
         XCTAssertEqual(checkpoint.model.architecture.layers.last?.activation, .logSoftmax)
         let output = try checkpoint.predict(file: TinyModels.digitsFile, dataset: "x_test",
-                                            engine: checkpoint.makeEngine(workers: 2), chunkRows: 50)
+                                            predictor: checkpoint.makePredictor(workers: 2), chunkRows: 50)
         let logProbabilities = TinyModels.engineOutputs(
             checkpoint, try checkpoint.loadSamples(DataSource(file: TinyModels.digitsFile, x: "x_test", y: "")))
         XCTAssertEqual(output.values, logProbabilities.map { exp($0) })
@@ -134,7 +134,7 @@ final class PredictionTests: XCTestCase {
         _ = try TinyModels.diabetes(checkpoint: path)
         let checkpoint = try TrainingState.read(from: path)
         let output = try checkpoint.predict(file: TinyModels.diabetesFile, dataset: "x_test",
-                                            engine: checkpoint.makeEngine(workers: 2), chunkRows: 10)
+                                            predictor: checkpoint.makePredictor(workers: 2), chunkRows: 10)
         XCTAssertEqual(output.task, .regression)
         XCTAssertEqual(output.rows, 89)
         XCTAssertEqual(output.width, 1)
@@ -143,7 +143,7 @@ final class PredictionTests: XCTestCase {
         XCTAssertEqual(output.values.map(\.bitPattern), TinyModels.engineOutputs(checkpoint, samples).map(\.bitPattern))
         // Evaluation's mean squared error, recomputed from the predictions.
         let mse = zip(output.values, samples.targets).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +) / 89
-        let evaluation = Evaluation(engine: checkpoint.makeEngine(workers: 1), samples: samples)
+        let evaluation = Evaluation(predictor: checkpoint.makePredictor(workers: 1), samples: samples)
         XCTAssertEqual(mse, try XCTUnwrap(evaluation.meanSquaredError), accuracy: 1e-9 * mse)
     }
 
@@ -183,8 +183,9 @@ final class PredictionTests: XCTestCase {
                             (link, "the input data file"), (path, "the checkpoint")] {
             let job = PredictionJob(checkpointPath: path, dataFile: input, dataset: "x_test", outputPath: out)
             XCTAssertThrowsError(try job.run(), out) { error in
-                guard case .invalidOption(let flag, let message) = error as? TrainingError else { return XCTFail("\(error)") }
-                XCTAssertEqual(flag, "--out")
+                guard case .invalidSetting(let setting, let text) = error as? TrainingError else { return XCTFail("\(error)") }
+                let message = text.description
+                XCTAssertEqual(setting.flag, "--out")
                 XCTAssertTrue(message.contains("is \(what); refusing to overwrite it"), message)
             }
         }
@@ -211,7 +212,7 @@ final class PredictionTests: XCTestCase {
         XCTAssertTrue(missing?.description.contains("no dataset '/x_nope' (datasets in the file: /x_test, /x_train, /y_test, /y_train)") ?? false,
                       "\(String(describing: missing))")
         let zero = failure(PredictionJob(checkpointPath: path, dataFile: TinyModels.digitsFile, dataset: "x_test", outputPath: out, chunkRows: 0))
-        XCTAssertEqual(zero, .invalidOption(flag: "--batch-size", message: "must be at least 1 row, got 0"))
+        XCTAssertEqual(zero, .invalidSetting(.batchSize, "must be at least 1 row, got 0"))
         let noFolder = failure(PredictionJob(checkpointPath: path, dataFile: TinyModels.digitsFile, dataset: "x_test",
                                              outputPath: folder.path("missing/out.h5")))
         XCTAssertEqual(noFolder?.exitStatus, 64)

@@ -19,7 +19,7 @@ final class ResumeTests: XCTestCase {
         let step: Int
         var seen = 0
         init(step: Int) { self.step = step }
-        func note(_ text: String) {}
+        func note(_ text: SettingText) {}
         func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {
             seen += 1
             if seen == step { stop.request() }

@@ -1,7 +1,7 @@
 @testable import Checkpoint
 import HDF5
 @testable import Optimizers
-@testable import Training
+import Settings
 @testable import Training
 import XCTest
 
@@ -16,10 +16,11 @@ final class ScheduleValidationTests: XCTestCase {
             if let optimizer { try settings.validate(optimizer: optimizer) } else { try settings.validate() }
             XCTFail("expected an error for \(flag)", file: file, line: line)
         } catch {
-            guard case .invalidOption(let named, let message) = error else {
-                return XCTFail("expected invalidOption, got \(error)", file: file, line: line)
+            guard case .invalidSetting(let setting, let rendered) = error else {
+                return XCTFail("expected invalidSetting, got \(error)", file: file, line: line)
             }
-            XCTAssertEqual(named, flag, message, file: file, line: line)
+            let message = rendered.rendered(\.flag)
+            XCTAssertEqual(setting.flag, flag, message, file: file, line: line)
             XCTAssertTrue(text.isEmpty || message.contains(text), "'\(message)' should contain '\(text)'", file: file, line: line)
             XCTAssertTrue(error.isUsageError, file: file, line: line)
         }

@@ -64,9 +64,9 @@ struct Bench: ParsableCommand {
         try reportingErrors { () throws(TrainingError) in
             let counts = workers.split(separator: ",").compactMap { Int($0) }
             guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }), counts.count == workers.split(separator: ",").count else {
-                throw .invalidOption(flag: "--workers", message: "expected worker counts like 1,2,4, got '\(workers)'")
+                throw .invalidSetting(.workers, "expected worker counts like 1,2,4, got '\(workers)'")
             }
-            guard steps >= 1, warmup >= 0 else { throw .invalidOption(flag: "--steps", message: "must be at least 1") }
+            guard steps >= 1, warmup >= 0 else { throw .invalidSetting(.steps, "must be at least 1") }
             let widths = hidden.split(separator: ",").compactMap { Int($0) }
             var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
             options.seed = seed

@@ -36,10 +36,10 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
             let workers = workers ?? WorkerPool.activeCores
-            guard workers >= 1 else { throw .invalidOption(flag: "--workers", message: "must be at least 1, got \(workers)") }
+            guard workers >= 1 else { throw .invalidSetting(.workers, "must be at least 1, got \(workers)") }
             let model = try TrainingState.read(from: checkpoint)
             let samples = try model.loadSamples(DataSource(file: data, x: x, y: y))
-            let result = Evaluation(engine: model.makeEngine(workers: workers), samples: samples)
+            let result = Evaluation(predictor: model.makePredictor(workers: workers), samples: samples)
             var parts = ["\(data) \(x)/\(y): \(result.rows) rows", "loss \(result.loss)"]
             if let accuracy = result.accuracy { parts.append("accuracy \(String(format: "%.2f", accuracy * 100))%") }
             if let mse = result.meanSquaredError { parts.append("mse \(mse)") }

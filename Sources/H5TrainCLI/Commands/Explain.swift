@@ -48,7 +48,7 @@ struct Explain: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
             if options.checkpoints.resume != nil {
-                throw .invalidOption(flag: "--resume", message: "explain describes a new run from its flags; `h5train inspect CHECKPOINT` describes a saved one")
+                throw .invalidSetting(.resume, "explain describes a new run from its flags; `h5train inspect CHECKPOINT` describes a saved one")
             }
             let configuration = options.trainingConfiguration
             try configuration.validate()  // flag errors before any data is read
@@ -60,19 +60,19 @@ struct Explain: ParsableCommand {
 
     /// The widths and task: read from --data, or given by --inputs/--outputs/--task.
     private func dataShape(seed: UInt64) throws(TrainingError) -> DataShape {
-        func fail(_ flag: String, _ message: String) -> TrainingError { .invalidOption(flag: flag, message: message) }
+        func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
         if data.data != nil {
             if inputs != nil || outputs != nil {
-                throw fail(inputs != nil ? "--inputs" : "--outputs", "the widths come from --data; give either --data or --inputs/--outputs")
+                throw fail(inputs != nil ? .inputs : .outputs, "the widths come from --data; give either --data or --inputs/--outputs")
             }
             return try DataShape.read(data.loaderOptions(seed: seed))
         }
-        guard let inputs else { throw fail("--inputs", "missing: give the input width (--inputs N --outputs K) or the training data (--data FILE)") }
-        guard let outputs else { throw fail("--outputs", "missing: give the output width, the number of classes or regression targets (--outputs K)") }
+        guard let inputs else { throw fail(.inputs, "missing: give the input width (--inputs N --outputs K) or the training data (--data FILE)") }
+        guard let outputs else { throw fail(.outputs, "missing: give the output width, the number of classes or regression targets (--outputs K)") }
         let loss = options.model.loss.flatMap(Loss.init(name:))
         let task = data.task.flatMap(TaskKind.init(rawValue:)) ?? (loss.map { $0.usesClassIndices ? .classification : .regression } ?? .classification)
         let how = data.task != nil ? "--task" : loss != nil ? "inferred from --loss" : "the default; --task regression for real-valued targets"
         return DataShape(inputs: inputs, outputs: outputs, task: task,
-                         notes: ["data: none read; --inputs \(inputs), --outputs \(outputs), task \(task.rawValue) (\(how))"])
+                         notes: [SettingText("data: none read; --inputs \(inputs), --outputs \(outputs), task \(task.rawValue) (\(how))")])
     }
 }

@@ -27,7 +27,8 @@ struct Export: ParsableCommand {
     var output: String
 
     func run() throws {
-        try reportingErrors { () throws(TrainingError) in
+        // The output is the OUT argument here, not a flag.
+        try reportingErrors(spelling: { $0 == .output ? "OUT" : $0.flag }) { () throws(TrainingError) in
             let checkpoint = try TrainingState.read(from: keras)
             try KerasExport.write(checkpoint, checkpointPath: keras, to: output)
             let layers = checkpoint.model.architecture.layers.enumerated().map { index, layer in

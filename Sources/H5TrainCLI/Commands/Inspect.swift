@@ -28,7 +28,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
             let summary = CheckpointSummary(try TrainingState.read(from: path), path: path)
-            print(json ? summary.json.rendered() : summary.text, terminator: json ? "\n" : "")
+            print(json ? summary.json.rendered() : summary.text(naming: \.flag), terminator: json ? "\n" : "")
         }
     }
 }

@@ -78,7 +78,7 @@ struct LRFind: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
             if optimizer.learningRate != nil {
-                throw .invalidOption(flag: "--lr", message: "lr-find sweeps the rate itself; set the range with --start-lr and --end-lr")
+                throw .invalidSetting(.learningRate, "lr-find sweeps the rate itself; set the range with --start-lr and --end-lr")
             }
             var finder = LRFinder()
             (finder.startRate, finder.endRate, finder.steps, finder.smoothing) = (startLR, endLR, steps, smoothing)
@@ -94,7 +94,7 @@ struct LRFind: ParsableCommand {
             let loaded = try DatasetLoader.load(data.loaderOptions(seed: seed))
             let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver())
             let say: (String) -> Void = quiet ? { _ in } : { print($0) }
-            for line in loaded.notes + trainer.model.notes { say(line) }
+            for line in loaded.notes + trainer.model.notes { say(line.withFlags) }
             say("lr-find: lr \(startLR) → \(endLR) over \(steps) steps (×\(String(format: "%.4g", pow(endLR / startLR, 1 / Double(steps - 1)))) per step), batch \(batchSize), \(trainer.engine.optimizer); on a throwaway copy of the network")
 
             let result = try finder.run(on: trainer)

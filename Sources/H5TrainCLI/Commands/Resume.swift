@@ -54,10 +54,10 @@ extension Train {
         Set(arguments.filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=", maxSplits: 1)[0]) })
     }
 
-    func resumedTrainer(from path: String) throws(TrainingError) -> Trainer {
+    func resumedTrainer(from path: String) throws -> Trainer {
         let checkpoint = try TrainingState.read(from: path)
         guard var configuration = checkpoint.configuration, let stored = checkpoint.data, checkpoint.progress != nil else {
-            throw .checkpoint(path: path, message: "holds no training progress (it was not written by h5train train), so it cannot be resumed")
+            throw TrainingError.checkpoint(path: path, message: "holds no training progress (it was not written by h5train train), so it cannot be resumed")
         }
         let given = Self.givenFlags()
         let changing = given.subtracting(Self.resumeSafeFlags).sorted()
@@ -67,7 +67,7 @@ extension Train {
                 let message = fixed.isEmpty
                     ? "would change the resumed run; remove them, or add --override to apply them"
                     : "cannot change on resume (the model, data preparation, optimizer kind, schedule, batch and seed are fixed by the checkpoint)\(options.checkpoints.override ? "" : "; remove them")"
-                throw .invalidOption(flag: (options.checkpoints.override ? fixed : changing).joined(separator: ", "), message: message)
+                throw UsageError(message: (options.checkpoints.override ? fixed : changing).joined(separator: ", ") + ": " + message)
             }
         }
         let flags = options.trainingConfiguration
@@ -93,16 +93,16 @@ extension Train {
             source.validation = validation
         }
         let loaded = try DatasetLoader.load(source)
-        let reporter = ConsoleReporter.automatic(quiet: options.quiet)
+        let reporter = ConsoleReporter.automatic(quiet: options.quiet, spelling: \.flag)
         let trainer = try Trainer(configuration: configuration, data: loaded, observer: reporter, stateWriter: CheckpointWriter())
         if let expected = checkpoint.fingerprint, trainer.fingerprint != expected {
-            throw .invalidData(file: source.train.file, dataset: source.train.x,
+            throw TrainingError.invalidData(file: source.train.file, dataset: source.train.x,
                                message: "is not the data this run was trained on (checkpoint: \(expected); now: \(trainer.fingerprint)); resume with the same data and preparation")
         }
         trainer.dataOptions = source
         try trainer.restore(from: checkpoint)
         if options.checkpoints.override && !changing.isEmpty {
-            reporter.note("resume: --override applies \(changing.joined(separator: ", "))")
+            reporter.note(SettingText("resume: --override applies \(changing.joined(separator: ", "))"))
         }
         return trainer
     }

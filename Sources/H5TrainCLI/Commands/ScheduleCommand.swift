@@ -78,22 +78,22 @@ struct ScheduleCommand: ParsableCommand {
 
     /// (total steps, steps per epoch) from --steps, --epochs and --steps-per-epoch.
     private func runLength() throws(TrainingError) -> (Int, Int) {
-        func fail(_ flag: String, _ message: String) -> TrainingError { .invalidOption(flag: flag, message: message) }
-        if let stepsPerEpoch, stepsPerEpoch < 1 { throw fail("--steps-per-epoch", "must be at least 1, got \(stepsPerEpoch)") }
+        func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
+        if let stepsPerEpoch, stepsPerEpoch < 1 { throw fail(.stepsPerEpoch, "must be at least 1, got \(stepsPerEpoch)") }
         switch (steps, epochs) {
         case (let steps?, nil):
-            guard steps >= 1 else { throw fail("--steps", "must be at least 1, got \(steps)") }
+            guard steps >= 1 else { throw fail(.steps, "must be at least 1, got \(steps)") }
             return (steps, stepsPerEpoch ?? 1)
         case (nil, let epochs?):
-            guard epochs >= 1 else { throw fail("--epochs", "must be at least 1, got \(epochs)") }
-            guard let stepsPerEpoch else { throw fail("--epochs", "needs --steps-per-epoch N (⌈training rows / batch size⌉)") }
+            guard epochs >= 1 else { throw fail(.epochs, "must be at least 1, got \(epochs)") }
+            guard let stepsPerEpoch else { throw fail(.epochs, "needs --steps-per-epoch N (⌈training rows / batch size⌉)") }
             let (total, overflow) = epochs.multipliedReportingOverflow(by: stepsPerEpoch)
-            guard !overflow else { throw fail("--epochs", "\(epochs) × \(stepsPerEpoch) steps is too many") }
+            guard !overflow else { throw fail(.epochs, "\(epochs) × \(stepsPerEpoch) steps is too many") }
             return (total, stepsPerEpoch)
         case (nil, nil):
-            throw fail("--steps", "give the run's length: --steps N, or --epochs E with --steps-per-epoch S")
+            throw fail(.steps, "give the run's length: --steps N, or --epochs E with --steps-per-epoch S")
         case (_?, _?):
-            throw fail("--steps", "give --steps or --epochs, not both")
+            throw fail(.steps, "give --steps or --epochs, not both")
         }
     }
 

@@ -31,7 +31,7 @@ struct Train: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        try reportingErrors { () throws(TrainingError) in
+        try reportingErrors { () throws in
             let trainer: Trainer
             if let path = options.checkpoints.resume {
                 trainer = try resumedTrainer(from: path)
@@ -40,7 +40,7 @@ struct Train: ParsableCommand {
                 try configuration.validate()  // flag errors before any data is read
                 let source = try data.loaderOptions(seed: configuration.seed)
                 trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source),
-                                      observer: ConsoleReporter.automatic(quiet: options.quiet), stateWriter: CheckpointWriter())
+                                      observer: ConsoleReporter.automatic(quiet: options.quiet, spelling: \.flag), stateWriter: CheckpointWriter())
                 trainer.dataOptions = source
             }
             let stop = StopRequest()

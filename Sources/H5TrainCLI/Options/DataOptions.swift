@@ -57,7 +57,7 @@ struct DataOptions: ParsableArguments {
 
     /// The loader's options for these flags.
     func loaderOptions(seed: UInt64) throws(TrainingError) -> LoaderOptions {
-        guard let data else { throw .invalidOption(flag: "--data", message: "missing: name the HDF5 file with the training data") }
+        guard let data else { throw .invalidSetting(.data, "missing: name the HDF5 file with the training data") }
         var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
         if valData != nil || valX != nil || valY != nil {
             options.validation = DataSource(file: valData ?? data, x: valX ?? "x_test", y: valY ?? "y_test")

@@ -23,7 +23,7 @@ public enum Explanation {
         try configuration.validate()
         let steps = try resolvedStepsPerEpoch(configuration: configuration, shape: shape, given: stepsPerEpoch)
         let model = try ModelDescription(configuration: configuration, inputs: shape.inputs, outputs: shape.outputs, task: shape.task)
-        var lines = shape.notes
+        var lines = shape.notes.map(\.withFlags)
         lines += network(model, configuration: configuration)
         lines.append("hidden activation: " + (configuration.hidden.isEmpty ? "none (no hidden layer)" : ExplanationFormulas.activation(configuration.activation)))
         if configuration.dropout > 0 {
@@ -42,11 +42,11 @@ public enum Explanation {
 
     /// `given`, or ⌈rows / batch⌉ from the shape; checks both against the batch size as `train` does.
     private static func resolvedStepsPerEpoch(configuration: TrainingConfiguration, shape: DataShape, given: Int?) throws(TrainingError) -> Int? {
-        func fail(_ flag: String, _ message: String) -> TrainingError { .invalidOption(flag: flag, message: message) }
-        guard shape.inputs >= 1 else { throw fail("--inputs", "must be at least 1, got \(shape.inputs)") }
-        guard shape.outputs >= 1 else { throw fail("--outputs", "must be at least 1, got \(shape.outputs)") }
+        func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
+        guard shape.inputs >= 1 else { throw fail(.inputs, "must be at least 1, got \(shape.inputs)") }
+        guard shape.outputs >= 1 else { throw fail(.outputs, "must be at least 1, got \(shape.outputs)") }
         if shape.task == .classification && shape.outputs < 2 {
-            throw fail("--outputs", "classification needs at least 2 classes, got \(shape.outputs)")
+            throw fail(.outputs, "classification needs at least 2 classes, got \(shape.outputs)")
         }
         // Parameters (with the optimizer's up to 3 state buffers, in bytes) and FLOP must fit an Int.
         let widths = [shape.inputs] + configuration.hidden + [shape.outputs]
@@ -55,14 +55,14 @@ public enum Explanation {
         for (n, m) in zip(widths, widths.dropFirst()) {
             let (product, overflow) = n.multipliedReportingOverflow(by: m)
             guard !overflow, m < limit, product < limit - m - parameters else {
-                throw fail("--hidden", "a network of widths \(widths) has too many parameters to count")
+                throw fail(.hidden, "a network of widths \(widths) has too many parameters to count")
             }
             parameters += product + m
         }
-        if let given, given < 1 { throw fail("--steps-per-epoch", "must be at least 1, got \(given)") }
+        if let given, given < 1 { throw fail(.stepsPerEpoch, "must be at least 1, got \(given)") }
         guard let rows = shape.trainingRows else { return given }
         guard configuration.batchSize <= rows else {
-            throw fail("--batch-size", "\(configuration.batchSize) is larger than the \(rows) training rows")
+            throw fail(.batchSize, "\(configuration.batchSize) is larger than the \(rows) training rows")
         }
         return given ?? (rows + configuration.batchSize - 1) / configuration.batchSize
     }

@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 
 /// Number formats of `h5train explain`: the same in every locale.

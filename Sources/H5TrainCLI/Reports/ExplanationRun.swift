@@ -18,7 +18,7 @@ enum ExplanationRun {
             let length = settings.warmupSteps.map { "\($0) steps" } ?? "\(settings.warmupEpochs ?? 0) epochs"
             lines.append("  warm-up: \(length), lr(k) = target·(s + (1 − s)·k/W), s = \(ExplanationFormat.rate(settings.warmupStartFactor)), target = the schedule's first rate; then the schedule from its own step 0")
         }
-        lines += settings.notes(rate: rate, batchSize: configuration.batchSize, optimizer: configuration.optimizer).map { "  " + $0 }
+        lines += settings.notes(rate: rate, batchSize: configuration.batchSize, optimizer: configuration.optimizer).map { "  " + $0.withFlags }
         guard let stepsPerEpoch else {
             if settings.name == "constant" && !settings.hasWarmup { return lines }
             lines.append("  steps per epoch unknown: give --data or --steps-per-epoch (⌈training rows / batch size⌉) to see the rates over the run")

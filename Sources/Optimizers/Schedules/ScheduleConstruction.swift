@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Settings
 
 extension ScheduleSettings {
     /// The per-step schedule for a run of `totalSteps` optimizer steps of `batchSize` samples.
@@ -35,15 +36,15 @@ extension ScheduleSettings {
     }
 
     /// Lines worth printing before training: the batch scaling and the momentum cycling, if any.
-    public func notes(rate: Float, batchSize: Int, optimizer: OptimizerSettings) -> [String] {
-        var notes: [String] = []
+    public func notes(rate: Float, batchSize: Int, optimizer: OptimizerSettings) -> [SettingText] {
+        var notes: [SettingText] = []
         if let reference = batchScalingReference {
             notes.append("lr: scaled for the batch (linear scaling rule): \(rate) × \(batchSize)/\(reference) = \(scaledRate(rate, batchSize: batchSize))")
         }
         if cyclesMomentum {
             let (base, top) = name == "cyclic" ? (baseMomentum ?? 0.8, maxMomentum ?? 0.9) : (baseMomentum ?? 0.85, maxMomentum ?? 0.95)
             let term = ["sgd", "rmsprop"].contains(optimizer.name) ? "momentum" : "β₁"
-            notes.append("\(term): cycled by \(name) between \(top) and \(base), inversely to the rate, replacing the optimizer's own (--no-cycle-momentum to keep it)")
+            notes.append("\(term): cycled by \(name) between \(top) and \(base), inversely to the rate, replacing the optimizer's own (\(.noCycleMomentum) to keep it)")
         }
         return notes
     }

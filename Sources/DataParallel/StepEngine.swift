@@ -42,21 +42,18 @@ public struct StepResult: Sendable {
 ///     gradient        (P)          batch-mean gradient, written block by block in phase 2
 ///     shardLoss       (S, Double)  Σ loss over shard s, summed in shard order
 ///     shardWeight     (S, Double)  Σ weight over shard s (its rows, or Σ w_t), summed in shard order
-///     batch           Workspace    activations and δ of every layer, (maximumBatch × width)
+///     batch           NetworkPass    activations and δ of every layer, (maximumBatch × width)
 ///
 /// Nothing is allocated by `trainStep`. Shards and blocks depend only on the shard size and the
 /// architecture, so every float operation of a step is the same whatever the worker count: trained
 /// weights are bit-identical for 1, 2, 3 or more workers.
-public final class ParallelTrainer: @unchecked Sendable {
+public final class StepEngine: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     public let loss: Loss
     public let plan: ShardPlan
     public let pool: WorkerPool
     public let maximumBatch: Int
     public let optimizer: any Optimizer
-    /// The rate (and cycled momentum) of every step. Settable between steps, for the one stateful
-    /// schedule: the training loop replaces a reduce-on-plateau state after each observation.
-    public var schedule: any LearningRateSchedule
     /// Global optimizer step: how many updates have been applied.
     public private(set) var step: Int = 0
     /// Gradient clipping and what to do with non-finite gradients; set before training.
@@ -76,24 +73,19 @@ public final class ParallelTrainer: @unchecked Sendable {
     /// Σ squares of each gradient block's values, by block index (summed in that order).
     private let blockSquares: UnsafeMutablePointer<Double>
     private let blocks: [GradientBlock]
-    private let batch: Workspace
+    private let batch: NetworkPass
     /// Each worker's gradient blocks, balanced by cost; which worker does a block never changes its result.
     private let blocksByWorker: [[GradientBlock]]
     /// The two phases of a step, reused by every step.
     private let deltasPhase: DeltasPhase
     private let updatePhase: UpdatePhase
-    /// Per-worker forward-only buffers for evaluation and prediction (ParallelTrainer+Evaluation).
-    let evaluationWorkspaces: [Workspace]
+    /// Forward passes on the current parameters, for validation during training.
+    public let predictor: Predictor
     private let clock: StageClock
-
-    /// Rows one evaluation chunk holds: large enough for efficient products, fixed so results
-    /// do not depend on the worker count.
-    public static let evaluationChunk = 256
 
     public init(
         architecture: NetworkArchitecture, loss: Loss, parameters initial: [Float],
-        optimizer: any Optimizer, schedule: any LearningRateSchedule,
-        plan: ShardPlan, workers: Int, maximumBatch: Int
+        optimizer: any Optimizer, plan: ShardPlan, workers: Int, maximumBatch: Int
     ) {
         precondition(initial.count == architecture.parameterCount, "parameter count does not match the architecture")
         precondition(maximumBatch >= 1, "batch size must be positive")
@@ -103,7 +95,6 @@ public final class ParallelTrainer: @unchecked Sendable {
         self.pool = WorkerPool(workers: workers)
         self.maximumBatch = maximumBatch
         self.optimizer = optimizer
-        self.schedule = schedule
         BLAS.useSingleThreadPerCall()
 
         let p = architecture.parameterCount
@@ -117,12 +108,12 @@ public final class ParallelTrainer: @unchecked Sendable {
         shardLoss.initialize(repeating: 0, count: shards)
         shardWeight = .allocate(capacity: shards)
         shardWeight.initialize(repeating: 0, count: shards)
-        batch = Workspace(architecture: architecture, capacity: maximumBatch)
+        batch = NetworkPass(architecture: architecture, capacity: maximumBatch)
         blocks = architecture.gradientBlocks()
         blockSquares = .allocate(capacity: blocks.count)
         blockSquares.initialize(repeating: 0, count: blocks.count)
         blocksByWorker = Self.balance(blocks, workers: workers)
-        evaluationWorkspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: Self.evaluationChunk) }
+        predictor = Predictor(architecture: architecture, loss: loss, parameters: UnsafePointer(parameters), pool: pool)
         clock = StageClock(workers: workers)
         deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss,
                                   targetWidth: loss.usesClassIndices ? 1 : architecture.outputSize, workerCount: workers,
@@ -150,20 +141,23 @@ public final class ParallelTrainer: @unchecked Sendable {
     /// - Parameters:
     ///   - input: rows × inputSize features.
     ///   - targets: rows × targetWidth.
-    public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> StepResult {
+    ///   - learningRate: the schedule's rate for this step.
+    ///   - momentum: the momentum (or β₁) a cycling schedule sets for this step; nil keeps the optimizer's.
+    public func trainStep(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int,
+                          learningRate: Float, momentum: Float? = nil) -> StepResult {
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         deltasPhase.prepare(parameters: parameters, input: input, targets: targets, rows: rows, dropout: dropoutKey)
-        return step(input: input, rows: rows)
+        return step(input: input, rows: rows, learningRate: learningRate, momentum: momentum)
     }
 
     /// One optimizer step on the rows `selection.rows` of a sample matrix, gathered by the workers
     /// (each copies the rows of its own micro-shards). The same result as gathering them first and
     /// calling `trainStep(input:targets:rows:)`.
-    public func trainStep(selection: BatchSelection) -> StepResult {
+    public func trainStep(selection: BatchSelection, learningRate: Float, momentum: Float? = nil) -> StepResult {
         let rows = selection.rows.count
         precondition(rows >= 1 && rows <= maximumBatch, "batch of \(rows) rows outside 1...\(maximumBatch)")
         let input = deltasPhase.prepare(parameters: parameters, selection: selection, dropout: dropoutKey)
-        return step(input: input, rows: rows)
+        return step(input: input, rows: rows, learningRate: learningRate, momentum: momentum)
     }
 
     /// This step's dropout mask key, when the network uses dropout.
@@ -172,7 +166,7 @@ public final class ParallelTrainer: @unchecked Sendable {
     }
 
     /// Runs a step whose phase 1 is prepared; `input` is the batch's input rows, for phase 2.
-    private func step(input: UnsafePointer<Float>, rows: Int) -> StepResult {
+    private func step(input: UnsafePointer<Float>, rows: Int, learningRate: Float, momentum: Float?) -> StepResult {
         let shards = plan.shardCount(rows: rows)
 
         // Phase 1: (gathering and) forward passes and deltas of the micro-shards.
@@ -184,8 +178,6 @@ public final class ParallelTrainer: @unchecked Sendable {
         }
         // Without class weights weightSum = rows exactly (integers in float64): the plain batch mean.
         let hasWeight = weightSum > 0
-        let learningRate = schedule.learningRate(atStep: step)
-        let momentum = schedule.momentum(atStep: step)
         // A batch of weight 0 has loss 0 (PyTorch: NaN), unless it is not finite anyway.
         var result = StepResult(loss: hasWeight ? lossSum / weightSum : (lossSum.isFinite ? 0 : lossSum),
                                 learningRate: learningRate, momentum: momentum)

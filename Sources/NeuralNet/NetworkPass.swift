@@ -15,7 +15,7 @@
 ///  2. `parameterGradients` on disjoint `GradientBlock`s, concurrently: ∂W = xᵀ·δ and ∂b = Σ δ over
 ///     the whole batch, for that block's weight rows (and the layer's biases in its first block).
 /// Nothing here allocates.
-public final class Workspace: @unchecked Sendable {
+public final class NetworkPass: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     public let capacity: Int
     private let activations: [UnsafeMutablePointer<Float>]

@@ -1,7 +1,46 @@
 import NeuralNet
 import Optimizers
 
-extension ParallelTrainer {
+/// Forward passes only, on all workers: evaluation (loss and accuracy or errors) and predictions.
+///
+/// Needs no optimizer and no schedule. Rows are cut into fixed chunks of ``chunkRows`` and the
+/// per-chunk sums are added in chunk order, so results do not depend on the worker count.
+///
+/// Owned buffers: one `NetworkPass` per worker, for ``chunkRows`` rows.
+public final class Predictor: @unchecked Sendable {
+    public let architecture: NetworkArchitecture
+    public let loss: Loss
+    let pool: WorkerPool
+    private let passes: [NetworkPass]
+    /// The parameters the passes read: borrowed from a step engine, or owned (`ownedParameters`).
+    private let parameters: UnsafePointer<Float>
+    private let ownedParameters: UnsafeMutablePointer<Float>?
+
+    /// Rows one chunk holds: large enough for efficient products, fixed so results do not depend
+    /// on the worker count.
+    public static let chunkRows = 256
+
+    /// A predictor for a trained model, with its own copy of the parameters and its own workers.
+    public convenience init(architecture: NetworkArchitecture, loss: Loss, parameters: [Float], workers: Int) {
+        precondition(parameters.count == architecture.parameterCount, "parameter count does not match the architecture")
+        let owned = UnsafeMutablePointer<Float>.allocate(capacity: max(parameters.count, 1))
+        owned.initialize(from: parameters, count: parameters.count)
+        self.init(architecture: architecture, loss: loss, parameters: UnsafePointer(owned), owned: owned,
+                  pool: WorkerPool(workers: workers))
+    }
+
+    /// A predictor reading parameters that another object owns and keeps alive (the step engine's).
+    init(architecture: NetworkArchitecture, loss: Loss, parameters: UnsafePointer<Float>,
+         owned: UnsafeMutablePointer<Float>? = nil, pool: WorkerPool) {
+        (self.architecture, self.loss, self.parameters, self.ownedParameters, self.pool) = (architecture, loss, parameters, owned, pool)
+        passes = (0..<pool.workerCount).map { _ in NetworkPass(architecture: architecture, capacity: Self.chunkRows) }
+    }
+
+    deinit { ownedParameters?.deallocate() }
+
+    /// Columns of the target matrix: 1 (class id) for class losses, else the output width.
+    public var targetWidth: Int { loss.usesClassIndices ? 1 : architecture.outputSize }
+
     /// Sums over a dataset for evaluation.
     public struct EvaluationSums: Sendable {
         public var rows = 0
@@ -18,17 +57,17 @@ extension ParallelTrainer {
     /// Loss and accuracy (or regression errors) of the current parameters over `rows` samples,
     /// computed in fixed chunks on all workers and summed in chunk order.
     public func evaluate(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> EvaluationSums {
-        let chunk = Self.evaluationChunk
+        let chunk = Self.chunkRows
         let chunks = (rows + chunk - 1) / chunk
         var partial = [EvaluationSums](repeating: EvaluationSums(), count: chunks)
         let features = architecture.inputSize, width = targetWidth, outputs = architecture.outputSize
-        let (parameters, loss) = (UnsafePointer(parameters), loss)
+        let (parameters, loss) = (parameters, loss)
         partial.withUnsafeMutableBufferPointer { partial in
             pool.run { worker in
-                let workspace = evaluationWorkspaces[worker]
+                let pass = passes[worker]
                 for c in stride(from: worker, to: chunks, by: pool.workerCount) {
                     let start = c * chunk, count = min(chunk, rows - start)
-                    let y = workspace.forward(parameters: parameters, input: input + start * features,
+                    let y = pass.forward(parameters: parameters, input: input + start * features,
                                               rows: count, skipOutputActivation: loss.fusedActivation != nil)
                     let t = targets + start * width
                     var sums = EvaluationSums(rows: count)
@@ -36,7 +75,7 @@ extension ParallelTrainer {
                     (sums.lossSum, sums.weightSum) = (lossSum.loss, lossSum.weight)
                     for r in 0..<count {
                         if loss.usesClassIndices {
-                            if Self.argmax(y + r * outputs, outputs) == Int(t[r]) { sums.correct += 1 }
+                            if argmax(y + r * outputs, count: outputs) == Int(t[r]) { sums.correct += 1 }
                         } else {
                             for k in 0..<outputs {
                                 let d = Double(y[r * outputs + k] - t[r * outputs + k])
@@ -62,24 +101,16 @@ extension ParallelTrainer {
     /// The network's outputs (after the output activation: class probabilities for softmax) for
     /// `rows` samples, into `output` (rows × outputSize).
     public func predict(input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-        let chunk = Self.evaluationChunk
+        let chunk = Self.chunkRows
         let chunks = (rows + chunk - 1) / chunk
         let features = architecture.inputSize, outputs = architecture.outputSize
-        let parameters = UnsafePointer(parameters)
+        let parameters = parameters
         pool.run { worker in
             for c in stride(from: worker, to: chunks, by: pool.workerCount) {
                 let start = c * chunk, count = min(chunk, rows - start)
-                let y = evaluationWorkspaces[worker].forward(parameters: parameters, input: input + start * features, rows: count)
+                let y = passes[worker].forward(parameters: parameters, input: input + start * features, rows: count)
                 (output + start * outputs).update(from: y, count: count * outputs)
             }
         }
-    }
-
-    /// Index of the largest of `n` values (the first one on ties).
-    @inline(__always)
-    static func argmax(_ values: UnsafePointer<Float>, _ n: Int) -> Int {
-        var best = 0
-        for i in 1..<max(n, 1) where values[i] > values[best] { best = i }
-        return best
     }
 }
