@@ -67,24 +67,11 @@ public struct CheckpointSummary: Sendable {
 extension CheckpointSummary {
     /// The optimizer's settings that its update rule uses, with defaults resolved, in a fixed order.
     static func optimizerFields(_ settings: OptimizerSettings) -> [(String, OrderedJSON)] {
-        let decay = OrderedJSON.number(settings.weightDecay ?? (settings.name == "adamw" ? 0.01 : 0))
-        let betas: [(String, OrderedJSON)] = [("beta1", .number(settings.beta1)), ("beta2", .number(settings.beta2))]
-        func eps(_ fallback: Double) -> (String, OrderedJSON) { ("eps", .number(settings.eps ?? fallback)) }
-        switch settings.name {
-        case "sgd":
-            return [("momentum", .number(settings.sgdMomentum)), ("dampening", .number(settings.dampening)),
-                    ("nesterov", .bool(settings.nesterov)), ("weight_decay", decay)]
-        case "rmsprop":
-            return [("alpha", .number(settings.alpha)), eps(1e-8), ("momentum", .number(settings.momentum ?? 0)),
-                    ("centered", .bool(settings.centered)), ("weight_decay", decay)]
-        case "adagrad":
-            return [("lr_decay", .number(settings.lrDecay)), eps(1e-10), ("weight_decay", decay)]
-        case "adadelta":
-            return [("rho", .number(settings.rho)), eps(1e-6), ("weight_decay", decay)]
-        case "nadam":
-            return betas + [eps(1e-8), ("weight_decay", decay), ("momentum_decay", .number(settings.momentumDecay))]
-        default:  // adam, amsgrad, adamw, adamax
-            return betas + [eps(1e-8), ("weight_decay", decay)]
+        settings.kind.hyperparameters.map { parameter in
+            switch parameter.value(in: settings) {
+            case .number(let value): (parameter.key, .number(value))
+            case .flag(let on): (parameter.key, .bool(on))
+            }
         }
     }
 
@@ -167,7 +154,7 @@ extension CheckpointSummary {
         .object([
             ("epochs", .int(configuration.epochs)), ("batch_size", .int(configuration.batchSize)),
             ("learning_rate", Self.number(configuration.resolvedLearningRate)),
-            ("optimizer", .object([("name", .string(configuration.optimizer.name))] + Self.optimizerFields(configuration.optimizer))),
+            ("optimizer", .object([("name", .string(configuration.optimizer.kind.rawValue))] + Self.optimizerFields(configuration.optimizer))),
             ("schedule", .object([("name", .string(configuration.schedule.name))] + Self.scheduleFields(configuration.schedule))),
             ("hidden", .array(configuration.hidden.map { .int($0) })), ("activation", .string(configuration.activation.description)),
             ("init", .string(configuration.initializer?.description ?? "default")),
@@ -268,7 +255,7 @@ extension CheckpointSummary {
         var batch = "\(configuration.batchSize) rows"
         if let steps = stepsPerEpoch { batch += ", \(steps) steps per epoch" }
         return [
-            ("optimizer", settings(configuration.optimizer.name, Self.optimizerFields(configuration.optimizer))
+            ("optimizer", settings(configuration.optimizer.kind.rawValue, Self.optimizerFields(configuration.optimizer))
                 + ", lr \(configuration.resolvedLearningRate)"),
             ("schedule", settings(configuration.schedule.name, Self.scheduleFields(configuration.schedule))),
             ("batch", batch),

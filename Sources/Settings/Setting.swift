@@ -12,7 +12,7 @@ public enum Setting: String, Sendable, CaseIterable {
     // Optimizer
     case optimizer, learningRate = "lr", momentum, dampening, nesterov, weightDecay = "weight_decay"
     case beta1, beta2, eps, alpha, rho, lrDecay = "lr_decay", momentumDecay = "momentum_decay"
-    case initialAccumulator = "initial_accumulator"
+    case initialAccumulator = "initial_accumulator", centered, decoupledWeightDecay = "decoupled_weight_decay"
     // Schedule
     case schedule, lrStep = "lr_step", gamma, milestones, power, startFactor = "start_factor"
     case endFactor = "end_factor", totalEpochs = "total_epochs", etaMin = "eta_min", tMax = "t_max", t0

@@ -67,14 +67,14 @@ final class ExplainOutputTests: XCTestCase {
         assertContains(text, "optimizer: SGD with momentum")
         assertContains(text, "b ← g on the first step, else b ← μ·b + (1 − dampening)·g")
         assertContains(text, "w ← w − lr·b")
-        assertContains(text, "values: lr 0.05, momentum μ 0.9, dampening 0, weight decay λ 0, nesterov off")
+        assertContains(text, "values: lr 0.05, momentum μ 0.9, dampening 0, nesterov off, weight decay λ 0")
         assertContains(text, "h5train's defaults: lr 0.05 (PyTorch 0.001), momentum μ 0.9 (PyTorch 0)")
         assertContains(text, "state: 1 parameter-sized buffer (momentum b)")
     }
 
     func testAdamShowsItsHyperParametersAsPyTorchDefaults() throws {
         var configuration = mnistConfiguration()
-        configuration.optimizer.name = "adam"
+        configuration.optimizer.kind = .adam
         let text = try text(configuration)
         assertContains(text, "values: lr 0.001, β₁ 0.9, β₂ 0.999, ε 1e-08, weight decay λ 0, amsgrad off")
         assertContains(text, "PyTorch's defaults: all of them")
@@ -85,7 +85,7 @@ final class ExplainOutputTests: XCTestCase {
 
     func testChangedHyperParameterIsListedAsSet() throws {
         var configuration = mnistConfiguration()
-        configuration.optimizer.name = "adamw"
+        configuration.optimizer.kind = .adamw
         configuration.optimizer.beta2 = 0.99
         let text = try text(configuration)
         assertContains(text, "w ← w·(1 − lr·λ)")

@@ -70,7 +70,7 @@ final class HelpTests: XCTestCase {
         XCTAssertEqual(library.epochs, 10)
         XCTAssertEqual(library.batchSize, 128)
         XCTAssertEqual(library.resolvedLearningRate, 0.05)
-        XCTAssertEqual(library.optimizer.sgdMomentum, 0.9)
+        XCTAssertEqual(library.optimizer.resolvedMomentum, 0.9)
         let sections = helpSections(result.stdout)
         for (flag, value) in defaults {
             guard let section = sections[flag] else { XCTFail("no help entry for \(flag)"); continue }

@@ -173,7 +173,7 @@ final class CheckpointSummaryTests: XCTestCase {
 
     func testOptimizerFieldsResolveDefaults() throws {
         var settings = OptimizerSettings()
-        settings.name = "adamw"
+        settings.kind = .adamw
         let (summary, _) = try digitsSummary()
         var changed = summary
         changed.checkpoint.configuration?.optimizer = settings

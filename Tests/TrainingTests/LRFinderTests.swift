@@ -19,7 +19,7 @@ final class LRFinderTests: XCTestCase {
         config.batchSize = 32
         config.workers = 2
         config.seed = 7
-        config.optimizer.name = optimizer
+        config.optimizer.kind = OptimizerKind(rawValue: optimizer)!
         return try Trainer(configuration: config, data: data, observer: SilentObserver())
     }
 

@@ -21,7 +21,7 @@ final class OptimizerTrainingTests: XCTestCase {
         config.workers = workers
         config.dropout = dropout
         config.batchSize = 64
-        config.optimizer.name = optimizer
+        config.optimizer.kind = OptimizerKind(rawValue: optimizer)!
         let trainer = try Trainer(configuration: config, data: data, observer: SilentObserver(), stateWriter: CheckpointWriter())
         _ = try trainer.run()
         return trainer
@@ -30,7 +30,7 @@ final class OptimizerTrainingTests: XCTestCase {
     func testEveryOptimizerLearnsTheDigits() throws {
         let data = try digits()
         var report: [String] = []
-        for name in OptimizerSettings.names {
+        for name in OptimizerKind.allCases.map(\.rawValue) {
             let trainer = try train(name, epochs: 10, workers: 2, dropout: 0, data: data)
             let accuracy = try XCTUnwrap(trainer.progress.history.last?.validationAccuracy)
             report.append("\(name) \(String(format: "%.3f", accuracy))")
@@ -42,7 +42,7 @@ final class OptimizerTrainingTests: XCTestCase {
 
     func testEveryOptimizerWithDropoutIsIdenticalForOneAndTwoWorkers() throws {
         let data = try digits()
-        for name in OptimizerSettings.names {
+        for name in OptimizerKind.allCases.map(\.rawValue) {
             let one = try train(name, epochs: 2, workers: 1, dropout: 0.2, data: data)
             let two = try train(name, epochs: 2, workers: 2, dropout: 0.2, data: data)
             XCTAssertEqual(one.engine.parameterValues.map(\.bitPattern), two.engine.parameterValues.map(\.bitPattern), name)

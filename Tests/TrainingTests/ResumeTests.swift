@@ -39,7 +39,7 @@ final class ResumeTests: XCTestCase {
         config.epochs = epochs
         config.workers = workers
         config.batchSize = 100  // 1437 rows: 15 steps, the last one ragged
-        config.optimizer.name = optimizer
+        config.optimizer.kind = OptimizerKind(rawValue: optimizer)!
         config.checkpointPath = folder.path("run-\(optimizer)\(plateau ? "-plateau" : "").h5")
         if plateau {
             // A large rate and no patience: the validation loss stalls and the rate drops mid-run.
@@ -114,14 +114,14 @@ final class ResumeTests: XCTestCase {
     }
 
     func testOptimizerStateRoundTripsForEveryOptimizer() throws {
-        for name in OptimizerSettings.names {
+        for name in OptimizerKind.allCases.map(\.rawValue) {
             let config = configuration(epochs: 1, optimizer: name)
             let trainer = try Trainer(configuration: config, data: try digits(), observer: SilentObserver(), stateWriter: CheckpointWriter())
             _ = try trainer.run()
             let checkpoint = try TrainingState.read(from: try XCTUnwrap(config.checkpointPath))
             XCTAssertEqual(checkpoint.optimizerState.map(\.bitPattern), trainer.engine.optimizerStateValues.map(\.bitPattern), name)
             XCTAssertEqual(checkpoint.optimizerState.count, trainer.engine.optimizer.stateCount * trainer.model.architecture.parameterCount, name)
-            XCTAssertEqual(checkpoint.configuration?.optimizer.name, name)
+            XCTAssertEqual(checkpoint.configuration?.optimizer.kind.rawValue, name)
             XCTAssertEqual(checkpoint.fingerprint, trainer.fingerprint)
         }
     }

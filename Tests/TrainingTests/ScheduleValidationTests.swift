@@ -71,7 +71,7 @@ final class ScheduleValidationTests: XCTestCase {
 
     func testMomentumCyclingNeedsAMomentumTerm() throws {
         var adagrad = OptimizerSettings()
-        adagrad.name = "adagrad"
+        adagrad.kind = .adagrad
         assertInvalid("--cycle-momentum", containing: "--no-cycle-momentum", optimizer: adagrad) { $0.name = "onecycle" }
         var plainSGD = OptimizerSettings()
         plainSGD.momentum = 0
@@ -83,7 +83,7 @@ final class ScheduleValidationTests: XCTestCase {
         settings.cycleMomentum = true
         try settings.validate(optimizer: OptimizerSettings())  // sgd, momentum 0.9
         var adam = OptimizerSettings()
-        adam.name = "adam"
+        adam.kind = .adam
         try settings.validate(optimizer: adam)  // β₁ cycles
     }
 

@@ -54,11 +54,11 @@ extension TrainingConfiguration {
 extension OptimizerSettings {
     /// Stores the optimizer's name and every hyper-parameter (resolved defaults included).
     func writeAttributes(to group: Group) throws(HDF5Error) {
-        try group.setAttribute("optimizer", name)
-        try group.setAttribute("momentum", momentum ?? (name == "sgd" ? sgdMomentum : 0))
+        try group.setAttribute("optimizer", kind.rawValue)
+        try group.setAttribute("momentum", resolvedMomentum)
         try group.setAttribute("dampening", dampening)
         try group.setAttribute("nesterov", nesterov ? 1 : 0)
-        try group.setAttribute("weight_decay", weightDecay ?? (name == "adamw" ? 0.01 : 0))
+        try group.setAttribute("weight_decay", resolvedWeightDecay)
         try group.setAttribute("betas", [beta1, beta2])
         if let eps { try group.setAttribute("eps", eps) }
         try group.setAttribute("alpha", alpha)
@@ -72,7 +72,12 @@ extension OptimizerSettings {
 
     init(attributesOf group: Group) throws(HDF5Error) {
         self.init()
-        name = try group.stringAttribute("optimizer")
+        let name = try group.stringAttribute("optimizer")
+        guard let kind = OptimizerKind(rawValue: name) else {
+            throw HDF5Error(.library, call: "optimizer", file: group.file, object: group.name,
+                            detail: "unknown optimizer '\(name)'; this h5train knows \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.kind = kind
         momentum = try group.doubleAttribute("momentum")
         dampening = try group.doubleAttribute("dampening")
         nesterov = try group.intAttribute("nesterov") != 0

@@ -50,7 +50,7 @@ struct Explain: ParsableCommand {
             if options.checkpoints.resume != nil {
                 throw .invalidSetting(.resume, "explain describes a new run from its flags; `h5train inspect CHECKPOINT` describes a saved one")
             }
-            let configuration = options.trainingConfiguration
+            let configuration = try options.trainingConfiguration
             try configuration.validate()  // flag errors before any data is read
             let lines = try Explanation.lines(configuration: configuration, shape: try dataShape(seed: configuration.seed),
                                               stepsPerEpoch: stepsPerEpoch)

@@ -86,7 +86,7 @@ struct LRFind: ParsableCommand {
             var configuration = TrainingConfiguration()
             model.apply(to: &configuration)
             configuration.batchSize = batchSize
-            configuration.optimizer = optimizer.settings
+            configuration.optimizer = try optimizer.settings
             configuration.seed = seed
             configuration.workers = workers ?? WorkerPool.activeCores
             configuration.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)

@@ -70,7 +70,7 @@ extension Train {
                 throw UsageError(message: (options.checkpoints.override ? fixed : changing).joined(separator: ", ") + ": " + message)
             }
         }
-        let flags = options.trainingConfiguration
+        let flags = try options.trainingConfiguration
         for flag in changing { Self.applyOverride(flag, to: &configuration, from: flags) }
         if given.contains("--epochs") { configuration.epochs = options.epochs }
         if given.contains("--workers") { configuration.workers = flags.workers }

@@ -56,7 +56,7 @@ struct ScheduleCommand: ParsableCommand {
             let (total, perEpoch) = try runLength()
             var configuration = TrainingConfiguration()
             configuration.learningRate = optimizer.learningRate
-            configuration.optimizer = optimizer.settings
+            configuration.optimizer = try optimizer.settings
             configuration.schedule = schedule.settings
             configuration.batchSize = batchSize
             try configuration.validate()  // --lr, --batch-size, the optimizer and the schedule

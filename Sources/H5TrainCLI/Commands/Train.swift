@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
             if let path = options.checkpoints.resume {
                 trainer = try resumedTrainer(from: path)
             } else {
-                let configuration = options.trainingConfiguration
+                let configuration = try options.trainingConfiguration
                 try configuration.validate()  // flag errors before any data is read
                 let source = try data.loaderOptions(seed: configuration.seed)
                 trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source),

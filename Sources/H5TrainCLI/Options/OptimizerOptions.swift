@@ -1,6 +1,7 @@
 import ArgumentParser
 import NeuralNet
 import Optimizers
+import Settings
 import Training
 
 /// The optimizer and its hyper-parameters (PyTorch's names and defaults).
@@ -65,9 +66,23 @@ struct OptimizerOptions: ParsableArguments {
     @Flag(help: "NAdam: decoupled weight decay (w ← w − lr·λ·w, as AdamW) instead of L2 added to the gradient.")
     var decoupledWeightDecay = false
 
+    /// The optimizer's kind; an unknown name is refused, listing the known ones.
+    var kind: OptimizerKind {
+        get throws(TrainingError) {
+            guard let kind = OptimizerKind(rawValue: optimizer.lowercased()) else {
+                let names = OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidSetting(.optimizer, "unknown optimizer '\(optimizer.lowercased())'; expected one of \(names)")
+            }
+            return kind
+        }
+    }
+
     var settings: OptimizerSettings {
-        var settings = OptimizerSettings()
-        settings.name = optimizer.lowercased()
+        get throws(TrainingError) { try makeSettings() }
+    }
+
+    private func makeSettings() throws(TrainingError) -> OptimizerSettings {
+        var settings = OptimizerSettings(kind: try kind)
         settings.momentum = momentum
         settings.dampening = dampening
         settings.nesterov = nesterov

@@ -1,3 +1,4 @@
+import Settings
 import ArgumentParser
 import Checkpoint
 import Data
@@ -46,12 +47,16 @@ struct RunOptions: ParsableArguments {
     var quiet = false
 
     var trainingConfiguration: TrainingConfiguration {
+        get throws(TrainingError) { try makeTrainingConfiguration() }
+    }
+
+    private func makeTrainingConfiguration() throws(TrainingError) -> TrainingConfiguration {
         var config = TrainingConfiguration()
         model.apply(to: &config)
         config.epochs = epochs
         config.batchSize = batchSize
         config.learningRate = optimizer.learningRate
-        config.optimizer = optimizer.settings
+        config.optimizer = try optimizer.settings
         config.schedule = schedule.settings
         health.apply(to: &config)
         config.seed = seed

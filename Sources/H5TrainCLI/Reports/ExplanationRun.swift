@@ -34,7 +34,7 @@ enum ExplanationRun {
         lines.append("  lr: " + summary(total: total, stepsPerEpoch: stepsPerEpoch) { Double(schedule.learningRate(atStep: $0)) }
                      + (settings.isPlateau ? " (before any reduction: reductions depend on the loss)" : ""))
         if schedule.momentum(atStep: 0) != nil {
-            let term = ["sgd", "rmsprop"].contains(configuration.optimizer.name) ? "momentum" : "β₁"
+            let term = configuration.optimizer.kind.momentumTermName
             lines.append("  \(term): " + summary(total: total, stepsPerEpoch: stepsPerEpoch, low: true) { Double(schedule.momentum(atStep: $0) ?? 0) })
         }
         return lines

@@ -43,7 +43,7 @@ extension ScheduleSettings {
         }
         if cyclesMomentum {
             let (base, top) = name == "cyclic" ? (baseMomentum ?? 0.8, maxMomentum ?? 0.9) : (baseMomentum ?? 0.85, maxMomentum ?? 0.95)
-            let term = ["sgd", "rmsprop"].contains(optimizer.name) ? "momentum" : "β₁"
+            let term = optimizer.kind.momentumTermName
             notes.append("\(term): cycled by \(name) between \(top) and \(base), inversely to the rate, replacing the optimizer's own (\(.noCycleMomentum) to keep it)")
         }
         return notes

@@ -82,18 +82,12 @@ extension ScheduleSettings {
     public func validate(optimizer: OptimizerSettings) throws(TrainingError) {
         try validate()
         guard cyclesMomentum else { return }
-        let hasMomentum = switch optimizer.name {
-        case "sgd": optimizer.sgdMomentum > 0
-        case "rmsprop": (optimizer.momentum ?? 0) > 0
-        case "adagrad", "adadelta": false
-        default: true
-        }
-        guard hasMomentum else {
-            let hasMomentumFlag = optimizer.name == "sgd" || optimizer.name == "rmsprop"
+        guard optimizer.kind.hasMomentumTerm(optimizer) else {
+            let hasMomentumFlag = optimizer.kind == .sgd || optimizer.kind == .rmsprop
             let zero: SettingText = hasMomentumFlag ? " with \(.momentum) 0" : ""
             let raise: SettingText = hasMomentumFlag ? " or a \(.momentum) > 0" : ""
             throw .invalidSetting(.cycleMomentum,
-                                  "\(name) cycles the momentum, but \(optimizer.name)\(zero) has no momentum term to cycle; pass \(.noCycleMomentum)\(raise)")
+                                  "\(name) cycles the momentum, but \(optimizer.kind.rawValue)\(zero) has no momentum term to cycle; pass \(.noCycleMomentum)\(raise)")
         }
     }
 
