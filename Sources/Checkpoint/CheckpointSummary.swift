@@ -83,26 +83,26 @@ extension CheckpointSummary {
                                                      ("base_momentum", optionalNumber(s.baseMomentum)),
                                                      ("max_momentum", optionalNumber(s.maxMomentum))]
         var fields: [(String, OrderedJSON)]
-        switch s.name {
-        case "step": fields = [("step_epochs", .int(s.stepEpochs ?? 1)), ("gamma", .number(s.resolvedGamma))]
-        case "multistep": fields = [("milestones", .array(s.milestones.map { .int($0) })), ("gamma", .number(s.resolvedGamma))]
-        case "exponential": fields = [("gamma", .number(s.resolvedGamma))]
-        case "polynomial": fields = [("power", .number(s.power))]
-        case "linear": fields = [("start_factor", .number(s.startFactor)), ("end_factor", .number(s.endFactor)),
+        switch s.kind {
+        case .step: fields = [("step_epochs", .int(s.stepEpochs ?? 1)), ("gamma", .number(s.resolvedGamma))]
+        case .multistep: fields = [("milestones", .array(s.milestones.map { .int($0) })), ("gamma", .number(s.resolvedGamma))]
+        case .exponential: fields = [("gamma", .number(s.resolvedGamma))]
+        case .polynomial: fields = [("power", .number(s.power))]
+        case .linear: fields = [("start_factor", .number(s.startFactor)), ("end_factor", .number(s.endFactor)),
                                  ("total_epochs", .int(s.totalEpochs))]
-        case "cosine": fields = [("t_max_epochs", optionalInt(s.tMaxEpochs)), ("eta_min", .number(s.etaMin))]
-        case "cosine-restarts": fields = [("t0_epochs", optionalInt(s.t0Epochs)), ("t_mult", .int(s.tMult)), ("eta_min", .number(s.etaMin))]
-        case "cyclic":
+        case .cosine: fields = [("t_max_epochs", optionalInt(s.tMaxEpochs)), ("eta_min", .number(s.etaMin))]
+        case .cosineRestarts: fields = [("t0_epochs", optionalInt(s.t0Epochs)), ("t_mult", .int(s.tMult)), ("eta_min", .number(s.etaMin))]
+        case .cyclic:
             fields = [("base_lr", optionalNumber(s.baseRate)), ("step_size_up", .int(s.stepSizeUp)),
                       ("step_size_down", optionalInt(s.stepSizeDown)), ("mode", .string(s.cyclicMode)),
                       ("gamma", .number(s.resolvedGamma))] + momentumCycle
-        case "onecycle":
+        case .onecycle:
             fields = [("pct_start", .number(s.pctStart)), ("anneal_strategy", .string(s.anneal)), ("div_factor", .number(s.divFactor)),
                       ("final_div_factor", .number(s.finalDivFactor)), ("three_phase", .bool(s.threePhase))] + momentumCycle
-        case "plateau":
+        case .plateau:
             fields = [("factor", .number(s.factor)), ("patience", .int(s.patience)), ("threshold", .number(s.threshold)),
                       ("cooldown", .int(s.cooldown)), ("min_lr", .number(s.minRate))]
-        default: fields = []
+        case .constant: fields = []
         }
         if let steps = s.warmupSteps { fields.append(("warmup_steps", .int(steps))) }
         if let epochs = s.warmupEpochs { fields.append(("warmup_epochs", .int(epochs))) }
@@ -155,7 +155,7 @@ extension CheckpointSummary {
             ("epochs", .int(configuration.epochs)), ("batch_size", .int(configuration.batchSize)),
             ("learning_rate", Self.number(configuration.resolvedLearningRate)),
             ("optimizer", .object([("name", .string(configuration.optimizer.kind.rawValue))] + Self.optimizerFields(configuration.optimizer))),
-            ("schedule", .object([("name", .string(configuration.schedule.name))] + Self.scheduleFields(configuration.schedule))),
+            ("schedule", .object([("name", .string(configuration.schedule.kind.rawValue))] + Self.scheduleFields(configuration.schedule))),
             ("hidden", .array(configuration.hidden.map { .int($0) })), ("activation", .string(configuration.activation.description)),
             ("init", .string(configuration.initializer?.description ?? "default")),
             ("seed", .unsigned(configuration.seed)), ("shard_size", .int(configuration.shardSize)),
@@ -257,7 +257,7 @@ extension CheckpointSummary {
         return [
             ("optimizer", settings(configuration.optimizer.kind.rawValue, Self.optimizerFields(configuration.optimizer))
                 + ", lr \(configuration.resolvedLearningRate)"),
-            ("schedule", settings(configuration.schedule.name, Self.scheduleFields(configuration.schedule))),
+            ("schedule", settings(configuration.schedule.kind.rawValue, Self.scheduleFields(configuration.schedule))),
             ("batch", batch),
             ("shard size", "\(configuration.shardSize) rows"),
             ("seed", "\(configuration.seed)"),

@@ -195,6 +195,13 @@ final class BadInputTests: XCTestCase {
                                 mentions: ["--activation", "swoosh"], format: .argumentParser)
     }
 
+    func testUnknownOptimizerAndScheduleListTheKnownOnes() throws {
+        try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--optimizer", "adamm"], status: 64,
+                                mentions: ["--optimizer: unknown optimizer 'adamm'; expected one of sgd, rmsprop, adagrad"])
+        try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--schedule", "cosin"], status: 64,
+                                mentions: ["--schedule: unknown schedule 'cosin'; expected one of constant, step", "cosine-restarts"])
+    }
+
     func testZeroHiddenWidth() throws {
         try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--hidden", "0,5"], status: 64,
                                 mentions: ["--hidden", "0,5", "positive widths"], format: .argumentParser)

@@ -95,7 +95,7 @@ final class ExplainOutputTests: XCTestCase {
 
     func testOneCycleShowsItsPeakOverTheRun() throws {
         var configuration = mnistConfiguration()
-        configuration.schedule.name = "onecycle"
+        configuration.schedule.kind = ScheduleKind(rawValue: "onecycle")!
         configuration.learningRate = 0.1
         configuration.epochs = 3
         let text = try text(configuration, stepsPerEpoch: 469)
@@ -108,7 +108,7 @@ final class ExplainOutputTests: XCTestCase {
 
     func testScheduleWithoutStepsPerEpochAsksForThem() throws {
         var configuration = mnistConfiguration()
-        configuration.schedule.name = "cosine"
+        configuration.schedule.kind = ScheduleKind(rawValue: "cosine")!
         let text = try text(configuration)
         assertContains(text, "lr(k) = η_min + (lr − η_min)·(1 + cos(π·k/T_max))/2")
         assertContains(text, "give --data or --steps-per-epoch")
@@ -117,7 +117,7 @@ final class ExplainOutputTests: XCTestCase {
     func testStepsPerEpochComeFromTheTrainingRows() throws {
         let shape = DataShape(inputs: 64, outputs: 10, task: .classification, trainingRows: 1437)
         var configuration = TrainingConfiguration()
-        configuration.schedule.name = "cosine"
+        configuration.schedule.kind = ScheduleKind(rawValue: "cosine")!
         let text = try text(configuration, shape)
         assertContains(text, "run: 10 epochs × 12 steps = 120 optimizer steps")  // ⌈1437 / 128⌉ = 12
     }

@@ -60,7 +60,7 @@ final class HelpTests: XCTestCase {
             ("--hidden", library.hidden.map(String.init).joined(separator: ",")),
             ("--activation", "\(library.activation)"), ("--epochs", "\(library.epochs)"),
             ("--batch-size", "\(library.batchSize)"), ("--optimizer", "sgd"),
-            ("--schedule", library.schedule.name), ("--pct-start", "\(library.schedule.pctStart)"),
+            ("--schedule", library.schedule.kind.rawValue), ("--pct-start", "\(library.schedule.pctStart)"),
             ("--div-factor", "\(library.schedule.divFactor)"), ("--patience", "\(library.schedule.patience)"),
             ("--beta1", "\(library.optimizer.beta1)"), ("--beta2", "\(library.optimizer.beta2)"),
             ("--seed", "\(library.seed)"),

@@ -36,7 +36,7 @@ final class PlateauTrainingTests: XCTestCase {
         config.learningRate = rate
         config.workers = 2
         config.seed = 3
-        config.schedule.name = "plateau"
+        config.schedule.kind = ScheduleKind(rawValue: "plateau")!
         plateau(&config.schedule)
         return config
     }
@@ -88,7 +88,7 @@ final class PlateauTrainingTests: XCTestCase {
 
     /// Other schedules are left alone, and a cycling schedule's momentum reaches the epoch metrics.
     func testOneCycleMomentumIsReported() throws {
-        let config = configuration(epochs: 2, rate: 0.1) { $0.name = "onecycle" }
+        let config = configuration(epochs: 2, rate: 0.1) { $0.kind = ScheduleKind(rawValue: "onecycle")! }
         let recorder = Recorder()
         let trainer = try Trainer(configuration: config, data: try xor(validation: false), observer: recorder, stateWriter: CheckpointWriter())
         XCTAssertTrue(trainer.schedulesMomentum)

@@ -44,7 +44,7 @@ final class ResumeTests: XCTestCase {
         if plateau {
             // A large rate and no patience: the validation loss stalls and the rate drops mid-run.
             config.learningRate = 0.5
-            config.schedule.name = "plateau"
+            config.schedule.kind = ScheduleKind(rawValue: "plateau")!
             config.schedule.patience = 0
             config.schedule.factor = 0.5
         }

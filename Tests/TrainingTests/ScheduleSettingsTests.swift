@@ -14,7 +14,7 @@ final class ScheduleSettingsTests: XCTestCase {
     private func schedule(_ name: String, rate: Float = 0.1, totalSteps: Int = 100, batchSize: Int = 128,
                           _ configure: (inout ScheduleSettings) -> Void = { _ in }) throws -> any LearningRateSchedule {
         var settings = ScheduleSettings()
-        settings.name = name
+        settings.kind = ScheduleKind(rawValue: name)!
         configure(&settings)
         try settings.validate()
         return settings.makeSchedule(rate: rate, stepsPerEpoch: perEpoch, totalSteps: totalSteps, batchSize: batchSize)
@@ -27,8 +27,8 @@ final class ScheduleSettingsTests: XCTestCase {
     }
 
     func testEveryNameHasASchedule() throws {
-        XCTAssertEqual(ScheduleSettings.names.count, 11)
-        for name in ScheduleSettings.names {
+        XCTAssertEqual(ScheduleKind.allCases.map(\.rawValue).count, 11)
+        for name in ScheduleKind.allCases.map(\.rawValue) {
             let made = try schedule(name) {
                 $0.stepEpochs = 2
                 $0.milestones = [3]

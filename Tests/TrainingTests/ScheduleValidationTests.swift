@@ -32,22 +32,21 @@ final class ScheduleValidationTests: XCTestCase {
     }
 
     func testEachMistakeNamesItsFlag() {
-        assertInvalid("--schedule", containing: "cosine-restarts") { $0.name = "cosin" }
-        assertInvalid("--lr-step", containing: "needs --lr-step") { $0.name = "step" }
+        assertInvalid("--lr-step", containing: "needs --lr-step") { $0.kind = ScheduleKind(rawValue: "step")! }
         assertInvalid("--lr-step") { $0.stepEpochs = 0 }
         assertInvalid("--gamma", containing: "positive") { $0.gamma = -0.5 }
-        assertInvalid("--gamma", containing: "needs --gamma") { $0.name = "exponential" }
-        assertInvalid("--milestones", containing: "needs --milestones") { $0.name = "multistep" }
-        assertInvalid("--milestones", containing: "at least 1") { $0.name = "multistep"; $0.milestones = [3, 0] }
+        assertInvalid("--gamma", containing: "needs --gamma") { $0.kind = ScheduleKind(rawValue: "exponential")! }
+        assertInvalid("--milestones", containing: "needs --milestones") { $0.kind = ScheduleKind(rawValue: "multistep")! }
+        assertInvalid("--milestones", containing: "at least 1") { $0.kind = ScheduleKind(rawValue: "multistep")!; $0.milestones = [3, 0] }
         assertInvalid("--power") { $0.power = .nan }
         assertInvalid("--start-factor") { $0.startFactor = 0 }
         assertInvalid("--end-factor") { $0.endFactor = 1.5 }
         assertInvalid("--total-epochs") { $0.totalEpochs = 0 }
         assertInvalid("--eta-min") { $0.etaMin = -1 }
         assertInvalid("--t-max") { $0.tMaxEpochs = 0 }
-        assertInvalid("--t0", containing: "needs --t0") { $0.name = "cosine-restarts" }
+        assertInvalid("--t0", containing: "needs --t0") { $0.kind = ScheduleKind(rawValue: "cosine-restarts")! }
         assertInvalid("--t-mult", containing: "at least 1,") { $0.tMult = 0 }
-        assertInvalid("--base-lr", containing: "needs --base-lr") { $0.name = "cyclic" }
+        assertInvalid("--base-lr", containing: "needs --base-lr") { $0.kind = ScheduleKind(rawValue: "cyclic")! }
         assertInvalid("--step-size-up") { $0.stepSizeUp = 0 }
         assertInvalid("--step-size-down") { $0.stepSizeDown = -1 }
         assertInvalid("--mode", containing: "exp_range") { $0.cyclicMode = "sawtooth" }
@@ -65,19 +64,19 @@ final class ScheduleValidationTests: XCTestCase {
         assertInvalid("--warmup-steps") { $0.warmupSteps = -5 }
         assertInvalid("--warmup-epochs", containing: "not both") { $0.warmupSteps = 5; $0.warmupEpochs = 1 }
         assertInvalid("--warmup-start-factor") { $0.warmupStartFactor = 0 }
-        assertInvalid("--warmup-epochs", containing: "plateau") { $0.name = "plateau"; $0.warmupEpochs = 2 }
+        assertInvalid("--warmup-epochs", containing: "plateau") { $0.kind = ScheduleKind(rawValue: "plateau")!; $0.warmupEpochs = 2 }
         assertInvalid("--scale-lr-by-batch") { $0.batchScalingReference = 0 }
     }
 
     func testMomentumCyclingNeedsAMomentumTerm() throws {
         var adagrad = OptimizerSettings()
         adagrad.kind = .adagrad
-        assertInvalid("--cycle-momentum", containing: "--no-cycle-momentum", optimizer: adagrad) { $0.name = "onecycle" }
+        assertInvalid("--cycle-momentum", containing: "--no-cycle-momentum", optimizer: adagrad) { $0.kind = ScheduleKind(rawValue: "onecycle")! }
         var plainSGD = OptimizerSettings()
         plainSGD.momentum = 0
-        assertInvalid("--cycle-momentum", containing: "--momentum 0", optimizer: plainSGD) { $0.name = "cyclic"; $0.baseRate = 0.01 }
+        assertInvalid("--cycle-momentum", containing: "--momentum 0", optimizer: plainSGD) { $0.kind = ScheduleKind(rawValue: "cyclic")!; $0.baseRate = 0.01 }
         var settings = ScheduleSettings()
-        settings.name = "onecycle"
+        settings.kind = ScheduleKind(rawValue: "onecycle")!
         settings.cycleMomentum = false
         try settings.validate(optimizer: adagrad)
         settings.cycleMomentum = true
@@ -90,7 +89,7 @@ final class ScheduleValidationTests: XCTestCase {
     func testAttributesRoundTrip() throws {
         let folder = TemporaryFolder()
         var full = ScheduleSettings()
-        full.name = "onecycle"
+        full.kind = ScheduleKind(rawValue: "onecycle")!
         full.stepEpochs = 3
         full.gamma = 0.7
         full.milestones = [2, 5]
@@ -123,7 +122,7 @@ final class ScheduleValidationTests: XCTestCase {
         full.warmupStartFactor = 0.1
         full.batchScalingReference = 256
         for settings in [ScheduleSettings(), full] {
-            let path = try folder.hdf5("attributes-\(settings.name).h5") { root in
+            let path = try folder.hdf5("attributes-\(settings.kind.rawValue).h5") { root in
                 try settings.writeAttributes(to: try root.createGroup("training"))
             }
             let file = try HDF5.File.open(path)
@@ -143,7 +142,7 @@ final class ScheduleValidationTests: XCTestCase {
         let file = try HDF5.File.open(path)
         let restored = try ScheduleSettings(attributesOf: try file.group("training"))
         var expected = ScheduleSettings()
-        expected.name = "step"
+        expected.kind = ScheduleKind(rawValue: "step")!
         expected.stepEpochs = 4
         expected.gamma = 0.5
         XCTAssertEqual(restored, expected)

@@ -101,7 +101,7 @@ extension ScheduleSettings {
     func writeAttributes(to group: Group) throws(HDF5Error) {
         func optional(_ name: String, _ value: Double?) throws(HDF5Error) { if let value { try group.setAttribute(name, value) } }
         func optional(_ name: String, _ value: Int?) throws(HDF5Error) { if let value { try group.setAttribute(name, value) } }
-        try group.setAttribute("schedule", name)
+        try group.setAttribute("schedule", kind.rawValue)
         try group.setAttribute("lr_step_epochs", stepEpochs ?? 0)
         try optional("lr_gamma", gamma)
         try group.setAttribute("milestones", milestones)
@@ -143,7 +143,12 @@ extension ScheduleSettings {
         func double(_ name: String) throws(HDF5Error) -> Double? { group.hasAttribute(name) ? try group.doubleAttribute(name) : nil }
         func int(_ name: String) throws(HDF5Error) -> Int? { group.hasAttribute(name) ? try group.intAttribute(name) : nil }
         func string(_ name: String) throws(HDF5Error) -> String? { group.hasAttribute(name) ? try group.stringAttribute(name) : nil }
-        name = try group.stringAttribute("schedule")
+        let name = try group.stringAttribute("schedule")
+        guard let kind = ScheduleKind(rawValue: name) else {
+            throw HDF5Error(.library, call: "schedule", file: group.file, object: group.name,
+                            detail: "unknown schedule '\(name)'; this h5train knows \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.kind = kind
         let step = try group.intAttribute("lr_step_epochs")
         stepEpochs = step > 0 ? step : nil
         gamma = try double("lr_gamma")

@@ -57,7 +57,7 @@ struct ScheduleCommand: ParsableCommand {
             var configuration = TrainingConfiguration()
             configuration.learningRate = optimizer.learningRate
             configuration.optimizer = try optimizer.settings
-            configuration.schedule = schedule.settings
+            configuration.schedule = try schedule.settings
             configuration.batchSize = batchSize
             try configuration.validate()  // --lr, --batch-size, the optimizer and the schedule
             let rates = configuration.schedule.makeSchedule(rate: configuration.resolvedLearningRate, stepsPerEpoch: perEpoch,
@@ -70,7 +70,7 @@ struct ScheduleCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data(csv.utf8))
             }
             if let plot {
-                try Self.plot(rates, steps: total, name: configuration.schedule.name).write(to: plot)
+                try Self.plot(rates, steps: total, name: configuration.schedule.kind.rawValue).write(to: plot)
                 if out != nil { print("plot: \(plot)") }
             }
         }

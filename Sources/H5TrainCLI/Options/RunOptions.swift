@@ -57,7 +57,7 @@ struct RunOptions: ParsableArguments {
         config.batchSize = batchSize
         config.learningRate = optimizer.learningRate
         config.optimizer = try optimizer.settings
-        config.schedule = schedule.settings
+        config.schedule = try schedule.settings
         health.apply(to: &config)
         config.seed = seed
         config.workers = workers ?? WorkerPool.activeCores

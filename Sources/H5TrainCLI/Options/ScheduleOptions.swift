@@ -2,13 +2,14 @@ import ArgumentParser
 import Checkpoint
 import DataParallel
 import Optimizers
+import Settings
 import Training
 
 /// The learning-rate schedule, given per epoch (or per step where PyTorch counts steps) and always
 /// evaluated per optimizer step. Defaults are PyTorch's.
 struct ScheduleOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Learning-rate schedule: \(ScheduleSettings.names.joined(separator: ", ")). --lr is the base rate (the peak for cyclic and onecycle).",
+        "Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")). --lr is the base rate (the peak for cyclic and onecycle).",
         discussion: """
         k = optimizer step, E = steps per epoch, T = the run's steps (minus any \
         warm-up). Epoch flags are × E; rates are held at their final value past the end.
@@ -172,10 +173,24 @@ struct ScheduleOptions: ParsableArguments {
 
     /// The settings these flags describe (ranges are checked by `ScheduleSettings.validate`).
     var settings: ScheduleSettings {
+        get throws(TrainingError) { try makeSettings() }
+    }
+
+    /// The schedule's kind; an unknown name is refused, listing the known ones.
+    private var kind: ScheduleKind {
+        get throws(TrainingError) {
+            guard let kind = ScheduleKind(rawValue: schedule.lowercased()) else {
+                let names = ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidSetting(.schedule, "unknown schedule '\(schedule.lowercased())'; expected one of \(names)")
+            }
+            // --lr-step alone means step decay.
+            return lrStep != nil && kind == .constant ? .step : kind
+        }
+    }
+
+    private func makeSettings() throws(TrainingError) -> ScheduleSettings {
         var settings = ScheduleSettings()
-        settings.name = schedule.lowercased()
-        // --lr-step alone means step decay.
-        if lrStep != nil && settings.name == "constant" { settings.name = "step" }
+        settings.kind = try kind
         settings.stepEpochs = lrStep
         settings.gamma = gamma ?? lrGamma
         settings.milestones = milestones?.values ?? []

@@ -12,15 +12,15 @@ enum ExplanationRun {
     static func schedule(_ configuration: TrainingConfiguration, stepsPerEpoch: Int?) -> [String] {
         let settings = configuration.schedule
         let rate = configuration.resolvedLearningRate
-        var lines = ["schedule: \(settings.name): \(formula(settings, rate: Double(settings.scaledRate(rate, batchSize: configuration.batchSize))))"
-                     + (settings.name == "constant" ? "" : " (k = optimizer step, E = steps per epoch; PyTorch's parameter names and defaults)")]
+        var lines = ["schedule: \(settings.kind.rawValue): \(formula(settings, rate: Double(settings.scaledRate(rate, batchSize: configuration.batchSize))))"
+                     + (settings.kind == .constant ? "" : " (k = optimizer step, E = steps per epoch; PyTorch's parameter names and defaults)")]
         if settings.hasWarmup {
             let length = settings.warmupSteps.map { "\($0) steps" } ?? "\(settings.warmupEpochs ?? 0) epochs"
             lines.append("  warm-up: \(length), lr(k) = target·(s + (1 − s)·k/W), s = \(ExplanationFormat.rate(settings.warmupStartFactor)), target = the schedule's first rate; then the schedule from its own step 0")
         }
         lines += settings.notes(rate: rate, batchSize: configuration.batchSize, optimizer: configuration.optimizer).map { "  " + $0.withFlags }
         guard let stepsPerEpoch else {
-            if settings.name == "constant" && !settings.hasWarmup { return lines }
+            if settings.kind == .constant && !settings.hasWarmup { return lines }
             lines.append("  steps per epoch unknown: give --data or --steps-per-epoch (⌈training rows / batch size⌉) to see the rates over the run")
             return lines
         }
@@ -28,7 +28,7 @@ enum ExplanationRun {
         guard !overflow else { return lines + ["  \(configuration.epochs) epochs × \(stepsPerEpoch) steps is too many steps to evaluate"] }
         let schedule = configuration.makeSchedule(stepsPerEpoch: stepsPerEpoch)
         let warmup = settings.warmupStepCount(stepsPerEpoch: stepsPerEpoch)
-        let phases = warmup > 0 ? " (\(ExplanationFormat.grouped(min(warmup, total))) of warm-up, then \(settings.name))" : ""
+        let phases = warmup > 0 ? " (\(ExplanationFormat.grouped(min(warmup, total))) of warm-up, then \(settings.kind.rawValue))" : ""
         let end = schedule.endStep.map { $0 < total - 1 ? "; the rate is held from step \(ExplanationFormat.grouped($0)) on" : "" } ?? ""
         lines.append("  run: \(ExplanationFormat.grouped(configuration.epochs)) epochs × \(ExplanationFormat.grouped(stepsPerEpoch)) steps = \(ExplanationFormat.grouped(total)) optimizer steps\(phases)\(end)")
         lines.append("  lr: " + summary(total: total, stepsPerEpoch: stepsPerEpoch) { Double(schedule.learningRate(atStep: $0)) }
@@ -63,19 +63,19 @@ enum ExplanationRun {
     /// The schedule's per-step formula with its parameter values.
     private static func formula(_ s: ScheduleSettings, rate lr: Double) -> String {
         let f = ExplanationFormat.rate, p = ExplanationFormat.plain
-        return switch s.name {
-        case "step": "lr(k) = lr·γ^⌊k/(N·E)⌋, lr = \(f(lr)), N = \(s.stepEpochs ?? 1) epochs, γ = \(p(s.resolvedGamma))"
-        case "multistep": "lr(k) = lr·γ^(milestones passed), lr = \(f(lr)), milestones \(s.milestones.map(String.init).joined(separator: ",")) epochs, γ = \(p(s.resolvedGamma))"
-        case "exponential": "lr(k) = lr·γ^(k/E), lr = \(f(lr)), γ = \(p(s.resolvedGamma)) per epoch"
-        case "polynomial": "lr(k) = lr·(1 − k/T)^power, lr = \(f(lr)), power = \(p(s.power)), T = the run"
-        case "linear": "lr(k) = lr·(s + (e − s)·min(k, N·E)/(N·E)), lr = \(f(lr)), s = \(p(s.startFactor)), e = \(p(s.endFactor)), N = \(s.totalEpochs) epochs"
-        case "cosine": "lr(k) = η_min + (lr − η_min)·(1 + cos(π·k/T_max))/2, lr = \(f(lr)), η_min = \(p(s.etaMin)), T_max = \(s.tMaxEpochs.map { "\($0) epochs" } ?? "the run")"
-        case "cosine-restarts": "lr(k) = η_min + (lr − η_min)·(1 + cos(π·T_cur/T_i))/2 within cycles T_i = T_0·T_mult^i, lr = \(f(lr)), η_min = \(p(s.etaMin)), T_0 = \(s.t0Epochs ?? 1) epochs, T_mult = \(s.tMult)"
-        case "cyclic": "lr(k) = base_lr + (lr − base_lr)·h(k), h a triangle wave 0 → 1 → 0, base_lr = \(f(s.baseRate ?? 0)), lr = \(f(lr)), \(s.stepSizeUp) steps up, \(s.stepSizeDown ?? s.stepSizeUp) down, mode \(s.cyclicMode)"
-        case "onecycle":
+        return switch s.kind {
+        case .step: "lr(k) = lr·γ^⌊k/(N·E)⌋, lr = \(f(lr)), N = \(s.stepEpochs ?? 1) epochs, γ = \(p(s.resolvedGamma))"
+        case .multistep: "lr(k) = lr·γ^(milestones passed), lr = \(f(lr)), milestones \(s.milestones.map(String.init).joined(separator: ",")) epochs, γ = \(p(s.resolvedGamma))"
+        case .exponential: "lr(k) = lr·γ^(k/E), lr = \(f(lr)), γ = \(p(s.resolvedGamma)) per epoch"
+        case .polynomial: "lr(k) = lr·(1 − k/T)^power, lr = \(f(lr)), power = \(p(s.power)), T = the run"
+        case .linear: "lr(k) = lr·(s + (e − s)·min(k, N·E)/(N·E)), lr = \(f(lr)), s = \(p(s.startFactor)), e = \(p(s.endFactor)), N = \(s.totalEpochs) epochs"
+        case .cosine: "lr(k) = η_min + (lr − η_min)·(1 + cos(π·k/T_max))/2, lr = \(f(lr)), η_min = \(p(s.etaMin)), T_max = \(s.tMaxEpochs.map { "\($0) epochs" } ?? "the run")"
+        case .cosineRestarts: "lr(k) = η_min + (lr − η_min)·(1 + cos(π·T_cur/T_i))/2 within cycles T_i = T_0·T_mult^i, lr = \(f(lr)), η_min = \(p(s.etaMin)), T_0 = \(s.t0Epochs ?? 1) epochs, T_mult = \(s.tMult)"
+        case .cyclic: "lr(k) = base_lr + (lr − base_lr)·h(k), h a triangle wave 0 → 1 → 0, base_lr = \(f(s.baseRate ?? 0)), lr = \(f(lr)), \(s.stepSizeUp) steps up, \(s.stepSizeDown ?? s.stepSizeUp) down, mode \(s.cyclicMode)"
+        case .onecycle:
             "lr/div → lr → lr/(div·final_div)\(s.threePhase ? " in three phases (up, back to lr/div, down)" : ""), \(s.anneal) anneal, peak lr = \(f(lr)) after pct_start = \(p(s.pctStart)) of the run, div = \(p(s.divFactor)), final_div = \(p(s.finalDivFactor))"
-        case "plateau": "lr × factor when the loss has not improved (loss < best·(1 − threshold)) for patience epochs; lr = \(f(lr)), factor = \(p(s.factor)), patience = \(s.patience), threshold = \(p(s.threshold)), cooldown = \(s.cooldown), min_lr = \(p(s.minRate))"
-        default: "lr(k) = lr = \(f(lr))"
+        case .plateau: "lr × factor when the loss has not improved (loss < best·(1 − threshold)) for patience epochs; lr = \(f(lr)), factor = \(p(s.factor)), patience = \(s.patience), threshold = \(p(s.threshold)), cooldown = \(s.cooldown), min_lr = \(p(s.minRate))"
+        case .constant: "lr(k) = lr = \(f(lr))"
         }
     }
 

@@ -42,9 +42,9 @@ extension ScheduleSettings {
             notes.append("lr: scaled for the batch (linear scaling rule): \(rate) × \(batchSize)/\(reference) = \(scaledRate(rate, batchSize: batchSize))")
         }
         if cyclesMomentum {
-            let (base, top) = name == "cyclic" ? (baseMomentum ?? 0.8, maxMomentum ?? 0.9) : (baseMomentum ?? 0.85, maxMomentum ?? 0.95)
+            let (base, top) = (baseMomentum ?? kind.defaultMomentumRange.base, maxMomentum ?? kind.defaultMomentumRange.max)
             let term = optimizer.kind.momentumTermName
-            notes.append("\(term): cycled by \(name) between \(top) and \(base), inversely to the rate, replacing the optimizer's own (\(.noCycleMomentum) to keep it)")
+            notes.append("\(term): cycled by \(kind.rawValue) between \(top) and \(base), inversely to the rate, replacing the optimizer's own (\(.noCycleMomentum) to keep it)")
         }
         return notes
     }
@@ -55,38 +55,38 @@ extension ScheduleSettings {
         // Double schedules compute from the intended value and print it cleanly.
         let base = Double("\(rate)") ?? Double(rate)
         func steps(_ epochs: Int) -> Int { Self.steps(epochs, stepsPerEpoch) }
-        switch name {
-        case "step":
+        switch kind {
+        case .step:
             return StepDecaySchedule(rate: rate, stepSize: steps(stepEpochs ?? 1), gamma: Float(resolvedGamma))
-        case "multistep":
+        case .multistep:
             return MultiStepSchedule(rate: base, milestones: milestones.map(steps), gamma: resolvedGamma)
-        case "exponential":
+        case .exponential:
             return ExponentialSchedule(rate: base, gamma: pow(resolvedGamma, 1 / Double(stepsPerEpoch)))
-        case "polynomial":
+        case .polynomial:
             return PolynomialSchedule(rate: base, totalSteps: runSteps, power: power)
-        case "linear":
+        case .linear:
             return LinearSchedule(rate: base, startFactor: startFactor, endFactor: endFactor, totalSteps: steps(totalEpochs))
-        case "cosine":
+        case .cosine:
             return CosineAnnealingSchedule(rate: base, tMax: tMaxEpochs.map(steps) ?? runSteps, etaMin: etaMin)
-        case "cosine-restarts":
+        case .cosineRestarts:
             return CosineWarmRestartsSchedule(rate: base, t0: steps(t0Epochs ?? 1), tMult: tMult, etaMin: etaMin)
-        case "cyclic":
+        case .cyclic:
             let lower = batchScalingReference.map { scaledForBatch(rate: baseRate ?? 0, batch: batchSize, reference: $0) }
             return CyclicSchedule(
                 baseRate: lower ?? baseRate ?? 0, maxRate: base,
                 stepSizeUp: stepSizeUp, stepSizeDown: stepSizeDown, mode: CyclicSchedule.Mode(rawValue: cyclicMode) ?? .triangular,
                 gamma: resolvedGamma, cycleMomentum: cycleMomentum,
-                baseMomentum: baseMomentum ?? 0.8, maxMomentum: maxMomentum ?? 0.9)
-        case "onecycle":
+                baseMomentum: baseMomentum ?? kind.defaultMomentumRange.base, maxMomentum: maxMomentum ?? kind.defaultMomentumRange.max)
+        case .onecycle:
             return OneCycleSchedule(
                 maxRate: base, totalSteps: runSteps, pctStart: pctStart,
                 annealStrategy: OneCycleSchedule.AnnealStrategy(rawValue: anneal) ?? .cos,
                 divFactor: divFactor, finalDivFactor: finalDivFactor, threePhase: threePhase, cycleMomentum: cycleMomentum,
-                baseMomentum: baseMomentum ?? 0.85, maxMomentum: maxMomentum ?? 0.95)
-        case "plateau":
+                baseMomentum: baseMomentum ?? kind.defaultMomentumRange.base, maxMomentum: maxMomentum ?? kind.defaultMomentumRange.max)
+        case .plateau:
             return PlateauState(PlateauParameters(rate: base, factor: factor, patience: patience, threshold: threshold,
                                                   cooldown: cooldown, minRate: minRate))
-        default:
+        case .constant:
             return ConstantSchedule(rate: rate)
         }
     }

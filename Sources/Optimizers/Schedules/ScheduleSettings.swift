@@ -11,8 +11,7 @@ import NeuralNet
 /// at each epoch boundary is exactly PyTorch's when its scheduler is stepped once per epoch. Cyclic
 /// step sizes are in steps, as in PyTorch. Defaults are PyTorch's.
 public struct ScheduleSettings: Sendable, Equatable {
-    /// One of ``names``.
-    public var name = "constant"
+    public var kind = ScheduleKind.constant
 
     /// step: epochs between decays.
     public var stepEpochs: Int?
@@ -92,18 +91,14 @@ public struct ScheduleSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// Every schedule name `--schedule` accepts.
-    public static let names = ["constant", "step", "multistep", "exponential", "polynomial", "linear", "cosine",
-                               "cosine-restarts", "cyclic", "onecycle", "plateau"]
-
     /// Whether the schedule is reduce-on-plateau, the one that changes with observations.
-    public var isPlateau: Bool { name == "plateau" }
+    public var isPlateau: Bool { kind == .plateau }
 
     /// Whether a warm-up was asked for.
     public var hasWarmup: Bool { (warmupSteps ?? 0) > 0 || (warmupEpochs ?? 0) > 0 }
 
     /// The γ the schedule uses: ``gamma``, or its default (0.1 for step/multistep, 1 otherwise).
     public var resolvedGamma: Double {
-        gamma ?? (name == "step" || name == "multistep" ? 0.1 : 1)
+        gamma ?? kind.defaultGamma
     }
 }

@@ -21,15 +21,10 @@ extension ScheduleSettings {
             throw fail(setting, "must be in [0, 1), got \(value)")
         }
 
-        guard Self.names.contains(name) else {
-            throw fail(.schedule, "unknown schedule '\(name)'; expected one of \(Self.names.joined(separator: ", "))")
-        }
+        if let (setting, reason) = kind.requiredSetting, !isGiven(setting) { throw fail(setting, reason) }
         // step, multistep, exponential
         try atLeast(1, stepEpochs, .lrStep, "epoch")
-        if name == "step" && stepEpochs == nil { throw fail(.lrStep, "the step schedule needs \(.lrStep) EPOCHS") }
         if let gamma { try positive(gamma, .gamma) }
-        if name == "exponential" && gamma == nil { throw fail(.gamma, "the exponential schedule needs \(.gamma) (the factor per epoch, e.g. 0.9)") }
-        if name == "multistep" && milestones.isEmpty { throw fail(.milestones, "the multistep schedule needs \(.milestones) EPOCHS like 30,80") }
         if let bad = milestones.first(where: { $0 < 1 }) { throw fail(.milestones, "epochs must be at least 1, got \(bad)") }
         // polynomial, linear
         try positive(power, .power)
@@ -40,11 +35,9 @@ extension ScheduleSettings {
         try nonNegative(etaMin, .etaMin)
         try atLeast(1, tMaxEpochs, .tMax, "epoch")
         try atLeast(1, t0Epochs, .t0, "epoch")
-        if name == "cosine-restarts" && t0Epochs == nil { throw fail(.t0, "the cosine-restarts schedule needs \(.t0) EPOCHS, the first cycle's length") }
         try atLeast(1, tMult, .tMult, "")
         // cyclic, onecycle
         if let baseRate { try nonNegative(baseRate, .baseRate) }
-        if name == "cyclic" && baseRate == nil { throw fail(.baseRate, "the cyclic schedule needs \(.baseRate) RATE, the lower rate (\(.learningRate) is the upper one)") }
         try atLeast(1, stepSizeUp, .stepSizeUp, "step")
         try atLeast(0, stepSizeDown, .stepSizeDown, "steps")
         if CyclicSchedule.Mode(rawValue: cyclicMode) == nil {
@@ -87,11 +80,23 @@ extension ScheduleSettings {
             let zero: SettingText = hasMomentumFlag ? " with \(.momentum) 0" : ""
             let raise: SettingText = hasMomentumFlag ? " or a \(.momentum) > 0" : ""
             throw .invalidSetting(.cycleMomentum,
-                                  "\(name) cycles the momentum, but \(optimizer.kind.rawValue)\(zero) has no momentum term to cycle; pass \(.noCycleMomentum)\(raise)")
+                                  "\(kind.rawValue) cycles the momentum, but \(optimizer.kind.rawValue)\(zero) has no momentum term to cycle; pass \(.noCycleMomentum)\(raise)")
+        }
+    }
+
+    /// Whether the setting a kind requires was given.
+    private func isGiven(_ setting: Setting) -> Bool {
+        switch setting {
+        case .lrStep: stepEpochs != nil
+        case .gamma: gamma != nil
+        case .milestones: !milestones.isEmpty
+        case .t0: t0Epochs != nil
+        case .baseRate: baseRate != nil
+        default: true
         }
     }
 
     /// Whether the schedule replaces the optimizer's momentum at every step (cyclic and onecycle
     /// with ``cycleMomentum``).
-    public var cyclesMomentum: Bool { cycleMomentum && (name == "cyclic" || name == "onecycle") }
+    public var cyclesMomentum: Bool { cycleMomentum && kind.canCycleMomentum }
 }
