@@ -66,32 +66,8 @@ extension TrainingState {
         // The file's order (each W outputs × inputs), for the datasets and the checksum alike.
         let fileParameters = architecture.pytorchOrder(parameters)
         let fileState = architecture.pytorchOrder(optimizerState)
-        let modelGroup = try file.createGroup("model")
-        try modelGroup.setAttribute("input_size", architecture.inputSize)
-        try modelGroup.setAttribute("layer_sizes", [architecture.inputSize] + architecture.layers.map(\.outputs))
-        try modelGroup.setAttribute("activations", architecture.layers.map(\.activation.description).joined(separator: ","))
-        for (index, layer) in architecture.layers.enumerated() {
-            let group = try modelGroup.createGroup("dense_\(index)")
-            let weightStart = architecture.weightOffsets[index], biasStart = architecture.biasOffset(index)
-            _ = try group.createDataset("weight", shape: [layer.outputs, layer.inputs],
-                                        values: Array(fileParameters[weightStart..<biasStart]))
-            _ = try group.createDataset("bias", shape: [layer.outputs],
-                                        values: Array(fileParameters[biasStart..<(biasStart + layer.outputs)]))
-        }
-
-        let normalizationGroup = try file.createGroup("normalization")
-        switch normalization {
-        case .none:
-            try normalizationGroup.setAttribute("kind", "none")
-        case .scale(let factor):
-            try normalizationGroup.setAttribute("kind", "scale")
-            try normalizationGroup.setAttribute("factor", Double(factor))
-        case .standardize(let mean, let std):
-            try normalizationGroup.setAttribute("kind", "standardize")
-            _ = try normalizationGroup.createDataset("mean", shape: [mean.count], values: mean)
-            _ = try normalizationGroup.createDataset("std", shape: [std.count], values: std)
-        }
-
+        try ModelSection.write(architecture, parameters: fileParameters, to: try file.createGroup("model"))
+        try NormalizationSection.write(normalization, to: try file.createGroup("normalization"))
         if let configuration {
             try configuration.writeAttributes(to: try file.createGroup("training"))
         }
@@ -162,43 +138,8 @@ extension TrainingState {
         guard let task = TaskKind(rawValue: try root.stringAttribute("task")) else { throw invalid("unknown task") }
         guard let loss = Loss(name: try root.stringAttribute("loss")) else { throw invalid("unknown loss") }
 
-        let modelGroup = try file.group("model")
-        let sizes = try modelGroup.intArrayAttribute("layer_sizes")
-        let activationNames = try modelGroup.stringAttribute("activations").split(separator: ",").map(String.init)
-        guard sizes.count >= 2, activationNames.count == sizes.count - 1, sizes.allSatisfy({ $0 > 0 }) else {
-            throw invalid("/model: layer_sizes \(sizes) and activations \(activationNames) do not describe a network")
-        }
-        var layers: [LayerSpec] = []
-        for (index, name) in activationNames.enumerated() {
-            guard let activation = Activation(name: name) else { throw invalid("/model: unknown activation '\(name)'") }
-            layers.append(LayerSpec(inputs: sizes[index], outputs: sizes[index + 1], activation: activation))
-        }
-        let architecture = NetworkArchitecture(layers: layers)
-        var parameters: [Float] = []
-        parameters.reserveCapacity(architecture.parameterCount)
-        for (index, layer) in layers.enumerated() {
-            let weight = try file.dataset("model/dense_\(index)/weight"), bias = try file.dataset("model/dense_\(index)/bias")
-            guard weight.shape == [layer.outputs, layer.inputs], bias.shape == [layer.outputs] else {
-                throw invalid("/model/dense_\(index): weight \(weight.shape) or bias \(bias.shape) does not match \(layer.inputs)→\(layer.outputs)")
-            }
-            parameters += try weight.read(Float.self)
-            parameters += try bias.read(Float.self)
-        }
-
-        let normalizationGroup = try file.group("normalization")
-        let normalization: Normalization
-        switch try normalizationGroup.stringAttribute("kind") {
-        case "none": normalization = .none
-        case "scale": normalization = .scale(factor: Float(try normalizationGroup.doubleAttribute("factor")))
-        case "standardize":
-            let mean = try normalizationGroup.dataset("mean").read(Float.self)
-            let std = try normalizationGroup.dataset("std").read(Float.self)
-            guard mean.count == architecture.inputSize, std.count == architecture.inputSize else {
-                throw invalid("/normalization: mean/std have \(mean.count)/\(std.count) values for \(architecture.inputSize) features")
-            }
-            normalization = .standardize(mean: mean, std: std)
-        case let other: throw invalid("/normalization: unknown kind '\(other)'")
-        }
+        let (architecture, parameters) = try ModelSection.read(try file.group("model"), file: file, path: path)
+        let normalization = try NormalizationSection.read(try file.group("normalization"), features: architecture.inputSize, path: path)
         let optimizerState = file.contains("optimizer/state") ? try file.dataset("optimizer/state").read(Float.self) : []
         guard optimizerState.count % architecture.parameterCount == 0 else {
             throw invalid("/optimizer/state: \(optimizerState.count) values are not whole buffers of \(architecture.parameterCount) parameters")
@@ -217,7 +158,7 @@ extension TrainingState {
             trainedLoss = loss.withCrossEntropyOptions(configuration.crossEntropyOptions)
         }
         let model = ModelDescription(architecture: architecture, loss: trainedLoss, task: task,
-                                     initializers: layers.map { Initializer.defaultFor($0.activation) })
+                                     initializers: architecture.layers.map { Initializer.defaultFor($0.activation) })
         var checkpoint = TrainingState(model: model, normalization: normalization,
                                     parameters: architecture.internalOrder(fromPyTorch: parameters),
                                     optimizerState: architecture.internalOrder(fromPyTorch: optimizerState),

@@ -119,10 +119,7 @@ extension TrainingState {
         } catch {
             throw .hdf5(error.description)
         }
-        let rows = source.rowCount
-        guard !source.shape.isEmpty, rows > 0, source.elementsPerRow > 0 else {
-            throw .invalidData(file: path, dataset: name, message: "is empty (shape \(source.shape)); expected at least one row of features")
-        }
+        let (rows, _) = try FeatureChecks.rowsAndFeatures(of: source.shape, file: path, dataset: name)
         guard source.elementsPerRow == inputs else {
             throw .invalidData(file: path, dataset: name,
                                message: "has \(source.elementsPerRow) features per row (shape \(source.shape)); the checkpoint's model takes \(inputs)")
@@ -136,10 +133,7 @@ extension TrainingState {
             } catch {
                 throw .hdf5(error.description)
             }
-            if let bad = features.firstIndex(where: { !$0.isFinite }) {
-                throw .invalidData(file: path, dataset: name,
-                                   message: "row \(start + bad / inputs) holds \(features[bad]); features must be finite numbers")
-            }
+            try FeatureChecks.requireFinite(features, features: inputs, firstRow: start, file: path, dataset: name)
             normalization.apply(to: &features, featureCount: inputs)
             let outputs = predictions(normalized: features, rows: range.count, predictor: predictor)
             values.replaceSubrange(range.lowerBound * width..<range.upperBound * width, with: outputs)

@@ -41,11 +41,7 @@ public struct DataShape: Sendable, Equatable {
         guard type.isNumeric else {
             throw .invalidData(file: source.file, dataset: source.x, message: "holds \(type) values; features must be numbers")
         }
-        let rows = shape.first ?? 1
-        let featureCount = shape.dropFirst().reduce(1, *)
-        guard rows > 0, featureCount > 0 else {
-            throw .invalidData(file: source.file, dataset: source.x, message: "is empty (shape \(shape)); expected at least one row of features")
-        }
+        let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: shape, file: source.file, dataset: source.x)
         let targets = try DatasetLoader.readTargets(source, rows: rows, task: options.task, classCount: nil)
         var trainingRows = rows
         var notes = ["data: \(source.file) \(source.x) \(shape) \(type) → \(rows) rows × \(featureCount) features (shape only; values not read)",

@@ -103,15 +103,8 @@ public enum DatasetLoader {
     /// Reads X as rows × features Float32 (trailing dimensions flattened) and rejects NaN/Inf.
     public static func readFeatures(_ source: DataSource) throws(TrainingError) -> (values: [Float], rows: Int, featureCount: Int, shape: [Int], type: ElementType) {
         let (values, shape, type) = try readNumeric(file: source.file, dataset: source.x)
-        let rows = shape.first ?? 1
-        let featureCount = shape.dropFirst().reduce(1, *)
-        guard rows > 0, featureCount > 0 else {
-            throw .invalidData(file: source.file, dataset: source.x, message: "is empty (shape \(shape)); expected at least one row of features")
-        }
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw .invalidData(file: source.file, dataset: source.x,
-                               message: "row \(bad / featureCount) holds \(values[bad]); features must be finite numbers")
-        }
+        let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: shape, file: source.file, dataset: source.x)
+        try FeatureChecks.requireFinite(values, features: featureCount, file: source.file, dataset: source.x)
         return (values, rows, featureCount, shape, type)
     }
 

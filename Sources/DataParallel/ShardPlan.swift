@@ -2,9 +2,11 @@ import NeuralNet
 
 /// How a minibatch is cut into micro-shards.
 ///
-/// Shards have a fixed row count that does not depend on the number of workers, each shard's gradient
-/// goes to its own buffer, and shard gradients are summed in shard order. So the floating-point
-/// operations of a step — and hence the trained weights — are identical for any worker count.
+/// Shards have a fixed row count that does not depend on the number of workers. Each shard's forward
+/// and backward pass writes its own rows of the batch's activations and δ, and its loss is added in
+/// shard order; the gradient is then computed per fixed block over the whole batch. So the
+/// floating-point operations of a step — and hence the trained weights — are the same for any
+/// worker count.
 public struct ShardPlan: Sendable, Equatable {
     /// Rows per shard (the last shard of a batch may have fewer).
     public let shardSize: Int

@@ -281,22 +281,8 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
                 storeLanes(grad.replacing(with: slope * grad, where: .!(loadLanes(y, i, n) .> 0)), g, i, n)
             }
             forEachLaneGroup(count, group)
-        case .softmax:
-            // ∂L/∂z_i = y_i (g_i − Σ_j g_j y_j), the Jacobian-vector product of softmax.
-            for r in 0..<rows {
-                let yr = y + r * columns, gr = g + r * columns
-                var dot: Float = 0
-                for c in 0..<columns { dot += gr[c] * yr[c] }
-                for c in 0..<columns { gr[c] = yr[c] * (gr[c] - dot) }
-            }
-        case .logSoftmax:
-            // ∂L/∂z_i = g_i − softmax_i · Σ_j g_j, with softmax_i = e^{y_i}.
-            for r in 0..<rows {
-                let yr = y + r * columns, gr = g + r * columns
-                var sum: Float = 0
-                for c in 0..<columns { sum += gr[c] }
-                for c in 0..<columns { gr[c] -= _exp(yr[c]) * sum }
-            }
+        case .softmax, .logSoftmax:
+            backwardByRow(output: y, gradient: g, rows: rows, columns: columns)
         case .elu(let alpha):
             // y > 0 exactly when z > 0 (α ≥ 0); elsewhere α·e^z = y + α (PyTorch's own form for a kept result).
             @inline(__always) func group(_ i: Int, _ n: Int) {
@@ -307,14 +293,38 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .softplus(let beta):
             // σ(βz) = 1 − 1/(1 + e^{βz}) = 1 − e^{−βy}; where y = z (βz > 20) this is 1 to Float precision.
             for i in 0..<count { g[i] *= -expm1f(-beta * y[i]) }
+        case .gelu, .geluTanh, .silu:
+            backwardFromInput(z.unsafelyUnwrapped, gradient: g, count: count)  // z checked above
+        }
+    }
+
+    /// `backward` for the activations that couple a row's outputs: softmax and log-softmax.
+    private func backwardByRow(output y: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        for r in 0..<rows {
+            let yr = y + r * columns, gr = g + r * columns
+            if case .softmax = self {
+                // ∂L/∂z_i = y_i (g_i − Σ_j g_j y_j), the Jacobian-vector product of softmax.
+                var dot: Float = 0
+                for c in 0..<columns { dot += gr[c] * yr[c] }
+                for c in 0..<columns { gr[c] = yr[c] * (gr[c] - dot) }
+            } else {
+                // ∂L/∂z_i = g_i − softmax_i · Σ_j g_j, with softmax_i = e^{y_i}.
+                var sum: Float = 0
+                for c in 0..<columns { sum += gr[c] }
+                for c in 0..<columns { gr[c] -= _exp(yr[c]) * sum }
+            }
+        }
+    }
+
+    /// `backward` for the activations whose derivative needs the pre-activation z: GELU (both
+    /// forms) and SiLU.
+    private func backwardFromInput(_ z: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
         case .gelu:
-            let z = z.unsafelyUnwrapped  // checked above
             for i in 0..<count { g[i] *= Activation.geluDerivative(z[i]) }
         case .geluTanh:
-            let z = z.unsafelyUnwrapped
             for i in 0..<count { g[i] *= Activation.geluTanhDerivative(z[i]) }
-        case .silu:
-            let z = z.unsafelyUnwrapped
+        default:  // silu
             for i in 0..<count {
                 let s = Activation.sigmoid(z[i])
                 g[i] *= s * (1 + z[i] * (1 - s))
@@ -374,11 +384,8 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     /// Log-softmax of one row in place: z − (max + log Σ e^{z − max}).
     @inline(__always)
     static func logSoftmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
-        var maximum = -Float.infinity
-        for c in 0..<n where row[c] > maximum { maximum = row[c] }
-        var sum: Double = 0
-        for c in 0..<n { sum += _expD(Double(row[c] - maximum)) }
-        let logSum = maximum + Float(_log(sum))
+        let terms = LogSumExp(row, count: n)
+        let logSum = terms.maximum + Float(_log(terms.sum))
         for c in 0..<n { row[c] -= logSum }
     }
 

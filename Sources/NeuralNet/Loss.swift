@@ -204,11 +204,8 @@ public enum Loss: Sendable, Equatable, CustomStringConvertible {
             let y = outputs + r * width, g = gradient.map { $0 + r * width }
             let t = Int(targets[r])
             precondition(t >= 0 && t < width, "class id \(t) outside 0..<\(width); the loader validates labels")
-            var maximum = -Float.infinity
-            for c in 0..<width where y[c] > maximum { maximum = y[c] }
-            var sum: Double = 0
-            for c in 0..<width { sum += _expD(Double(y[c] - maximum)) }
-            let logSumExp = Double(maximum) + _log(sum), inverse = 1 / sum
+            let terms = LogSumExp(y, count: width), maximum = terms.maximum
+            let logSumExp = terms.value, inverse = 1 / terms.sum
             let classWeight = weights.map { Double($0[t]) } ?? 1
             let mass = (1 - epsilon) * classWeight + spread * weightTotal  // C = Σ_k c_k
             var value = 0.0
@@ -233,18 +230,13 @@ public enum Loss: Sendable, Equatable, CustomStringConvertible {
             }
             return -Double(y[t])
         }
-        // log-sum-exp with the maximum subtracted: no overflow for any logits.
-        var maximum = -Float.infinity
-        for c in 0..<width where y[c] > maximum { maximum = y[c] }
-        var sum: Double = 0
-        for c in 0..<width { sum += _expD(Double(y[c] - maximum)) }
-        let logSumExp = Double(maximum) + _log(sum)
+        let terms = LogSumExp(y, count: width)
         if let g {
-            let inverse = 1 / sum
-            for c in 0..<width { g[c] = Float(_expD(Double(y[c] - maximum)) * inverse) }
+            let inverse = 1 / terms.sum
+            for c in 0..<width { g[c] = Float(_expD(Double(y[c] - terms.maximum)) * inverse) }
             g[t] -= 1
         }
-        return logSumExp - Double(y[t])
+        return terms.value - Double(y[t])
     }
 
     @inline(__always)

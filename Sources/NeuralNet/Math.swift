@@ -20,3 +20,24 @@ public func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
     for i in 1..<max(count, 1) where values[i] > values[best] { best = i }
     return best
 }
+
+/// The pieces of a row's log-sum-exp, log Σ e^{x_c} = m + log Σ e^{x_c − m} with m the row's
+/// maximum, so no exponential overflows for any logits.
+struct LogSumExp {
+    /// m, the largest entry.
+    let maximum: Float
+    /// Σ_c e^{x_c − m}, in Double.
+    let sum: Double
+
+    @inline(__always)
+    init(_ row: UnsafePointer<Float>, count: Int) {
+        var maximum = -Float.infinity
+        for c in 0..<count where row[c] > maximum { maximum = row[c] }
+        var sum: Double = 0
+        for c in 0..<count { sum += _expD(Double(row[c] - maximum)) }
+        (self.maximum, self.sum) = (maximum, sum)
+    }
+
+    /// m + log Σ e^{x_c − m}.
+    var value: Double { Double(maximum) + _log(sum) }
+}

@@ -44,14 +44,13 @@ public struct Adam: FirstMomentOptimizer, Equatable {
         self.decoupledWeightDecay = decoupledWeightDecay
     }
 
-    public var name: String { "adam" }
+    /// "adamw" with decoupled weight decay (PyTorch's AdamW), else "adam".
+    public var name: String { decoupledWeightDecay ? "adamw" : "adam" }
 
     public var stateCount: Int { amsgrad ? 3 : 2 }
 
     public var description: String {
-        var text = "adam betas=(\(beta1), \(beta2)) eps=\(eps) weight_decay=\(weightDecay) amsgrad=\(amsgrad)"
-        if decoupledWeightDecay { text += " decoupled_weight_decay=true" }
-        return text
+        "\(name) betas=(\(beta1), \(beta2)) eps=\(eps) weight_decay=\(weightDecay) amsgrad=\(amsgrad)"
     }
 
     public func update(
@@ -65,60 +64,22 @@ public struct Adam: FirstMomentOptimizer, Equatable {
     }
 }
 
-/// AdamW with exactly PyTorch's `torch.optim.AdamW` semantics: Adam whose weight decay shrinks the
-/// parameters before the step instead of entering the gradient,
-///
-///     w ← w·(1 − η·λ)                (the factor computed in double, as Python does)
-///     then the Adam step of ``Adam`` with the undecayed gradient.
-///
-/// PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0.01, amsgrad false.
-///
-/// State, in this order: the first moment m, the second moment v, and with `amsgrad` the running
-/// maximum v̂ of v (2 or 3 buffers).
-public struct AdamW: FirstMomentOptimizer, Equatable {
-    /// PyTorch's default learning rate for AdamW.
-    public static let defaultLearningRate: Float = 1e-3
-
-    /// Decay β₁ of the first moment.
-    public var beta1: Double
-    /// Decay β₂ of the second moment.
-    public var beta2: Double
-    /// ε added to the bias-corrected root of the second moment.
-    public var eps: Double
-    /// Decoupled weight decay λ: each step first multiplies w by 1 − η·λ.
-    public var weightDecay: Double
-    /// Use the running maximum of the second moment (AMSGrad).
-    public var amsgrad: Bool
-
-    public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 0.01,
-                amsgrad: Bool = false) {
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.eps = eps
-        self.weightDecay = weightDecay
-        self.amsgrad = amsgrad
-    }
-
-    public var name: String { "adamw" }
-
-    public var stateCount: Int { amsgrad ? 3 : 2 }
-
-    public var description: String {
-        "adamw betas=(\(beta1), \(beta2)) eps=\(eps) weight_decay=\(weightDecay) amsgrad=\(amsgrad)"
-    }
-
-    public func update(
-        parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
-        state: UnsafeMutablePointer<Float>, parameterCount: Int,
-        range: Range<Int>, learningRate: Float, step: Int
-    ) {
-        adamUpdate(parameters: parameters, gradients: gradients, state: state, parameterCount: parameterCount,
-                   range: range, learningRate: learningRate, step: step, beta1: beta1, beta2: beta2, eps: eps,
-                   weightDecay: weightDecay, decoupled: true, amsgrad: amsgrad)
+extension Adam {
+    /// AdamW with exactly PyTorch's `torch.optim.AdamW` semantics: Adam whose weight decay shrinks
+    /// the parameters before the step instead of entering the gradient,
+    ///
+    ///     w ← w·(1 − η·λ)                (the factor computed in double, as Python does)
+    ///     then the Adam step with the undecayed gradient,
+    ///
+    /// which is `torch.optim.Adam(decoupled_weight_decay=True)`. PyTorch's defaults: lr 1e-3, betas
+    /// (0.9, 0.999), eps 1e-8, weight_decay 0.01, amsgrad false.
+    public static func adamW(beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: Double = 0.01,
+                             amsgrad: Bool = false) -> Adam {
+        Adam(beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad, decoupledWeightDecay: true)
     }
 }
 
-/// PyTorch's `_single_tensor_adam`, shared by ``Adam`` and ``AdamW``.
+/// PyTorch's `_single_tensor_adam`.
 @inline(__always)
 private func adamUpdate(
     parameters w: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,

@@ -63,7 +63,7 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
         case .adam, .amsgrad:
             return Adam(beta1: s.beta1, beta2: s.beta2, eps: eps, weightDecay: decay, amsgrad: self == .amsgrad)
         case .adamw:
-            return AdamW(beta1: s.beta1, beta2: s.beta2, eps: eps, weightDecay: decay)
+            return Adam.adamW(beta1: s.beta1, beta2: s.beta2, eps: eps, weightDecay: decay)
         case .adamax:
             return Adamax(beta1: s.beta1, beta2: s.beta2, eps: eps, weightDecay: decay)
         case .nadam:

@@ -11,8 +11,8 @@ final class OptimizerDescriptionTests: XCTestCase {
         XCTAssertEqual(Adagrad().name, "adagrad")
         XCTAssertEqual(Adadelta().name, "adadelta")
         XCTAssertEqual(Adam().name, "adam")
-        XCTAssertEqual(Adam(weightDecay: 0.01, decoupledWeightDecay: true).name, "adam")
-        XCTAssertEqual(AdamW().name, "adamw")
+        XCTAssertEqual(Adam(weightDecay: 0.01, decoupledWeightDecay: true).name, "adamw", "PyTorch's AdamW")
+        XCTAssertEqual(Adam.adamW().name, "adamw")
         XCTAssertEqual(Adamax().name, "adamax")
         XCTAssertEqual(NAdam().name, "nadam")
         XCTAssertEqual(Set(OptimizerTesting.catalogue.map(\.name)), OptimizerTesting.names)
@@ -28,8 +28,8 @@ final class OptimizerDescriptionTests: XCTestCase {
         XCTAssertEqual(Adadelta().description, "adadelta rho=0.9 eps=1e-06 weight_decay=0.0")
         XCTAssertEqual(Adam().description, "adam betas=(0.9, 0.999) eps=1e-08 weight_decay=0.0 amsgrad=false")
         XCTAssertEqual(Adam(weightDecay: 0.1, decoupledWeightDecay: true).description,
-                       "adam betas=(0.9, 0.999) eps=1e-08 weight_decay=0.1 amsgrad=false decoupled_weight_decay=true")
-        XCTAssertEqual(AdamW(amsgrad: true).description, "adamw betas=(0.9, 0.999) eps=1e-08 weight_decay=0.01 amsgrad=true")
+                       "adamw betas=(0.9, 0.999) eps=1e-08 weight_decay=0.1 amsgrad=false")
+        XCTAssertEqual(Adam.adamW(amsgrad: true).description, "adamw betas=(0.9, 0.999) eps=1e-08 weight_decay=0.01 amsgrad=true")
         XCTAssertEqual(Adamax().description, "adamax betas=(0.9, 0.999) eps=1e-08 weight_decay=0.0")
         XCTAssertEqual(NAdam().description,
                        "nadam betas=(0.9, 0.999) eps=1e-08 weight_decay=0.0 momentum_decay=0.004 decoupled_weight_decay=false")
@@ -55,7 +55,7 @@ final class OptimizerDescriptionTests: XCTestCase {
         XCTAssertEqual(Adagrad.defaultLearningRate, 1e-2)
         XCTAssertEqual(Adadelta.defaultLearningRate, 1)
         XCTAssertEqual(Adam.defaultLearningRate, 1e-3)
-        XCTAssertEqual(AdamW.defaultLearningRate, 1e-3)
+        XCTAssertEqual(Adam.defaultLearningRate, 1e-3)
         XCTAssertEqual(Adamax.defaultLearningRate, 2e-3)
         XCTAssertEqual(NAdam.defaultLearningRate, 2e-3)
     }

@@ -117,7 +117,7 @@ final class OptimizerFixtureTests: XCTestCase {
             "adagrad": (Adagrad(), Adagrad.defaultLearningRate),
             "adadelta": (Adadelta(), Adadelta.defaultLearningRate),
             "adam": (Adam(), Adam.defaultLearningRate),
-            "adamw": (AdamW(), AdamW.defaultLearningRate),
+            "adamw": (Adam.adamW(), Adam.defaultLearningRate),
             "adamax": (Adamax(), Adamax.defaultLearningRate),
             "nadam": (NAdam(), NAdam.defaultLearningRate),
         ]

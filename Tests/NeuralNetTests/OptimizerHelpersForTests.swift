@@ -72,8 +72,8 @@ enum OptimizerTesting {
         Adam(beta1: 0.8, beta2: 0.9, amsgrad: true),
         Adam(weightDecay: 0.01),
         Adam(weightDecay: 0.01, decoupledWeightDecay: true),
-        AdamW(),
-        AdamW(beta1: 0.85, beta2: 0.95, eps: 1e-6, weightDecay: 0.1, amsgrad: true),
+        Adam.adamW(),
+        Adam.adamW(beta1: 0.85, beta2: 0.95, eps: 1e-6, weightDecay: 0.1, amsgrad: true),
         Adamax(),
         Adamax(beta1: 0.8, beta2: 0.99, weightDecay: 0.01),
         NAdam(),
@@ -128,7 +128,7 @@ enum OptimizerTesting {
                         weightDecay: try real("weight_decay"), amsgrad: try flag("amsgrad"),
                         decoupledWeightDecay: try flag("decoupled_weight_decay"))
         case "adamw":
-            return AdamW(beta1: try real("beta1"), beta2: try real("beta2"), eps: try real("eps"),
+            return Adam.adamW(beta1: try real("beta1"), beta2: try real("beta2"), eps: try real("eps"),
                          weightDecay: try real("weight_decay"), amsgrad: try flag("amsgrad"))
         case "adamax":
             return Adamax(beta1: try real("beta1"), beta2: try real("beta2"), eps: try real("eps"),

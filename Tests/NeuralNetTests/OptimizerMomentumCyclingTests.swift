@@ -7,7 +7,7 @@ final class OptimizerMomentumCyclingTests: XCTestCase {
     func testTheAdamFamilyCyclesBeta1() {
         let m: Float = 0.85
         XCTAssertEqual(Adam().cyclingMomentum(m).beta1, Double(m))
-        XCTAssertEqual(AdamW().cyclingMomentum(m).beta1, Double(m))
+        XCTAssertEqual(Adam.adamW().cyclingMomentum(m).beta1, Double(m))
         XCTAssertEqual(Adamax().cyclingMomentum(m).beta1, Double(m))
         XCTAssertEqual(NAdam().cyclingMomentum(m).beta1, Double(m))
         XCTAssertEqual(Adam(beta2: 0.99).cyclingMomentum(m).beta2, 0.99, "only β₁ changes")

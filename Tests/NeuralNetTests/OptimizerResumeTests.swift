@@ -56,7 +56,6 @@ final class OptimizerResumeTests: XCTestCase {
         case let o as Adadelta: Adadelta(rho: o.rho, eps: o.eps, weightDecay: o.weightDecay)
         case let o as Adam: Adam(beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay,
                                  amsgrad: o.amsgrad, decoupledWeightDecay: o.decoupledWeightDecay)
-        case let o as AdamW: AdamW(beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, amsgrad: o.amsgrad)
         case let o as Adamax: Adamax(beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay)
         case let o as NAdam: NAdam(beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay,
                                    momentumDecay: o.momentumDecay, decoupledWeightDecay: o.decoupledWeightDecay)

@@ -47,8 +47,8 @@ final class OptimizerStateLayoutTests: XCTestCase {
             Layout(optimizer: Adam(beta1: 0.8, beta2: 0.9, amsgrad: true), stateCount: 3) { g in
                 [0.2 * g, 0.1 * g * g, 0.1 * g * g]
             },
-            Layout(optimizer: AdamW(beta1: 0.8, beta2: 0.9), stateCount: 2) { g in [0.2 * g, 0.1 * g * g] },
-            Layout(optimizer: AdamW(beta1: 0.8, beta2: 0.9, amsgrad: true), stateCount: 3) { g in
+            Layout(optimizer: Adam.adamW(beta1: 0.8, beta2: 0.9), stateCount: 2) { g in [0.2 * g, 0.1 * g * g] },
+            Layout(optimizer: Adam.adamW(beta1: 0.8, beta2: 0.9, amsgrad: true), stateCount: 3) { g in
                 [0.2 * g, 0.1 * g * g, 0.1 * g * g]
             },
             // m = (1 − β₁)g, infinity norm u = |g| + ε
@@ -98,8 +98,8 @@ final class OptimizerStateLayoutTests: XCTestCase {
         XCTAssertEqual(Adadelta().stateCount, 2)
         XCTAssertEqual(Adam().stateCount, 2)
         XCTAssertEqual(Adam(amsgrad: true).stateCount, 3)
-        XCTAssertEqual(AdamW().stateCount, 2)
-        XCTAssertEqual(AdamW(amsgrad: true).stateCount, 3)
+        XCTAssertEqual(Adam.adamW().stateCount, 2)
+        XCTAssertEqual(Adam.adamW(amsgrad: true).stateCount, 3)
         XCTAssertEqual(Adamax().stateCount, 2)
         XCTAssertEqual(NAdam().stateCount, 2)
         XCTAssertEqual(NAdam(weightDecay: 0.1, decoupledWeightDecay: true).stateCount, 2)

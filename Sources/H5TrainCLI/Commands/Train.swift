@@ -16,7 +16,8 @@ struct Train: ParsableCommand {
         discussion: """
         Each minibatch is cut into micro-shards of --shard-size rows. The workers run the shards' \
         forward and backward passes in parallel, then compute fixed blocks of the batch-mean gradient \
-        and apply SGD with momentum to them. For a given --seed the result is bit-for-bit the same for \
+        and apply the optimizer (--optimizer, SGD with momentum by default) to them. For a given --seed \
+        the result is bit-for-bit the same for \
         any --workers.
 
         Example (MNIST, 784-512-256-10, ReLU):

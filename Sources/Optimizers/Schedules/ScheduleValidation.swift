@@ -1,72 +1,95 @@
 import NeuralNet
 import Settings
 
-extension ScheduleSettings {
-    /// Checks names, ranges and required values; each error names the flag (PyTorch's checks, plus
-    /// the ones that keep the schedules' preconditions from ever failing).
-    public func validate() throws(TrainingError) {
-        func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
-        func positive(_ value: Double, _ setting: Setting) throws(TrainingError) {
-            guard value.isFinite && value > 0 else { throw fail(setting, "must be a positive number, got \(value)") }
-        }
-        func nonNegative(_ value: Double, _ setting: Setting) throws(TrainingError) {
-            guard value.isFinite && value >= 0 else { throw fail(setting, "must be a number ≥ 0, got \(value)") }
-        }
-        func atLeast(_ minimum: Int, _ value: Int?, _ setting: Setting, _ unit: String) throws(TrainingError) {
-            guard let value, value < minimum else { return }
-            throw fail(setting, "must be at least \(minimum)\(unit.isEmpty ? "" : " " + unit), got \(value)")
-        }
-        func fraction(_ value: Double?, _ setting: Setting) throws(TrainingError) {
-            guard let value, !(value >= 0 && value < 1) else { return }
-            throw fail(setting, "must be in [0, 1), got \(value)")
-        }
+/// The range checks schedule settings share; each error names the setting.
+private enum Check {
+    static func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
 
-        if let (setting, reason) = kind.requiredSetting, !isGiven(setting) { throw fail(setting, reason) }
-        // step, multistep, exponential
-        try atLeast(1, stepEpochs, .lrStep, "epoch")
-        if let gamma { try positive(gamma, .gamma) }
-        if let bad = milestones.first(where: { $0 < 1 }) { throw fail(.milestones, "epochs must be at least 1, got \(bad)") }
-        // polynomial, linear
-        try positive(power, .power)
-        if !(startFactor > 0 && startFactor <= 1) { throw fail(.startFactor, "must be in (0, 1], got \(startFactor)") }
-        if !(endFactor >= 0 && endFactor <= 1) { throw fail(.endFactor, "must be in [0, 1], got \(endFactor)") }
-        try atLeast(1, totalEpochs, .totalEpochs, "epoch")
-        // cosine, cosine-restarts
-        try nonNegative(etaMin, .etaMin)
-        try atLeast(1, tMaxEpochs, .tMax, "epoch")
-        try atLeast(1, t0Epochs, .t0, "epoch")
-        try atLeast(1, tMult, .tMult, "")
-        // cyclic, onecycle
-        if let baseRate { try nonNegative(baseRate, .baseRate) }
-        try atLeast(1, stepSizeUp, .stepSizeUp, "step")
-        try atLeast(0, stepSizeDown, .stepSizeDown, "steps")
+    static func positive(_ value: Double, _ setting: Setting) throws(TrainingError) {
+        guard value.isFinite && value > 0 else { throw fail(setting, "must be a positive number, got \(value)") }
+    }
+
+    static func nonNegative(_ value: Double, _ setting: Setting) throws(TrainingError) {
+        guard value.isFinite && value >= 0 else { throw fail(setting, "must be a number ≥ 0, got \(value)") }
+    }
+
+    static func atLeast(_ minimum: Int, _ value: Int?, _ setting: Setting, _ unit: String) throws(TrainingError) {
+        guard let value, value < minimum else { return }
+        throw fail(setting, "must be at least \(minimum)\(unit.isEmpty ? "" : " " + unit), got \(value)")
+    }
+
+    static func fraction(_ value: Double?, _ setting: Setting) throws(TrainingError) {
+        guard let value, !(value >= 0 && value < 1) else { return }
+        throw fail(setting, "must be in [0, 1), got \(value)")
+    }
+}
+
+extension ScheduleSettings {
+    /// Checks ranges and required values; each error names the setting (PyTorch's checks, plus the
+    /// ones that keep the schedules' preconditions from ever failing).
+    public func validate() throws(TrainingError) {
+        if let (setting, reason) = kind.requiredSetting, !isGiven(setting) { throw Check.fail(setting, reason) }
+        try validateDecays()
+        try validateCycles()
+        try validatePlateau()
+        try validateWarmup()
+    }
+
+    /// step, multistep, exponential, polynomial, linear, cosine, cosine-restarts.
+    private func validateDecays() throws(TrainingError) {
+        try Check.atLeast(1, stepEpochs, .lrStep, "epoch")
+        if let gamma { try Check.positive(gamma, .gamma) }
+        if let bad = milestones.first(where: { $0 < 1 }) { throw Check.fail(.milestones, "epochs must be at least 1, got \(bad)") }
+        try Check.positive(power, .power)
+        if !(startFactor > 0 && startFactor <= 1) { throw Check.fail(.startFactor, "must be in (0, 1], got \(startFactor)") }
+        if !(endFactor >= 0 && endFactor <= 1) { throw Check.fail(.endFactor, "must be in [0, 1], got \(endFactor)") }
+        try Check.atLeast(1, totalEpochs, .totalEpochs, "epoch")
+        try Check.nonNegative(etaMin, .etaMin)
+        try Check.atLeast(1, tMaxEpochs, .tMax, "epoch")
+        try Check.atLeast(1, t0Epochs, .t0, "epoch")
+        try Check.atLeast(1, tMult, .tMult, "")
+    }
+
+    /// cyclic and onecycle.
+    private func validateCycles() throws(TrainingError) {
+        if let baseRate { try Check.nonNegative(baseRate, .baseRate) }
+        try Check.atLeast(1, stepSizeUp, .stepSizeUp, "step")
+        try Check.atLeast(0, stepSizeDown, .stepSizeDown, "steps")
         if CyclicSchedule.Mode(rawValue: cyclicMode) == nil {
-            throw fail(.cyclicMode, "unknown cyclic mode '\(cyclicMode)'; expected one of \(CyclicSchedule.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw Check.fail(.cyclicMode, "unknown cyclic mode '\(cyclicMode)'; expected one of \(CyclicSchedule.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        try fraction(baseMomentum, .baseMomentum)
-        try fraction(maxMomentum, .maxMomentum)
-        if !(pctStart >= 0 && pctStart <= 1) { throw fail(.pctStart, "must be in [0, 1], got \(pctStart)") }
+        try Check.fraction(baseMomentum, .baseMomentum)
+        try Check.fraction(maxMomentum, .maxMomentum)
+        if !(pctStart >= 0 && pctStart <= 1) { throw Check.fail(.pctStart, "must be in [0, 1], got \(pctStart)") }
         if OneCycleSchedule.AnnealStrategy(rawValue: anneal) == nil {
-            throw fail(.anneal, "unknown anneal strategy '\(anneal)'; expected cos or linear")
+            throw Check.fail(.anneal, "unknown anneal strategy '\(anneal)'; expected cos or linear")
         }
-        try positive(divFactor, .divFactor)
-        try positive(finalDivFactor, .finalDivFactor)
-        // plateau
-        if !(factor > 0 && factor < 1) { throw fail(.factor, "must be in (0, 1), got \(factor)") }
-        try atLeast(0, patience, .patience, "epochs")
-        try nonNegative(threshold, .threshold)
-        try atLeast(0, cooldown, .cooldown, "epochs")
-        try nonNegative(minRate, .minRate)
-        // warm-up, batch scaling
-        try atLeast(0, warmupSteps, .warmupSteps, "steps")
-        try atLeast(0, warmupEpochs, .warmupEpochs, "epochs")
-        if warmupSteps != nil && warmupEpochs != nil { throw fail(.warmupEpochs, "give \(.warmupSteps) or \(.warmupEpochs), not both") }
-        if !(warmupStartFactor > 0 && warmupStartFactor <= 1) { throw fail(.warmupStartFactor, "must be in (0, 1], got \(warmupStartFactor)") }
+        try Check.positive(divFactor, .divFactor)
+        try Check.positive(finalDivFactor, .finalDivFactor)
+    }
+
+    /// Reduce-on-plateau.
+    private func validatePlateau() throws(TrainingError) {
+        if !(factor > 0 && factor < 1) { throw Check.fail(.factor, "must be in (0, 1), got \(factor)") }
+        try Check.atLeast(0, patience, .patience, "epochs")
+        try Check.nonNegative(threshold, .threshold)
+        try Check.atLeast(0, cooldown, .cooldown, "epochs")
+        try Check.nonNegative(minRate, .minRate)
+    }
+
+    /// Warm-up and batch scaling.
+    private func validateWarmup() throws(TrainingError) {
+        try Check.atLeast(0, warmupSteps, .warmupSteps, "steps")
+        try Check.atLeast(0, warmupEpochs, .warmupEpochs, "epochs")
+        if warmupSteps != nil && warmupEpochs != nil { throw Check.fail(.warmupEpochs, "give \(.warmupSteps) or \(.warmupEpochs), not both") }
+        if !(warmupStartFactor > 0 && warmupStartFactor <= 1) {
+            throw Check.fail(.warmupStartFactor, "must be in (0, 1], got \(warmupStartFactor)")
+        }
         if hasWarmup && isPlateau {
-            throw fail(warmupSteps != nil ? .warmupSteps : .warmupEpochs,
-                       "cannot be combined with \(.schedule) plateau: its rate moves only when the loss stalls (PyTorch's SequentialLR refuses it too)")
+            throw Check.fail(warmupSteps != nil ? .warmupSteps : .warmupEpochs,
+                             "cannot be combined with \(.schedule) plateau: its rate moves only when the loss stalls (PyTorch's SequentialLR refuses it too)")
         }
-        try atLeast(1, batchScalingReference, .scaleRateByBatch, "sample")
+        try Check.atLeast(1, batchScalingReference, .scaleRateByBatch, "sample")
     }
 
     /// ``validate()``, plus what depends on the optimizer: a schedule that cycles momentum needs an
