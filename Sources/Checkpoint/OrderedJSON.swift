@@ -2,7 +2,7 @@ import Settings
 import Training
 
 /// A JSON value whose objects keep their members in the order they were built, so that output meant
-/// for people and scripts (e.g. `h5train inspect --json`) has a stable, logical key order.
+/// for people and scripts (e.g. inspect's JSON) has a stable, logical key order.
 public indirect enum OrderedJSON: Sendable {
     case null
     case bool(Bool)

@@ -4,7 +4,7 @@ import HDF5
 import NeuralNet
 import Settings
 
-/// Checks and atomic writes for the HDF5 files commands produce (`predict --out`, `export`).
+/// Checks and atomic writes for the HDF5 files commands produce (`predict`'s output, `export`).
 enum OutputPath {
     /// Throws a usage error for `flag` when `path` is a folder, lies in a folder that does not exist,
     /// or names the same file as one of `inputs` (described, path), which must never be overwritten.

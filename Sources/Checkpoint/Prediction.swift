@@ -21,11 +21,11 @@ public struct PredictionJob: Sendable {
     /// The HDF5 file and dataset of inputs (rows first; trailing dimensions are flattened).
     public var dataFile: String
     public var dataset: String
-    /// The HDF5 file to write (`--out`); never the input file or the checkpoint.
+    /// The HDF5 file to write (`out`); never the input file or the checkpoint.
     public var outputPath: String
     /// Worker threads; they change the speed, not the result.
     public var workers: Int
-    /// Rows read and predicted per chunk (`--batch-size`), before rounding up to a multiple of
+    /// Rows read and predicted per chunk (`batch_size`), before rounding up to a multiple of
     /// `Predictor.chunkRows`.
     public var chunkRows: Int
 
@@ -99,7 +99,7 @@ extension TrainingState {
     ///
     /// The engine runs its forward passes on 256-row blocks, and BLAS may round a row's products
     /// differently depending on how many rows share a matrix product. Chunks made of whole blocks
-    /// cut the data into the same blocks as a single call does, whatever `--batch-size` is.
+    /// cut the data into the same blocks as a single call does, whatever `batch_size` is.
     public static func alignedChunkRows(_ rows: Int) -> Int {
         let unit = Predictor.chunkRows
         let (aligned, overflow) = ((max(rows, 1) - 1) / unit + 1).multipliedReportingOverflow(by: unit)

@@ -12,7 +12,7 @@ public struct DataShape: Sendable, Equatable {
     /// The network's output width: the class count, or the regression target width.
     public var outputs: Int
     public var task: TaskKind
-    /// Rows trained on per epoch (after any `--val-split` hold-out); nil when not known.
+    /// Rows trained on per epoch (after any `val_split` hold-out); nil when not known.
     public var trainingRows: Int?
     /// One line per fact read or inferred, for the user.
     public var notes: [SettingText]

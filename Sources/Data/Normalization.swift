@@ -12,7 +12,7 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
     /// x ← (x − mean_j) / std_j per feature j (std 0 is treated as 1).
     case standardize(mean: [Float], std: [Float])
 
-    /// What the user asked for with `--normalize`.
+    /// What the user asked for with `normalize`.
     public enum Request: String, Sendable, CaseIterable {
         /// Scale unsigned-integer features by their type's maximum; leave floats alone.
         case auto

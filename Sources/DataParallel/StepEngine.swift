@@ -193,7 +193,7 @@ public final class StepEngine: @unchecked Sendable {
     /// Phase 2: gradient blocks and updates.
     ///
     /// Fused (the default): each block's gradient is computed, clamped if asked, measured and applied
-    /// while it is in cache. When the global norm must be known first (`--clip-norm`, or skipping
+    /// while it is in cache. When the global norm must be known first (`clip_norm`, or skipping
     /// non-finite steps), gradients and updates are two phases with the norm in between.
     ///
     /// - Parameter scale: 1 / the batch's weight (1 / rows without class weights), turning the

@@ -46,7 +46,7 @@ public final class WorkerPool: @unchecked Sendable {
     ///
     /// Contract: the calls for different workers must write disjoint memory (their own workspace rows,
     /// their own parameter blocks) and only read memory no call writes. That is what the training step
-    /// guarantees by construction, and what `swift test --sanitize=thread` checks. Under that contract
+    /// guarantees by construction, and what ThreadSanitizer checks. Under that contract
     /// it is safe to share the body's captured buffers across threads: this is the one place the module
     /// vouches for sendability the compiler cannot see. Calls to `run` itself must not overlap.
     public func run(_ body: (_ worker: Int) -> Void) {

@@ -1,7 +1,7 @@
 /// A small, fast, seedable random generator (xoshiro256**), seeded through SplitMix64.
 ///
 /// Training must be exactly reproducible, so every random choice H5Train makes (initial weights,
-/// shuffles, validation splits) draws from one of these with a seed derived from `--seed`.
+/// shuffles, validation splits) draws from one of these with a seed derived from `seed`.
 /// The state is four words, so it can be stored in a checkpoint and restored.
 public struct Xoshiro256: RandomNumberGenerator, Sendable, Equatable {
     /// The generator's full state; storing and restoring it resumes the exact sequence.

@@ -157,7 +157,7 @@ public enum OptimizerHyperparameter: String, Sendable, CaseIterable {
         case flag(Bool)
     }
 
-    /// The key reports and scripts use (`inspect`, `inspect --json`).
+    /// The key reports and scripts use (inspect, as text and JSON).
     public var key: String { rawValue }
 
     /// The setting that chooses it.

@@ -3,7 +3,7 @@
 /// command line as its flag, the library as the setting's name).
 ///
 ///     let text: SettingText = "needs validation data (\(.validationX) or \(.validationSplit))"
-///     text.rendered { "--" + $0.name }     // "needs validation data (--val_x or --val_split)"
+///     text.rendered { $0.name.uppercased() }   // "needs validation data (VAL_X or VAL_SPLIT)"
 public struct SettingText: Sendable, Equatable, Hashable, CustomStringConvertible, ExpressibleByStringInterpolation {
     enum Piece: Sendable, Equatable, Hashable {
         case text(String)

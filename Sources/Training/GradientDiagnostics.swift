@@ -5,7 +5,7 @@ import NeuralNet
 import Optimizers
 import Settings
 
-/// Per-layer gradient health, gathered every step and reported after each epoch (`--diagnostics`):
+/// Per-layer gradient health, gathered every step and reported after each epoch (`diagnostics`):
 /// weight norm, mean gradient norm, the epoch's update relative to the weights, the fraction of
 /// dead ReLU units, and plain-words warnings for vanishing and exploding gradients.
 final class GradientDiagnostics {

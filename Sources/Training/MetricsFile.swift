@@ -2,7 +2,7 @@ import DataParallel
 import Foundation
 import Settings
 
-/// The `--metrics` CSV file: a header, then one row per epoch, flushed as each epoch ends so a
+/// The `metrics` CSV file: a header, then one row per epoch, flushed as each epoch ends so a
 /// crashed run still leaves its history.
 final class MetricsFile {
     let path: String

@@ -16,8 +16,8 @@ public struct ModelDescription: Sendable, Equatable {
     /// Derives the model from the settings and the data's shape.
     ///
     /// The output layer follows the task: softmax (fused into cross-entropy) for classes, identity
-    /// with MSE for regression, unless `--loss` says otherwise; cross-entropy takes
-    /// `--label-smoothing` and `--class-weights` (see `TrainingConfiguration.resolvedLoss`).
+    /// with MSE for regression, unless `loss` says otherwise; cross-entropy takes
+    /// `label_smoothing` and `class_weights` (see `TrainingConfiguration.resolvedLoss`).
     public init(configuration: TrainingConfiguration, inputs: Int, outputs: Int, task: TaskKind) throws(TrainingError) {
         let loss = try configuration.resolvedLoss(task: task, classes: outputs)
         if loss.usesClassIndices != (task == .classification) {

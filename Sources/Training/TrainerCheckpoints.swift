@@ -5,7 +5,7 @@ import Optimizers
 import Settings
 
 extension Trainer {
-    /// Where an interrupted run without `--checkpoint` saves itself.
+    /// Where an interrupted run without `checkpoint` saves itself.
     public static let interruptedCheckpointPath = "h5train-interrupted.ckpt.h5"
 
     /// The checkpoint of the run as it stands now.
@@ -44,8 +44,8 @@ extension Trainer {
         throw .interrupted(checkpoint: path, epoch: epoch, step: engine.step)
     }
 
-    /// The end-of-epoch checkpoints: `--checkpoint` (every `--checkpoint-every` epochs and at the
-    /// end), a numbered copy kept by `--keep-last`, and `--save-best`'s best one.
+    /// The end-of-epoch checkpoints: `checkpoint` (every `checkpoint_every` epochs and at the
+    /// end), a numbered copy kept by `keep_last`, and `save_best`'s best one.
     func saveEpochCheckpoints(epoch: Int, metrics: EpochMetrics, last: Bool) throws(TrainingError) {
         guard let path = configuration.checkpointPath else { return }
         let due = last || configuration.checkpointEvery.map { epoch % $0 == 0 } ?? false
@@ -98,7 +98,7 @@ extension Trainer {
     }
 }
 
-/// The metric `--save-best` keeps the best checkpoint by.
+/// The metric `save_best` keeps the best checkpoint by.
 public enum BestMetric: String, Sendable, CaseIterable {
     case validationLoss = "val_loss"
     case validationAccuracy = "val_accuracy"

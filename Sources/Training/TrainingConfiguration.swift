@@ -4,12 +4,12 @@ import NeuralNet
 import Optimizers
 import Settings
 
-/// Every setting of a training run. Defaults are the ones `h5train train --help` documents.
+/// Every setting of a training run. Defaults are the ones the train command's help documents.
 public struct TrainingConfiguration: Sendable {
     /// Widths of the hidden layers, input side first.
     public var hidden: [Int] = [128]
     public var activation: Activation = .relu
-    /// One activation per hidden layer, overriding `activation` (`--hidden 512:relu,256:tanh`).
+    /// One activation per hidden layer, overriding `activation` (`hidden 512:relu,256:tanh`).
     public var hiddenActivations: [Activation]?
     /// Dropout probability on every hidden layer's output during training (0: none).
     public var dropout: Float = 0
@@ -17,9 +17,9 @@ public struct TrainingConfiguration: Sendable {
     public var initializer: Initializer?
     /// nil: cross-entropy for classification, MSE for regression.
     public var loss: Loss?
-    /// Cross-entropy label smoothing ε in [0, 1): target (1 − ε)·onehot + ε/K (`--label-smoothing`).
+    /// Cross-entropy label smoothing ε in [0, 1): target (1 − ε)·onehot + ε/K (`label_smoothing`).
     public var labelSmoothing: Float = 0
-    /// Cross-entropy class weights, one per class (`--class-weights`); the batch loss is
+    /// Cross-entropy class weights, one per class (`class_weights`); the batch loss is
     /// Σ w_t·ℓ / Σ w_t, as PyTorch's `weight=`. nil: every class weighs 1.
     public var classWeights: [Float]?
     /// Total epochs of the run.
@@ -114,7 +114,7 @@ public struct TrainingConfiguration: Sendable {
     /// The activation of each hidden layer.
     public var resolvedHiddenActivations: [Activation] { hiddenActivations ?? hidden.map { _ in activation } }
 
-    /// The learning rate the run uses: `--lr`, or the optimizer's default.
+    /// The learning rate the run uses: `lr`, or the optimizer's default.
     public var resolvedLearningRate: Float { learningRate ?? optimizer.defaultLearningRate }
 
     /// The learning-rate schedule, evaluated per optimizer step.

@@ -22,7 +22,7 @@ public struct TrainingProgress: Sendable, Equatable {
     public var epochsWithoutImprovement = 0
     /// One entry per completed epoch.
     public var history: [EpochMetrics] = []
-    /// `--save-best`: the best value of its metric so far (nil before the first epoch).
+    /// `save_best`: the best value of its metric so far (nil before the first epoch).
     public var bestSavedMetric: Double?
     /// Reduce-on-plateau's state, when that schedule is used.
     public var plateau: PlateauState.Snapshot?

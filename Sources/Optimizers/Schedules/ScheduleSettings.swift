@@ -5,8 +5,8 @@ import NeuralNet
 /// ``makeSchedule(rate:stepsPerEpoch:totalSteps:batchSize:)`` once the number of steps per epoch is
 /// known.
 ///
-/// Every schedule is evaluated per optimizer step. Lengths given in epochs (`--lr-step`,
-/// `--milestones`, `--t-max`, `--t0`, `--total-epochs`, `--warmup-epochs`) are multiplied by the steps
+/// Every schedule is evaluated per optimizer step. Lengths given in epochs (`lr_step`,
+/// `milestones`, `t_max`, `t0`, `total_epochs`, `warmup_epochs`) are multiplied by the steps
 /// per epoch, and the exponential γ (per epoch) becomes γ^(1/steps per epoch) per step, so the rate
 /// at each epoch boundary is exactly PyTorch's when its scheduler is stepped once per epoch. Cyclic
 /// step sizes are in steps, as in PyTorch. Defaults are PyTorch's.
@@ -17,7 +17,7 @@ public struct ScheduleSettings: Sendable, Equatable {
     public var stepEpochs: Int?
     /// γ: step and multistep, the factor of each decay (default 0.1); exponential, the factor per
     /// epoch (required, as in PyTorch); cyclic `exp_range`, the factor per step (default 1).
-    /// `--gamma`, or its alias `--lr-gamma`.
+    /// `gamma`, or its alias `lr_gamma`.
     public var gamma: Double?
     /// multistep: the epochs at which the rate is multiplied by γ.
     public var milestones: [Int] = []
@@ -41,7 +41,7 @@ public struct ScheduleSettings: Sendable, Equatable {
     /// cosine-restarts: each cycle is T_mult times longer than the one before.
     public var tMult = 1
 
-    /// cyclic: the lower rate (PyTorch's base_lr; required); `--lr` is the upper one.
+    /// cyclic: the lower rate (PyTorch's base_lr; required); `lr` is the upper one.
     public var baseRate: Double?
     /// cyclic: steps from the lower to the upper rate.
     public var stepSizeUp = 2000
@@ -61,7 +61,7 @@ public struct ScheduleSettings: Sendable, Equatable {
     public var pctStart = 0.3
     /// onecycle: `cos` or `linear`.
     public var anneal = "cos"
-    /// onecycle: the initial rate is `--lr` / divFactor.
+    /// onecycle: the initial rate is `lr` / divFactor.
     public var divFactor = 25.0
     /// onecycle: the final rate is the initial rate / finalDivFactor.
     public var finalDivFactor = 1e4

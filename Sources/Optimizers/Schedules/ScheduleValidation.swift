@@ -93,7 +93,7 @@ extension ScheduleSettings {
     }
 
     /// ``validate()``, plus what depends on the optimizer: a schedule that cycles momentum needs an
-    /// optimizer with a momentum term (SGD or RMSprop with `--momentum` > 0) or a β₁ (the Adam
+    /// optimizer with a momentum term (SGD or RMSprop with `momentum` > 0) or a β₁ (the Adam
     /// family), as PyTorch's `cycle_momentum` requires.
     public func validate(optimizer: OptimizerSettings) throws(TrainingError) {
         try validate()
