@@ -1,5 +1,6 @@
 import HDF5
 import NeuralNet
+import Optimizers
 import Settings
 import Training
 

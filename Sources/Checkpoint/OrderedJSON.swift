@@ -1,3 +1,4 @@
+import Optimizers
 import Settings
 import Training
 

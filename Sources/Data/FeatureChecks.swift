@@ -1,3 +1,4 @@
+import HDF5
 import Settings
 
 /// The checks every reader of features applies (training, validation, evaluation, prediction), so

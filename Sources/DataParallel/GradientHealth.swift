@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 
 /// What to do when a step's loss or gradient is NaN or infinite.
 public enum NonFinitePolicy: String, Sendable, CaseIterable {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Optimizers
 import Synchronization
 
 /// One phase of parallel work, as an object the pool can hand to its workers without allocating

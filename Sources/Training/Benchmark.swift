@@ -62,11 +62,3 @@ public enum Benchmark {
             finalParameters: trainer.engine.parameterValues)
     }
 }
-
-/// Discards all training output.
-public final class SilentObserver: TrainingObserver {
-    public init() {}
-    public func note(_ text: SettingText) {}
-    public func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {}
-    public func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int) {}
-}

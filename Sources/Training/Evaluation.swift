@@ -1,6 +1,7 @@
 import Data
 import DataParallel
 import NeuralNet
+import Optimizers
 
 /// Loss and quality of a model on a sample set.
 public struct Evaluation: Sendable, Equatable {

@@ -2,6 +2,7 @@ import Checkpoint
 import DataParallel
 import Foundation
 import HDF5
+import Optimizers
 import Training
 import XCTest
 

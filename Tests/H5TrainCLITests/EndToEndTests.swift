@@ -3,6 +3,7 @@ import DataParallel
 import Foundation
 import HDF5
 import NeuralNet
+import Optimizers
 import Training
 import XCTest
 

@@ -1,7 +1,11 @@
+import Checkpoint
+import DataParallel
 import Foundation
 @testable import H5TrainCLI
+import HDF5
 import Optimizers
 import Settings
+import Training
 import XCTest
 
 /// Every hyper-parameter an optimizer kind uses reaches `explain` and `inspect` with the value the

@@ -1,5 +1,6 @@
-import XCTest
 import NeuralNet
+import Optimizers
+import XCTest
 
 /// `NetworkPass.gradients` for every parameter of small dense networks against float64 central
 /// differences of `Reference.networkLossSum` (a forward pass written in the test, independent of

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Optimizers
 
 /// Float64 reimplementations of the module's forward formulas, written from their mathematical
 /// definitions (naive forms, no stabilising tricks, no module code), as independent references for

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// `Loss.lossAndGradient` — its value against `Reference.lossSum` and its gradient against float64

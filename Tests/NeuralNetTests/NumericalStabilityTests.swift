@@ -1,5 +1,6 @@
-import XCTest
 import NeuralNet
+import Optimizers
+import XCTest
 
 /// Logits of magnitude 100–1000 overflow a naive e^z in Float32 (e^89 already does); the fused
 /// losses and the activations must stay finite and exact there.

@@ -1,4 +1,5 @@
 import NeuralNet
+import Optimizers
 import XCTest
 
 /// Deterministic test data from SplitMix64 (Steele, Lea & Flood 2014), kept independent of the

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import Optimizers
 
 /// Number formats of `h5train explain`: the same in every locale.
 enum ExplanationFormat {

@@ -1,6 +1,7 @@
 import Checkpoint
 import Foundation
 import NeuralNet
+import Optimizers
 
 /// The formulas `h5train explain` prints for activations, losses and initialisers, in plain
 /// Unicode text, with the parameter values in use and whether they are PyTorch's defaults.

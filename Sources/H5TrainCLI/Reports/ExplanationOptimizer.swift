@@ -1,4 +1,8 @@
+import Checkpoint
+import DataParallel
+import HDF5
 import Optimizers
+import Training
 
 /// The optimizer part of `h5train explain`: the update rule in PyTorch's form, every
 /// hyper-parameter's value, and which ones are PyTorch's defaults — all read from the optimizer's

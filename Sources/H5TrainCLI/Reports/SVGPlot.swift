@@ -2,6 +2,7 @@ import Checkpoint
 import Foundation
 import HDF5
 import NeuralNet
+import Optimizers
 import Settings
 import Training
 

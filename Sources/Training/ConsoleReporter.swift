@@ -3,15 +3,6 @@ import Foundation
 import Optimizers
 import Settings
 
-/// Receives what a training run has to say, as it happens.
-public protocol TrainingObserver: AnyObject {
-    /// A decision or fact worth telling the user before training starts (task, normalisation, …).
-    func note(_ text: SettingText)
-    /// Called after optimizer steps within an epoch; may be called often, so keep it cheap.
-    func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double)
-    func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int)
-}
-
 /// Prints notes and one line per epoch to standard output and, on a terminal, a progress bar with
 /// ETA on standard error while an epoch runs. With `quiet`, prints nothing.
 public final class ConsoleReporter: TrainingObserver {
