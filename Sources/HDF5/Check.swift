@@ -11,12 +11,10 @@ import CHDF5
 // belong to different files. None of them is `Sendable`.
 
 /// Runs once, before the first file is opened or created: initialises the library and turns off
-/// HDF5's automatic printing of error stacks to stderr (errors are thrown instead).
-/// A global `let` is initialised lazily and exactly once, even under concurrent first use.
-private let libraryInitialisation: Void = {
-    _ = H5open()
-    _ = H5Eset_auto2(h5shim_e_default(), nil, nil)
-}()
+/// HDF5's automatic printing of error stacks to stderr (errors are thrown instead); see
+/// `configureLibrary`. A global `let` is initialised lazily and exactly once, even under
+/// concurrent first use.
+private let libraryInitialisation: Void = configureLibrary()
 
 /// Makes sure the library is initialised and automatic error printing is off.
 func initialiseLibrary() {
