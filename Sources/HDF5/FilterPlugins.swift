@@ -9,6 +9,11 @@ struct CompressionFilter: Equatable {
     let name: String
     /// The Debian/Ubuntu package that installs its plugin where HDF5 looks, if there is one.
     let debianPackage: String?
+    /// The `tools/install-deps` option that installs that package ("" when it always does).
+    var installDepsOption: String {
+        ["hdf5-plugin-lzf", "hdf5-filter-plugin", "hdf5-filter-plugin-blosc-serial"].contains(debianPackage ?? "")
+            ? "" : " --all-filters"
+    }
 
     /// The filters of the HDF Group's registry that h5py, PyTorch and hdf5plugin users meet.
     static let known: [CompressionFilter] = [
@@ -35,7 +40,7 @@ struct CompressionFilter: Equatable {
     /// What to do about the filter being unavailable, as the end of one sentence.
     var remedy: String {
         if let debianPackage {
-            return "install the Debian package \(debianPackage) (tools/install-deps does)"
+            return "install the Debian package \(debianPackage) (tools/install-deps\(installDepsOption) does)"
         }
         return "install an HDF5 plugin for it and set HDF5_PLUGIN_PATH to its folder"
     }
@@ -48,18 +53,21 @@ enum FilterPlugins {
     static func debianFolders() -> [String] {
         let libraries = "/usr/lib"
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: libraries)) ?? []
-        return entries.sorted().map { "\(libraries)/\($0)/hdf5/serial/plugins" }.filter { folder in
-            var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue
-        }
+        return entries.sorted().map { "\(libraries)/\($0)/hdf5/serial/plugins" }.filter(isFolder)
     }
 
-    /// Makes the Debian plugin folders part of HDF5's search path (they are its default there,
-    /// but `HDF5_PLUGIN_PATH` replaces the default), and loads liblzf so that Debian's LZF
-    /// plugin, which uses it without declaring it, can be loaded.
+    /// Prepares HDF5's plugin search path: drops folders that do not exist (HDF5 1.10 gives up
+    /// the whole search, "can't open directory", at the first one, e.g. its default folder when
+    /// no plugin package is installed, or a stale `HDF5_PLUGIN_PATH` entry), and appends the
+    /// Debian plugin folders (HDF5's default there, but `HDF5_PLUGIN_PATH` replaces the
+    /// default). Also loads liblzf so that Debian's LZF plugin, which uses it without declaring
+    /// it, can be loaded.
     static func configure() {
         let context = Context(file: "", object: "")
-        let current = Set(searchPath())
+        let current = searchPath()
+        for (index, folder) in current.enumerated().reversed() where !isFolder(folder) {
+            _ = try? check("H5PLremove", H5PLremove(UInt32(index)), context)
+        }
         for folder in debianFolders() where !current.contains(folder) {
             _ = try? check("H5PLappend", H5PLappend(folder), context)
         }
@@ -69,6 +77,12 @@ enum FilterPlugins {
         // already loaded with global symbols. Nothing happens if liblzf1 is not installed.
         _ = dlopen("liblzf.so.1", RTLD_NOW | RTLD_GLOBAL)
         #endif
+    }
+
+    /// Whether `path` is an existing folder.
+    private static func isFolder(_ path: String) -> Bool {
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
     }
 
     /// The folders HDF5 searches for plugins, in order.
