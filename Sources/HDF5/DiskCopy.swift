@@ -82,7 +82,7 @@ extension File {
     /// Copies the in-memory file to `disk`: flushes HDF5's caches, takes the file image and
     /// stores it unless the disk already holds it.
     func store(to disk: DiskCopy) throws(HDF5Error) {
-        let context = location.context
+        let context = Context(file: path, object: "")  // not `location`: this also runs in deinit
         try check("H5Fflush", H5Fflush(id, H5F_SCOPE_GLOBAL), context)
         let size = try check("H5Fget_file_image", H5Fget_file_image(id, nil, 0), context)
         let image = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)

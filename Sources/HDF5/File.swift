@@ -47,9 +47,8 @@ public final class File {
     deinit {
         if let disk {
             try? store(to: disk)
-        } else if writable, H5Fflush(id, H5F_SCOPE_LOCAL) < 0 {
+        } else if writable, (try? check("H5Fflush", H5Fflush(id, H5F_SCOPE_LOCAL), Context(file: path, object: ""))) == nil {
             // Closing would fail the same way and leave a dangling identifier (see Library.swift).
-            H5Eclear2(h5shim_e_default())
             noteFailedClose()
             return
         }
@@ -76,7 +75,8 @@ public final class File {
             throw context.error(.notHDF5, "open", "it is a directory")
         }
         if let creator = CreatedFiles.open(at: path) {
-            // Not on disk yet: share the file being created, as HDF5 shares files it has open.
+            // Not on disk yet: share the file being created, as HDF5 shares files it has open
+            // (the reopened file keeps the creator's read-write access, whatever `mode` says).
             let id = try check("H5Freopen", H5Freopen(creator.id), context)
             return File(adopting: id, path: path, disk: nil, writable: true, creator: creator)
         }
