@@ -1,5 +1,4 @@
 import CHDF5
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +10,8 @@ import Darwin
 // HDF5 normally registers its own `atexit` handler, which closes every identifier still open.
 // HDF5 1.10 has a defect there: when destroying a file fails (its final flush hits a full disk),
 // the library frees the file's memory but keeps the identifier, and the handler at exit then
-// reads freed memory and crashes (SIGSEGV in H5_term_library). This module therefore
+// reads freed memory and crashes (SIGSEGV in H5_term_library; HDF5 1.14 frees the file only when
+// its destruction succeeds, Debian 12 ships 1.10.8). This module therefore
 //   - never lets HDF5 write files it creates (they are built in memory, see `DiskCopy`),
 //   - flushes a file opened for writing before closing it, and leaks the identifier instead of
 //     closing it when that flush fails (a leaked identifier is valid, a half-closed one is not),
@@ -19,16 +19,17 @@ import Darwin
 //     failed to close; otherwise the operating system releases everything.
 
 /// How many files could not be flushed or closed; any makes the exit handler skip `H5close`.
-private let failedCloses = Atomic<Int>(0)
+/// Changed only where HDF5 is used, which is one thread at a time (see `File`); read at exit.
+nonisolated(unsafe) private var failedCloses = 0
 
 /// Records that a file could not be flushed or closed, so HDF5 is not terminated at exit.
 func noteFailedClose() {
-    failedCloses.add(1, ordering: .relaxed)
+    failedCloses += 1
 }
 
 /// Whether a file has failed to flush or close in this process.
 var hasFailedClose: Bool {
-    failedCloses.load(ordering: .relaxed) > 0
+    failedCloses > 0
 }
 
 /// Initialises HDF5 (once, before any other call): no automatic error printing (errors are
