@@ -3,7 +3,8 @@ import CHDF5
 // Every HDF5 C call in this module goes through `check`, which turns HDF5's failure return
 // values into a thrown `HDF5Error` carrying the call name, the file/object and the error stack.
 // The exceptions are calls that cannot usefully fail or report: the H5?close calls in `defer`
-// and `deinit`, and the error-stack calls below.
+// and `deinit`, the error-stack calls below, and the library set-up and termination calls in
+// Library.swift. (Created files reach the disk through POSIX calls in DiskCopy.swift.)
 //
 // Thread safety: the system HDF5 library is built without its thread-safety option, so it has
 // unprotected global state. All use of HDF5 in a process must be serialised: use `File`, `Group`
