@@ -3,7 +3,8 @@ import CHDF5
 // Every HDF5 C call in this module goes through `check`, which turns HDF5's failure return
 // values into a thrown `HDF5Error` carrying the call name, the file/object and the error stack.
 // The exceptions are calls that cannot usefully fail or report: the H5?close calls in `defer`
-// and `deinit`, and the error-stack calls below.
+// and `deinit`, the error-stack calls below, and the library set-up and termination calls in
+// Library.swift. (Created files reach the disk through POSIX calls in DiskCopy.swift.)
 //
 // Thread safety: the system HDF5 library is built without its thread-safety option, so it has
 // unprotected global state. All use of HDF5 in a process must be serialised: use `File`, `Group`
@@ -11,12 +12,10 @@ import CHDF5
 // belong to different files. None of them is `Sendable`.
 
 /// Runs once, before the first file is opened or created: initialises the library and turns off
-/// HDF5's automatic printing of error stacks to stderr (errors are thrown instead).
-/// A global `let` is initialised lazily and exactly once, even under concurrent first use.
-private let libraryInitialisation: Void = {
-    _ = H5open()
-    _ = H5Eset_auto2(h5shim_e_default(), nil, nil)
-}()
+/// HDF5's automatic printing of error stacks to stderr (errors are thrown instead); see
+/// `configureLibrary`. A global `let` is initialised lazily and exactly once, even under
+/// concurrent first use.
+private let libraryInitialisation: Void = configureLibrary()
 
 /// Makes sure the library is initialised and automatic error printing is off.
 func initialiseLibrary() {

@@ -4,7 +4,7 @@ import CHDF5
 ///
 /// The first dimension is treated as rows: `read(rows:)` reads a contiguous range of them
 /// (an HDF5 hyperslab), each row being `elementsPerRow` values in row-major order.
-/// Closes itself when released. Not thread-safe: see ``File``.
+/// Closes itself when released, before its file. Not thread-safe: see ``File``.
 public final class Dataset: AttributeHolder {
     /// The dataset's identifier, owned by this object.
     let id: hid_t
@@ -16,9 +16,11 @@ public final class Dataset: AttributeHolder {
     public let shape: [Int]
     /// The stored element type.
     public let elementType: ElementType
+    /// The open file, kept open until this dataset is closed (see ``Group``).
+    let owner: File
 
     /// Takes ownership of the open dataset `id`, closing it if its metadata cannot be read.
-    init(adopting id: hid_t, path: String, file: String) throws(HDF5Error) {
+    init(adopting id: hid_t, path: String, file: String, owner: File) throws(HDF5Error) {
         let context = Context(file: file, object: path)
         do throws(HDF5Error) {
             let type = try check("H5Dget_type", H5Dget_type(id), context)
@@ -37,6 +39,7 @@ public final class Dataset: AttributeHolder {
         self.id = id
         self.path = path
         self.file = file
+        self.owner = owner
     }
 
     deinit { H5Dclose(id) }
@@ -90,8 +93,8 @@ public final class Dataset: AttributeHolder {
         let memoryType = try T.nativeTypeID(context)
         guard count > 0, let base = buffer.baseAddress else { return }
         guard !shape.isEmpty else {
-            try check("H5Dread", H5Dread(id, memoryType, h5shim_s_all(), h5shim_s_all(), h5shim_p_default(), base),
-                      context)
+            let status = H5Dread(id, memoryType, h5shim_s_all(), h5shim_s_all(), h5shim_p_default(), base)
+            try checkRead(status, rows: nil)
             return
         }
         let fileSpace = try check("H5Dget_space", H5Dget_space(id), context)
@@ -102,7 +105,7 @@ public final class Dataset: AttributeHolder {
                   H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil), context)
         let memorySpace = try check("H5Screate_simple", H5Screate_simple(Int32(counts.count), counts, nil), context)
         defer { H5Sclose(memorySpace) }
-        try check("H5Dread", H5Dread(id, memoryType, memorySpace, fileSpace, h5shim_p_default(), base), context)
+        try checkRead(H5Dread(id, memoryType, memorySpace, fileSpace, h5shim_p_default(), base), rows: rows)
     }
 
     /// Reads a string dataset (fixed- or variable-length strings) as an array in row-major order.
@@ -116,8 +119,12 @@ public final class Dataset: AttributeHolder {
         let type = try check("H5Dget_type", H5Dget_type(id), context)
         defer { H5Tclose(type) }
         let count = shape.reduce(1, *)
-        return try readStringValues(fileType: type, count: count, call: "H5Dread", context) { memoryType, buffer in
-            H5Dread(id, memoryType, h5shim_s_all(), h5shim_s_all(), h5shim_p_default(), buffer)
+        do {
+            return try readStringValues(fileType: type, count: count, call: "H5Dread", context) { memoryType, buffer in
+                H5Dread(id, memoryType, h5shim_s_all(), h5shim_s_all(), h5shim_p_default(), buffer)
+            }
+        } catch {
+            throw readFailure(error, rows: nil)
         }
     }
 

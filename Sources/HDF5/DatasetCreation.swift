@@ -52,7 +52,7 @@ extension Location {
         defer { H5Pclose(linkCreation) }
         let id = try check("H5Dcreate2", H5Dcreate2(self.id, path, fileType, space, linkCreation, creation,
                                                     h5shim_p_default()), context)
-        return try Dataset(adopting: id, path: path, file: file)
+        return try Dataset(adopting: id, path: path, file: file, owner: owner)
     }
 
     /// Throws `.shapeMismatch` unless `shape` is valid and holds exactly `valueCount` values.

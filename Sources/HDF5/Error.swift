@@ -17,6 +17,9 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
         case unsupportedType(String)
         /// Sizes disagree: a value count, a buffer size, or a row range outside the dataset.
         case shapeMismatch
+        /// The dataset is compressed with a filter whose plugin HDF5 cannot load (e.g. LZF,
+        /// id 32000); `detail` names the package that provides it.
+        case filterUnavailable(id: Int, name: String)
         /// Any other failure reported by the HDF5 library.
         case library
     }
@@ -35,6 +38,8 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
     public let object: String
     /// The part of `detail` the description shows: the root cause of a library failure.
     private let summary: String
+    /// What the failed call was doing, e.g. "rows 0..<128 of 1437", or empty.
+    private var scope = ""
 
     /// Creates an error about `object` in `file`.
     public init(_ kind: Kind, call: String, file: String, object: String = "", detail: String) {
@@ -68,11 +73,19 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
             return "\(file): no dataset '\(object)' (\(listing))"
         case .unsupportedType:
             return "\(path) \(detail)"
-        case .shapeMismatch:
+        case .shapeMismatch, .filterUnavailable:
             return "\(path): \(detail)"
         case .library:
-            return "\(path): \(call) failed: \(summary)"
+            let scope = scope.isEmpty ? "" : " for \(scope)"
+            return "\(path): \(call) failed\(scope): \(summary)"
         }
+    }
+
+    /// The same error, saying what the failed call was doing, e.g. "rows 0..<128 of 1437".
+    func scoped(_ scope: String) -> HDF5Error {
+        var copy = self
+        copy.scope = scope
+        return copy
     }
 }
 

@@ -2,7 +2,7 @@ import CHDF5
 
 /// An open HDF5 group: a folder of datasets and other groups, with attributes.
 ///
-/// Closes itself when released. Not thread-safe: see ``File``.
+/// Closes itself when released, before its file. Not thread-safe: see ``File``.
 public final class Group: AttributeHolder {
     /// The group's identifier, owned by this object.
     let id: hid_t
@@ -10,17 +10,21 @@ public final class Group: AttributeHolder {
     public let name: String
     /// Path of the file containing the group.
     public let file: String
+    /// The open file, kept open until this group is closed (Swift releases stored properties
+    /// after `deinit` runs), so closing the group never has to close the file.
+    let owner: File
 
     /// Takes ownership of the open group `id`.
-    init(adopting id: hid_t, name: String, file: String) {
+    init(adopting id: hid_t, name: String, file: String, owner: File) {
         self.id = id
         self.name = name
         self.file = file
+        self.owner = owner
     }
 
     deinit { H5Gclose(id) }
 
-    var location: Location { Location(id: id, name: name, file: file) }
+    var location: Location { Location(id: id, name: name, file: file, owner: owner) }
 
     /// Where this group's attributes live.
     public var attributeTarget: AttributeTarget { AttributeTarget(id: id, context: location.context) }

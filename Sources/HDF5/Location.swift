@@ -9,6 +9,8 @@ struct Location {
     let name: String
     /// The file path, for error messages.
     let file: String
+    /// The open file, which groups and datasets opened from here keep alive.
+    let owner: File
 
     var context: Context { Context(file: file, object: name) }
 
@@ -51,7 +53,7 @@ struct Location {
             throw context.at(path).error(.datasetNotFound(available: available), "H5Dopen2", detail)
         }
         let dataset = try check("H5Dopen2", H5Dopen2(id, path, h5shim_p_default()), context.at(path))
-        return try Dataset(adopting: dataset, path: path, file: file)
+        return try Dataset(adopting: dataset, path: path, file: file, owner: owner)
     }
 
     /// Opens the group at `relative`.
@@ -63,7 +65,7 @@ struct Location {
             throw context.at(path).error(.library, "H5Gopen2", detail)
         }
         let group = try check("H5Gopen2", H5Gopen2(id, path, h5shim_p_default()), context.at(path))
-        return Group(adopting: group, name: path, file: file)
+        return Group(adopting: group, name: path, file: file, owner: owner)
     }
 
     /// Opens the group at `relative`, creating it and any missing parents first.
@@ -74,7 +76,7 @@ struct Location {
         defer { H5Pclose(linkCreation) }
         let group = try check("H5Gcreate2", H5Gcreate2(id, path, linkCreation, h5shim_p_default(),
                                                       h5shim_p_default()), context.at(path))
-        return Group(adopting: group, name: path, file: file)
+        return Group(adopting: group, name: path, file: file, owner: owner)
     }
 
     /// Names of the links in this group, sorted by name.
@@ -117,7 +119,7 @@ struct Location {
             if type == H5I_DATASET.rawValue {
                 found.append(path)
             } else if type == H5I_GROUP.rawValue {
-                try collectDatasets(in: Location(id: object, name: path, file: file), into: &found)
+                try collectDatasets(in: Location(id: object, name: path, file: file, owner: owner), into: &found)
             }
         }
     }

@@ -74,7 +74,9 @@ enum CLI {
     /// Runs `h5train` with `arguments` (working directory: the package root), standard output and
     /// error captured through files so a chatty child can never block on a full pipe. Kills the
     /// child after `timeout` seconds. Throws (failing the test) when the binary cannot be found.
-    static func run(_ arguments: [String], timeout: Double = 60, failOnTimeout: Bool = true,
+    /// A non-empty `launcher` (a program and its arguments) is run instead, with the binary's
+    /// path and `arguments` appended, e.g. a shell that lowers a limit and then `exec`s it.
+    static func run(_ arguments: [String], timeout: Double = 60, failOnTimeout: Bool = true, launcher: [String] = [],
                     file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
         guard let executable else {
             let message = "h5train executable not found; looked in:\n" + candidateFolders.map { "  \($0.path)" }.joined(separator: "\n")
@@ -89,8 +91,8 @@ enum CLI {
         let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
 
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? executable
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable.path] + arguments
         process.currentDirectoryURL = repositoryRoot
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = outHandle
