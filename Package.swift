@@ -7,6 +7,8 @@
 //   NeuralNet      matrices over BLAS, layers, activations, initialisers, losses, optimizers, schedules
 //   DataParallel   worker pool, fixed micro-shards, deterministic gradient aggregation
 //   Training       dataset loader, training loop, checkpoints, metrics, progress
+//   ONNXProto      Swift types generated from ONNX's onnx.proto (committed; see its README)
+//   ModelExport    a checkpoint as ONNX, PyTorch safetensors and Keras 3 weights
 //   H5TrainCLI     thin argument-parser commands, built as the `h5train` executable
 import PackageDescription
 
@@ -14,10 +16,11 @@ let package = Package(
     name: "H5Train",
     products: [
         .executable(name: "h5train", targets: ["H5TrainCLI"]),
-        .library(name: "H5TrainKit", targets: ["HDF5", "NeuralNet", "DataParallel", "Training"]),
+        .library(name: "H5TrainKit", targets: ["HDF5", "NeuralNet", "DataParallel", "Training", "ModelExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -34,10 +37,17 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(name: "DataParallel", dependencies: ["NeuralNet"]),
         .target(name: "Training", dependencies: ["HDF5", "NeuralNet", "DataParallel"]),
+        .target(
+            name: "ONNXProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["README.md", "proto"]
+        ),
+        .target(name: "ModelExport", dependencies: ["Training", "HDF5", "NeuralNet", "ONNXProto"]),
         .executableTarget(
             name: "H5TrainCLI",
             dependencies: [
                 "Training",
+                "ModelExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +55,8 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5"]),
+        .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "ONNXProto", "Training", "HDF5", "NeuralNet"],
+                    exclude: ["Fixtures"]),  // HDF5 reads the golden Keras layout
         .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training"]),
     ]
 )
