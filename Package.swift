@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5"]),
         .testTarget(name: "ModelExportTests", dependencies: ["ModelExport", "ONNXProto", "Training", "HDF5", "NeuralNet"],
                     exclude: ["Fixtures"]),  // HDF5 reads the golden Keras layout
-        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training"]),
+        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "ONNXProto"]),
     ]
 )

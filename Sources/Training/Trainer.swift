@@ -167,6 +167,9 @@ public final class Trainer {
                 throw .interrupted(checkpoint: path, epoch: epoch, step: engine.step)
             }
         }
+        if config.epochs == 0, let path = config.checkpointPath {
+            try saveCheckpoint(to: path)  // the initialised model, e.g. to start another framework from it
+        }
         if let path = config.checkpointPath {
             observer.note("checkpoint: \(path)")
         }
