@@ -9,21 +9,18 @@ struct Export: ParsableCommand {
         discussion: """
         Give exactly one format flag, naming the checkpoint, then the file to write:
 
-          h5train export --onnx m.ckpt.h5 m.onnx
-            The whole model as an ONNX graph (opset 13): input 'features', float32 (N, inputs) — \
+        --onnx m.ckpt.h5 m.onnx: the whole model as an ONNX graph (opset 13): input 'features', float32 (N, inputs) — \
         the raw features as the HDF5 file stores them, converted to float32, images flattened \
         row-major (uint8 (N, 28, 28) becomes (N, 784) with values 0…255); the graph applies the \
         checkpoint's normalisation, the Gemm layers and activations, and for classification \
         turns the outputs into probabilities. Output 'probabilities' or 'predictions', (N, outputs), \
         as h5train predict writes them. N is dynamic.
 
-          h5train export --safetensors m.ckpt.h5 m.safetensors
-            A PyTorch state_dict (0.weight, 0.bias, 2.weight, …) for nn.Sequential(Linear, \
+        --safetensors m.ckpt.h5 m.safetensors: a PyTorch state_dict (0.weight, 0.bias, 2.weight, …) for nn.Sequential(Linear, \
         activation, Linear, …), in the safetensors format, and beside it m.py, the Python that \
         rebuilds the module with the normalisation in front (also printed).
 
-          h5train export --keras m.ckpt.h5 m.weights.h5
-            Keras weights. A name ending in .weights.h5 gets Keras 3's native layout \
+        --keras m.ckpt.h5 m.weights.h5: Keras weights. A name ending in .weights.h5 gets Keras 3's native layout \
         (layers/dense/vars/0, …), any other name ending in .h5 the legacy Keras 2 layout (which \
         Keras 3 reads from such names). Build the Dense stack the command prints and call \
         model.load_weights(OUT); normalise the inputs as printed.

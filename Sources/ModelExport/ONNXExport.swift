@@ -31,6 +31,9 @@ public enum ONNXExport {
     /// ONNX's element type code of float32 (`TensorProto.FLOAT`).
     public static let float32: Int32 = 1
 
+    /// Parameters that fit in one protobuf message (2 GiB) with room for the graph around them.
+    public static let maximumParameters = (Int(Int32.max) - (1 << 20)) / 4
+
     /// The graph's output: `probabilities` for classification, `predictions` for regression.
     public static func outputName(_ task: Task) -> String { task == .classification ? "probabilities" : "predictions" }
 
@@ -70,6 +73,11 @@ public enum ONNXExport {
 
     /// Writes the model to `path` (atomically), refusing to overwrite `checkpointPath`.
     public static func write(_ checkpoint: Checkpoint, checkpointPath: String, to path: String) throws(TrainingError) {
+        try OutputPath.check(path, flag: "OUT", against: [("the checkpoint", checkpointPath)])
+        // Protobuf messages are limited to 2 GiB; larger models would need ONNX's external data files.
+        guard checkpoint.model.architecture.parameterCount < maximumParameters else {
+            throw .output(path: path, message: "\(checkpoint.model.architecture.parameterCount) parameters do not fit in one ONNX file (protobuf's 2 GiB limit: at most \(maximumParameters - 1)); external data files are not supported")
+        }
         try ExportFile.write(encode(checkpoint), to: path, flag: "OUT", checkpointPath: checkpointPath)
     }
 
