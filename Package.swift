@@ -3,6 +3,7 @@
 //
 // Modules, in the order data flows through them (each depends only on modules above it):
 //   CHDF5, CBLAS   system libraries (HDF5 C library, OpenBLAS CBLAS) + prefixed C shims
+//   ONNXProto      Swift types generated from ONNX's onnx.proto (committed; see its README)
 //   HDF5           safe, throwing HDF5 wrapper; knows nothing about machine learning
 //   Settings       what a user can set, text that refers to those settings, the one user-facing error
 //   NeuralNet      the network's forward and backward passes, activations, losses, initialisers,
@@ -11,7 +12,8 @@
 //   DataParallel   the step engine and its two phases, the worker pool, the forward-only predictor
 //   Data           loader, targets, normalisation, sample sets, fingerprint
 //   Training       the loop, sampler, progress, metrics, diagnostics, LR finder, benchmark
-//   Checkpoint     the HDF5 checkpoint format, atomic writes, inspect, prediction files, Keras export
+//   Checkpoint     the HDF5 checkpoint format, atomic writes, inspect, prediction files, and the
+//                  exports (ONNX, safetensors, Keras)
 //   H5TrainCLI     thin commands; every flag spelling and its validation; reports (explain, plots)
 import PackageDescription
 
@@ -24,6 +26,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +39,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
+        .target(
+            name: "ONNXProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["README.md", "proto"]
+        ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Settings"),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
@@ -43,7 +51,8 @@ let package = Package(
         .target(name: "DataParallel", dependencies: ["NeuralNet", "Optimizers"]),
         .target(name: "Data", dependencies: ["HDF5", "Settings", "NeuralNet"]),
         .target(name: "Training", dependencies: ["Settings", "NeuralNet", "Optimizers", "DataParallel", "Data"]),
-        .target(name: "Checkpoint", dependencies: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training"]),
+        .target(name: "Checkpoint", dependencies: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training",
+                                                   "ONNXProto"]),
         .executableTarget(
             name: "H5TrainCLI",
             dependencies: [
@@ -55,6 +64,8 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Optimizers", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Optimizers"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoint", "Data", "Optimizers", "Settings", "HDF5"]),
-        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "Checkpoint"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ONNXProto", "Training", "Data", "HDF5", "NeuralNet"],
+                    exclude: ["Fixtures"]),  // the golden Keras 3 layout
+        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "Checkpoint", "ONNXProto"]),
     ]
 )

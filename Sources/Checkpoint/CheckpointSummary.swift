@@ -157,6 +157,7 @@ extension CheckpointSummary {
             ("optimizer", .object([("name", .string(configuration.optimizer.kind.rawValue))] + Self.optimizerFields(configuration.optimizer))),
             ("schedule", .object([("name", .string(configuration.schedule.kind.rawValue))] + Self.scheduleFields(configuration.schedule))),
             ("hidden", .array(configuration.hidden.map { .int($0) })), ("activation", .string(configuration.activation.description)),
+            ("hidden_activations", .array(configuration.resolvedHiddenActivations.map { .string($0.description) })),
             ("init", .string(configuration.initializer?.description ?? "default")),
             ("seed", .unsigned(configuration.seed)), ("shard_size", .int(configuration.shardSize)),
             ("workers", .int(configuration.workers)),

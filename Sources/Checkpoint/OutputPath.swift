@@ -5,10 +5,10 @@ import NeuralNet
 import Settings
 
 /// Checks and atomic writes for the HDF5 files commands produce (`predict`'s output, `export`).
-enum OutputPath {
+public enum OutputPath {
     /// Throws a usage error for `flag` when `path` is a folder, lies in a folder that does not exist,
     /// or names the same file as one of `inputs` (described, path), which must never be overwritten.
-    static func check(_ path: String, setting: Setting, against inputs: [(String, String)]) throws(TrainingError) {
+    public static func check(_ path: String, setting: Setting, against inputs: [(String, String)]) throws(TrainingError) {
         guard !path.isEmpty else { throw .invalidSetting(setting, "needs a file path") }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
@@ -37,7 +37,7 @@ enum OutputPath {
     /// Creates a temporary HDF5 file beside `path` (`.NAME.PID.tmp`), lets `fill` write it, closes it
     /// and renames it over `path`, so an existing file is replaced whole or not at all. Failures
     /// remove the temporary file and become `.output` errors naming `path`.
-    static func writeAtomically(to path: String, _ fill: (File) throws(HDF5Error) -> Void) throws(TrainingError) {
+    public static func writeAtomically(to path: String, _ fill: (File) throws(HDF5Error) -> Void) throws(TrainingError) {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path

@@ -40,6 +40,7 @@ public final class Trainer {
     public init(configuration: TrainingConfiguration, data: LoadedData, observer: TrainingObserver,
                 stateWriter: (any TrainingStateWriter)? = nil) throws(TrainingError) {
         try configuration.validate()
+        precondition(configuration.checkpointPath == nil || stateWriter != nil, "a run that saves checkpoints needs a TrainingStateWriter")
         guard configuration.batchSize <= data.train.rows else {
             throw .invalidSetting(.batchSize, "\(configuration.batchSize) is larger than the \(data.train.rows) training rows")
         }
@@ -99,6 +100,9 @@ public final class Trainer {
             stoppedEarly = observeEpoch(metrics, diagnostics: diagnostics)
             try saveEpochCheckpoints(epoch: epoch, metrics: metrics, last: epoch == configuration.epochs || stoppedEarly)
             if epoch < configuration.epochs && !stoppedEarly { try saveIfInterrupted(stop, epoch: epoch) }
+        }
+        if configuration.epochs == 0, let path = configuration.checkpointPath {
+            try saveCheckpoint(to: path)  // the initialised model, e.g. to start another framework from it
         }
         if let path = configuration.checkpointPath { observer.note("checkpoint: \(path)") }
         return TrainingSummary(epochs: progress.history, finalParameters: engine.parameterValues,

@@ -65,7 +65,8 @@ public struct TrainingConfiguration: Sendable {
     public func validate() throws(TrainingError) {
         func fail(_ setting: Setting, _ message: SettingText) -> TrainingError { .invalidSetting(setting, message) }
         if hidden.contains(where: { $0 < 1 }) { throw fail(.hidden, "layer widths must be positive integers, got \(hidden)") }
-        if epochs < 1 { throw fail(.epochs, "must be at least 1, got \(epochs)") }
+        if epochs < 0 { throw fail(.epochs, "must be at least 0 (0 saves the initial model), got \(epochs)") }
+        if epochs == 0 && checkpointPath == nil { throw fail(.epochs, "0 trains nothing and saves the initial model; it needs \(.checkpoint) PATH") }
         if batchSize < 1 { throw fail(.batchSize, "must be at least 1, got \(batchSize)") }
         if !(dropout >= 0 && dropout < 1) { throw fail(.dropout, "must be in [0, 1), got \(dropout)") }
         if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw fail(.labelSmoothing, "must be in [0, 1), got \(labelSmoothing)") }
@@ -119,6 +120,7 @@ public struct TrainingConfiguration: Sendable {
 
     /// The learning-rate schedule, evaluated per optimizer step.
     public func makeSchedule(stepsPerEpoch: Int) -> any LearningRateSchedule {
-        schedule.makeSchedule(rate: resolvedLearningRate, stepsPerEpoch: stepsPerEpoch, totalSteps: epochs * stepsPerEpoch, batchSize: batchSize)
+        schedule.makeSchedule(rate: resolvedLearningRate, stepsPerEpoch: stepsPerEpoch, totalSteps: max(epochs, 1) * stepsPerEpoch,  // 0 epochs take no step
+                               batchSize: batchSize)
     }
 }

@@ -212,8 +212,8 @@ final class BadInputTests: XCTestCase {
                                 mentions: ["--hidden", "64,abc"], format: .argumentParser)
     }
 
-    func testZeroEpochs() throws {
-        try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--epochs", "0"], status: 64, mentions: ["--epochs", "at least 1"])
+    func testNegativeEpochs() throws {
+        try assertTrainRejected(["--data", CLI.dataset("xor.h5"), "--epochs", "-1"], status: 64, mentions: ["--epochs", "at least 0"])
     }
 
     func testMomentumOfOne() throws {

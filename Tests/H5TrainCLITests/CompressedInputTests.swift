@@ -1,4 +1,8 @@
+import Checkpoint
+import DataParallel
 import Foundation
+import HDF5
+import Training
 import XCTest
 
 /// Training data compressed the way h5py users compress it, through the binary: an LZF file

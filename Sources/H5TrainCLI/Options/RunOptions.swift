@@ -13,7 +13,7 @@ import Training
 struct RunOptions: ParsableArguments {
     @OptionGroup var model: ModelOptions
 
-    @Option(parsing: .unconditional, help: "Total number of passes over the training data.")
+    @Option(parsing: .unconditional, help: "Total number of passes over the training data; 0 saves the initialised model to --checkpoint and stops.")
     var epochs = 10
 
     @Option(parsing: .unconditional, help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
