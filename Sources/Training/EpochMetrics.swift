@@ -45,9 +45,10 @@ public struct EpochMetrics: Sendable, Equatable {
 }
 
 extension String {
-    /// `value` with exactly `digits` decimals (no Foundation formatter needed in hot paths).
+    /// `value` with exactly `digits` decimals (no Foundation formatter needed in hot paths); beyond
+    /// 1e15, where whole and fraction no longer fit exactly, Swift's own shortest form (2.95e+26).
     init(format2 value: Double, _ digits: Int) {
-        guard value.isFinite else {
+        guard value.isFinite, abs(value) < 1e15 else {
             self = "\(value)"
             return
         }
