@@ -48,7 +48,7 @@ struct LRFind: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Weight of each new loss in the moving average (1 − β).", valueName: "weight"))
     var smoothing = 0.05
 
-    @Option(help: "Seed of the initial weights and the batch order (as in `train`).")
+    @Option(parsing: .unconditional, help: "Seed of the initial weights and the batch order (as in `train`).", transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
@@ -85,6 +85,7 @@ struct LRFind: ParsableCommand {
             configuration.workers = workers ?? WorkerPool.activeCores
             configuration.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
             try configuration.validate()  // flag errors before any data is read
+            for case let (flag, path?) in [("--out", out), ("--plot", plot)] { try AtomicFile.checkWritable(path, flag: flag) }
             let loaded = try DatasetLoader.load(data.loaderOptions(seed: seed))
             let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver())
             let say: (String) -> Void = quiet ? { _ in } : { print($0) }

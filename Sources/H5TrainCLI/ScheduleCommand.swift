@@ -56,6 +56,7 @@ struct ScheduleCommand: ParsableCommand {
             configuration.schedule = schedule.settings
             configuration.batchSize = batchSize
             try configuration.validate()  // --lr, --batch-size, the optimizer and the schedule
+            for case let (flag, path?) in [("--out", out), ("--plot", plot)] { try AtomicFile.checkWritable(path, flag: flag) }
             let rates = configuration.schedule.makeSchedule(rate: configuration.resolvedLearningRate, stepsPerEpoch: perEpoch,
                                                             totalSteps: total, batchSize: batchSize)
             let csv = Self.csv(rates, steps: total)

@@ -4,7 +4,8 @@ import HDF5
 /// Checks and atomic writes for the HDF5 files commands produce (`predict --out`, `export`).
 enum OutputPath {
     /// Throws a usage error for `flag` when `path` is a folder, lies in a folder that does not exist,
-    /// or names the same file as one of `inputs` (described, path), which must never be overwritten.
+    /// names the same file as one of `inputs` (described, path), which must never be overwritten, or
+    /// cannot be written (`AtomicFile.checkWritable`).
     static func check(_ path: String, flag: String, against inputs: [(String, String)]) throws(TrainingError) {
         guard !path.isEmpty else { throw .invalidOption(flag: flag, message: "needs a file path") }
         var isFolder: ObjCBool = false
@@ -18,6 +19,7 @@ enum OutputPath {
         for (what, input) in inputs where sameFile(path, input) {
             throw .invalidOption(flag: flag, message: "\(path) is \(what); refusing to overwrite it, choose another output file")
         }
+        try AtomicFile.checkWritable(path, flag: flag)
     }
 
     /// Whether `a` and `b` name the same file: the same device and inode when both exist, else the
@@ -31,28 +33,18 @@ enum OutputPath {
         return resolved(a) == resolved(b)
     }
 
-    /// Creates a temporary HDF5 file beside `path` (`.NAME.PID.tmp`), lets `fill` write it, closes it
-    /// and renames it over `path`, so an existing file is replaced whole or not at all. Failures
-    /// remove the temporary file and become `.output` errors naming `path`.
+    /// Creates a new HDF5 file with `AtomicFile` and lets `fill` write it, so an existing file is
+    /// replaced whole or not at all. Failures become `.output` errors naming `path`.
     static func writeAtomically(to path: String, _ fill: (File) throws(HDF5Error) -> Void) throws(TrainingError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
-        func create() throws(HDF5Error) {
+        func create(_ temporary: String) throws(HDF5Error) {
             let file = try File.create(temporary)
             try fill(file)
             try file.flush()
         }  // every object of the file is released here, so HDF5 closes it before the rename
         do {
-            try create()
+            try AtomicFile.write(to: path, create)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .output(path: path, message: "cannot write: \(error)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .output(path: path, message: "cannot replace the file: \(reason)")
+            throw .output(path: path, message: error.description)
         }
     }
 }

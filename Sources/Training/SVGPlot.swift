@@ -158,9 +158,9 @@ public struct SVGPlot: Sendable {
     /// Writes ``render()`` to `path` atomically.
     public func write(to path: String) throws(TrainingError) {
         do {
-            try Data(render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(Data(render().utf8), to: path)
         } catch {
-            throw .output(path: path, message: "cannot write the plot: \(error.localizedDescription)")
+            throw .output(path: path, message: "cannot write the plot: \(error)")
         }
     }
 

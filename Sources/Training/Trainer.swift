@@ -39,6 +39,8 @@ public final class Trainer {
         }
         let model = try ModelDescription(configuration: configuration, inputs: data.train.featureCount,
                                          outputs: data.outputSize, task: data.task)
+        try MemoryBudget.checkTraining(model.architecture, stateBuffers: configuration.optimizer.makeOptimizer().stateCount,
+                                       batch: configuration.batchSize, workers: configuration.workers)
         self.configuration = configuration
         self.data = data
         self.model = model
@@ -83,7 +85,7 @@ public final class Trainer {
         let config = configuration
         let resuming = progress.epoch > 0 || progress.stepInEpoch > 0
         let metricsFile = try config.metricsPath.map { path throws(TrainingError) in
-            try MetricsFile(path: path, header: EpochMetrics.csvHeader(momentum: schedulesMomentum), appending: resuming)
+            try MetricsFile(path: path, header: EpochMetrics.csvHeader(momentum: schedulesMomentum), rows: resuming ? metricsHistoryRows : [])
         }
         for line in data.notes + model.notes + scheduleNotes { observer.note(line) }
         if resuming {
@@ -148,7 +150,7 @@ public final class Trainer {
             let skipped = progress.epochSkipped
             progress.finishEpoch(with: metrics)
             observer.epochFinished(metrics, totalEpochs: config.epochs)
-            try metricsFile?.append(metrics)
+            do { try metricsFile?.append(metrics) } catch { throw savingRun(after: error, metricsPath: metricsFile?.path ?? "") }
             if let note = observePlateau(after: metrics) { observer.note(note) }
             if skipped > 0 {
                 observer.note("  skipped \(skipped) step\(skipped == 1 ? "" : "s") with a NaN or infinite loss or gradient (--on-nonfinite skip)")

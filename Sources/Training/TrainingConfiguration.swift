@@ -90,14 +90,7 @@ public struct TrainingConfiguration: Sendable {
             throw fail(flag, "needs --checkpoint PATH")
         }
         if checkpointEvery != nil && checkpointPath == nil { throw fail("--checkpoint-every", "needs --checkpoint PATH") }
-        for (flag, path) in [("--checkpoint", checkpointPath), ("--metrics", metricsPath)] {
-            guard let path else { continue }
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                throw fail(flag, "the folder \(folder) does not exist; create it first")
-            }
-        }
+        try checkOutputsWritable()
         if let overrides = hiddenActivations {
             if overrides.count != hidden.count { throw fail("--hidden", "\(overrides.count) activations for \(hidden.count) layers") }
             if let bad = overrides.first(where: { !$0.isTrainable }) {
