@@ -51,7 +51,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (SGD with momentum 0.9).")
     var learningRate: Float = 0.05
 
-    @Option(parsing: .unconditional, help: "Seed of the initial weights and the sample order.", transform: parseSeed)
+    @Option(parsing: .unconditional, help: "Seed of the initial weights and the sample order. (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
     func run() throws {

@@ -34,6 +34,7 @@ struct Evaluate: ParsableCommand {
             let workers = workers ?? WorkerPool.activeCores
             guard workers >= 1 else { throw .invalidOption(flag: "--workers", message: "must be at least 1, got \(workers)") }
             let model = try Checkpoint.read(from: checkpoint)
+            try model.checkEngineFits(workers: workers)
             let samples = try model.loadSamples(DataSource(file: data, x: x, y: y))
             let result = Evaluation(engine: model.makeEngine(workers: workers), samples: samples)
             var parts = ["\(data) \(x)/\(y): \(result.rows) rows", "loss \(result.loss)"]

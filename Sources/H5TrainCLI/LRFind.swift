@@ -48,7 +48,7 @@ struct LRFind: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Weight of each new loss in the moving average (1 − β).", valueName: "weight"))
     var smoothing = 0.05
 
-    @Option(parsing: .unconditional, help: "Seed of the initial weights and the batch order (as in `train`).", transform: parseSeed)
+    @Option(parsing: .unconditional, help: "Seed of the initial weights and the batch order (as in `train`). (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp(

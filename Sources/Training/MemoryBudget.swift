@@ -113,3 +113,11 @@ extension MemoryBudget {
         }
     }
 }
+
+extension Checkpoint {
+    /// Refuses, before any data is read, an inference engine on `workers` workers that cannot fit in
+    /// memory (each worker keeps a chunk of rows for every unit).
+    public func checkEngineFits(workers: Int) throws(TrainingError) {
+        try MemoryBudget.checkTraining(model.architecture, stateBuffers: 0, batch: 1, workers: workers)
+    }
+}

@@ -47,6 +47,7 @@ public struct PredictionJob: Sendable {
     public func run() throws(TrainingError) -> PredictionOutput {
         try validate()
         let checkpoint = try Checkpoint.read(from: checkpointPath)
+        try checkpoint.checkEngineFits(workers: workers)
         let output = try checkpoint.predict(file: dataFile, dataset: dataset, engine: checkpoint.makeEngine(workers: workers),
                                             chunkRows: chunkRows)
         try output.write(to: outputPath, attributes: [

@@ -93,6 +93,17 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try folder.contents(), [], "nothing written")
     }
 
+    func testWorkerCountsWhoseBuffersCannotFitAreRefused() throws {
+        let checkpoint = folder.file("small.h5")
+        XCTAssertSuccess(try train(["--epochs", "1", "--checkpoint", checkpoint]))
+        for command in [["evaluate", "--y", "y_test"], ["predict", "--out", folder.file("p.h5")]] {
+            let result = try CLI.run([command[0], "--checkpoint", checkpoint, "--data", digits, "--x", "x_test"] + command.dropFirst()
+                                     + ["--workers", "1000000000000"], timeout: 60)
+            assertRefused(result, status: 64, mentions: ["--workers", "bytes"])
+        }
+        assertRefused(try train(["--epochs", "1", "--workers", "1000000000000"]), status: 64, mentions: ["--workers", "bytes"])
+    }
+
     func testDatasetLargerThanMemoryIsRefusedWithItsSize() throws {
         let path = folder.file("rows.h5")
         try Self.makeHugeUnwrittenDataset(at: path, rows: 1 << 31, features: 8)
