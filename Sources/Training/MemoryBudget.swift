@@ -121,3 +121,12 @@ extension Checkpoint {
         try MemoryBudget.checkTraining(model.architecture, stateBuffers: 0, batch: 1, workers: workers)
     }
 }
+
+extension MemoryBudget {
+    /// Refuses a run whose total optimizer steps (`epochs` × `stepsPerEpoch`) overflow an Int.
+    static func checkStepCount(epochs: Int, stepsPerEpoch: Int) throws(TrainingError) {
+        guard product([epochs, stepsPerEpoch, 2]) != nil else {
+            throw .invalidOption(flag: "--epochs", message: "\(epochs) epochs × \(stepsPerEpoch) steps is more steps than can be counted")
+        }
+    }
+}

@@ -90,6 +90,8 @@ final class FaultTests: XCTestCase {
         assertRefused(huge, status: 64, mentions: ["--hidden", "bytes", "more than"])
         XCTAssertLessThan(huge.seconds, 30)
         assertRefused(try train(["--hidden", "1000000000000000000"]), status: 64, mentions: ["--hidden", "parameters"])
+        assertRefused(try train(["--epochs", "1000000000000000000"]), status: 64, mentions: ["--epochs", "steps"])
+        XCTAssertSuccess(try train(["--epochs", "1", "--shard-size", "\(Int.max)"]))
         XCTAssertEqual(try folder.contents(), [], "nothing written")
     }
 
