@@ -14,11 +14,12 @@ public protocol WorkerTask: AnyObject {
 ///
 /// Worker 0 is the calling thread; workers 1..<N are long-lived blocks started on Dispatch queues
 /// when the pool is created. Each worker always runs its own index, so a phase's work is really split
-/// N ways. Beyond `maximumHelperThreads` helpers, a helper thread runs several worker indices one
-/// after the other (see there), so any worker count runs and the result does not change. (`DispatchQueue.concurrentPerform` lets the caller take every iteration when the other
+/// N ways. (`DispatchQueue.concurrentPerform` lets the caller take every iteration when the other
 /// threads wake up later than a ~1 ms phase lasts, which serialised the training step.) Between phases
 /// a worker spins briefly on the phase counter — steps follow each other within microseconds — and
 /// then sleeps on a semaphore. One synchronisation per phase, no locks, nothing allocated per phase.
+/// Beyond `maximumHelperThreads` helpers, a helper thread runs several worker indices one after the
+/// other (see there), so any worker count runs and the result does not change.
 public final class WorkerPool: @unchecked Sendable {
     public let workerCount: Int
     private let shared: SharedState

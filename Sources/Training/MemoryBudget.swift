@@ -130,3 +130,12 @@ extension MemoryBudget {
         }
     }
 }
+
+extension MemoryBudget {
+    /// The checks of a training run before anything is allocated: its step count, then its memory.
+    static func checkRun(_ configuration: TrainingConfiguration, architecture: NetworkArchitecture, rows: Int) throws(TrainingError) {
+        try checkStepCount(epochs: configuration.epochs, stepsPerEpoch: (rows - 1) / configuration.batchSize + 1)
+        try checkTraining(architecture, stateBuffers: configuration.optimizer.makeOptimizer().stateCount,
+                          batch: configuration.batchSize, workers: configuration.workers)
+    }
+}

@@ -39,9 +39,7 @@ public final class Trainer {
         }
         let model = try ModelDescription(configuration: configuration, inputs: data.train.featureCount,
                                          outputs: data.outputSize, task: data.task)
-        try MemoryBudget.checkStepCount(epochs: configuration.epochs, stepsPerEpoch: (data.train.rows + configuration.batchSize - 1) / configuration.batchSize)
-        try MemoryBudget.checkTraining(model.architecture, stateBuffers: configuration.optimizer.makeOptimizer().stateCount,
-                                       batch: configuration.batchSize, workers: configuration.workers)
+        try MemoryBudget.checkRun(configuration, architecture: model.architecture, rows: data.train.rows)
         self.configuration = configuration
         self.data = data
         self.model = model
