@@ -139,3 +139,13 @@ extension MemoryBudget {
                           batch: configuration.batchSize, workers: configuration.workers)
     }
 }
+
+extension MemoryBudget {
+    /// Refuses predicting `rows` rows of `outputs` values each when they cannot be held in memory.
+    static func checkPredictions(rows: Int, outputs: Int, file: String, dataset: String) throws(TrainingError) {
+        let bytes = product([rows, outputs, MemoryLayout<Float>.size])
+        guard let bytes, bytes <= available else {
+            throw .invalidData(file: file, dataset: dataset, message: "has \(rows) rows; their \(outputs) outputs each need \(describe(bytes)) of memory, more than \(limitText); predict a part of the rows at a time")
+        }
+    }
+}

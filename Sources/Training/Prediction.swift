@@ -124,6 +124,7 @@ extension Checkpoint {
             throw .invalidData(file: path, dataset: name,
                                message: "has \(source.elementsPerRow) features per row (shape \(source.shape)); the checkpoint's model takes \(inputs)")
         }
+        try MemoryBudget.checkPredictions(rows: rows, outputs: width, file: path, dataset: name)
         var values = [Float](repeating: 0, count: rows * width)
         for start in stride(from: 0, to: rows, by: chunk) {
             let range = start..<(rows - start > chunk ? start + chunk : rows)

@@ -111,6 +111,13 @@ final class FaultTests: XCTestCase {
         try Self.makeHugeUnwrittenDataset(at: path, rows: 1 << 31, features: 8)
         let result = try CLI.run(["train", "--data", path, "--x", "x", "--y", "y", "--quiet"], timeout: 60)
         assertRefused(result, status: 1, mentions: [path, "x", "68,719,476,736 bytes", "more than"])
+        // predict reads in chunks, but holds every row's outputs.
+        let checkpoint = folder.file("eight.h5")
+        let wide = folder.file("wide.h5")
+        try Self.makeHugeUnwrittenDataset(at: wide, rows: 1 << 31, features: 64)
+        XCTAssertSuccess(try train(["--epochs", "1", "--checkpoint", checkpoint]))
+        let predicted = try CLI.run(["predict", "--checkpoint", checkpoint, "--data", wide, "--x", "x", "--out", folder.file("p.h5")], timeout: 60)
+        assertRefused(predicted, status: 1, mentions: [wide, "85,899,345,920 bytes", "more than"])
     }
 
     // MARK: - Outputs checked before the work
