@@ -35,19 +35,10 @@ extension TrainingState {
     /// Writes the checkpoint to a temporary file in the same folder, then renames it over `path`,
     /// so an existing checkpoint is replaced whole or not at all.
     public func write(to path: String) throws(TrainingError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
         do {
-            try writeContents(to: temporary)
+            try AtomicFile.write(to: path) { (temporary: String) throws(HDF5Error) in try writeContents(to: temporary) }
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .checkpoint(path: path, message: "cannot write: \(error)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .checkpoint(path: path, message: "cannot replace the file: \(reason)")
+            throw .checkpoint(path: path, message: error.description)
         }
     }
 

@@ -3,10 +3,11 @@ import Foundation
 import HDF5
 import NeuralNet
 import Settings
+import Training
 
 /// Checks and atomic writes for the HDF5 files commands produce (`predict`'s output, `export`).
 public enum OutputPath {
-    /// Throws a usage error for `flag` when `path` is a folder, lies in a folder that does not exist,
+    /// Throws a usage error for `setting` when `path` is a folder, lies in a folder that does not exist,
     /// or names the same file as one of `inputs` (described, path), which must never be overwritten.
     public static func check(_ path: String, setting: Setting, against inputs: [(String, String)]) throws(TrainingError) {
         guard !path.isEmpty else { throw .invalidSetting(setting, "needs a file path") }
@@ -21,6 +22,7 @@ public enum OutputPath {
         for (what, input) in inputs where sameFile(path, input) {
             throw .invalidSetting(setting, "\(path) is \(what); refusing to overwrite it, choose another output file")
         }
+        try AtomicFile.checkWritable(path, setting: setting)
     }
 
     /// Whether `a` and `b` name the same file: the same device and inode when both exist, else the
@@ -34,28 +36,18 @@ public enum OutputPath {
         return resolved(a) == resolved(b)
     }
 
-    /// Creates a temporary HDF5 file beside `path` (`.NAME.PID.tmp`), lets `fill` write it, closes it
-    /// and renames it over `path`, so an existing file is replaced whole or not at all. Failures
-    /// remove the temporary file and become `.output` errors naming `path`.
+    /// Creates a new HDF5 file with `AtomicFile` and lets `fill` write it, so an existing file is
+    /// replaced whole or not at all, durably. Failures become `.output` errors naming `path`.
     public static func writeAtomically(to path: String, _ fill: (File) throws(HDF5Error) -> Void) throws(TrainingError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
-        func create() throws(HDF5Error) {
+        func create(_ temporary: String) throws(HDF5Error) {
             let file = try File.create(temporary)
             try fill(file)
             try file.flush()
         }  // every object of the file is released here, so HDF5 closes it before the rename
         do {
-            try create()
+            try AtomicFile.write(to: path, create)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .output(path: path, message: "cannot write: \(error)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .output(path: path, message: "cannot replace the file: \(reason)")
+            throw .output(path: path, message: SettingText(error.description))
         }
     }
 }

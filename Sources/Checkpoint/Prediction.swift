@@ -51,6 +51,7 @@ public struct PredictionJob: Sendable {
     public func run() throws(TrainingError) -> PredictionOutput {
         try validate()
         let checkpoint = try TrainingState.read(from: checkpointPath)
+        try checkpoint.checkEngineFits(workers: workers)
         let output = try checkpoint.predict(file: dataFile, dataset: dataset, predictor: checkpoint.makePredictor(workers: workers),
                                             chunkRows: chunkRows)
         try output.write(to: outputPath, attributes: [
@@ -124,6 +125,7 @@ extension TrainingState {
             throw .invalidData(file: path, dataset: name,
                                message: "has \(source.elementsPerRow) features per row (shape \(source.shape)); the checkpoint's model takes \(inputs)")
         }
+        try MemoryBudget.checkPredictions(rows: rows, outputs: width, file: path, dataset: name)
         var values = [Float](repeating: 0, count: rows * width)
         for start in stride(from: 0, to: rows, by: chunk) {
             let range = start..<(rows - start > chunk ? start + chunk : rows)

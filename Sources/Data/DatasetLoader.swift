@@ -109,9 +109,16 @@ public enum DatasetLoader {
     }
 
     static func readNumeric(file path: String, dataset name: String) throws(TrainingError) -> ([Float], [Int], ElementType) {
+        let file: File, dataset: Dataset
         do {
-            let file = try File.open(path)
-            let dataset = try file.dataset(name)
+            file = try File.open(path)
+            dataset = try file.dataset(name)
+        } catch {
+            throw .hdf5(error.description)
+        }
+        try MemoryBudget.checkDataset(shape: dataset.shape, file: path, dataset: name)  // before allocating it
+        defer { withExtendedLifetime(file) {} }
+        do {
             return (try dataset.read(Float.self), dataset.shape, dataset.elementType)
         } catch {
             throw .hdf5(error.description)

@@ -16,9 +16,10 @@ public struct ShardPlan: Sendable, Equatable {
         self.shardSize = shardSize
     }
 
-    /// Number of shards for a batch of `rows` rows.
+    /// Number of shards for a batch of `rows` rows (⌈rows / shardSize⌉, without overflowing for any
+    /// shard size).
     public func shardCount(rows: Int) -> Int {
-        (rows + shardSize - 1) / shardSize
+        rows <= 0 ? 0 : (rows - 1) / shardSize + 1
     }
 
     /// The rows of shard `index` within a batch of `rows` rows.

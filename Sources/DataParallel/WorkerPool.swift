@@ -19,6 +19,8 @@ public protocol WorkerTask: AnyObject {
 /// threads wake up later than a ~1 ms phase lasts, which serialised the training step.) Between phases
 /// a worker spins briefly on the phase counter — steps follow each other within microseconds — and
 /// then sleeps on a semaphore. One synchronisation per phase, no locks, nothing allocated per phase.
+/// Beyond `maximumHelperThreads` helpers, a helper thread runs several worker indices one after the
+/// other (see there), so any worker count runs and the result does not change.
 public final class WorkerPool: @unchecked Sendable {
     public let workerCount: Int
     private let shared: SharedState
@@ -27,14 +29,25 @@ public final class WorkerPool: @unchecked Sendable {
     public init(workers: Int) {
         precondition(workers >= 1, "a worker pool needs at least one worker")
         workerCount = workers
-        shared = SharedState(helpers: workers - 1, spin: workers <= Self.activeCores)
-        for index in 1..<max(workers, 1) {
+        let threads = min(workers - 1, Self.maximumHelperThreads)
+        shared = SharedState(helpers: threads, workers: workers, spin: workers <= Self.activeCores)
+        for thread in 0..<threads {
             let state = shared
-            DispatchQueue(label: "h5train.worker.\(index)", qos: .userInitiated).async {
-                state.workerLoop(index: index)
+            DispatchQueue(label: "h5train.worker.\(thread + 1)", qos: .userInitiated).async {
+                state.workerLoop(thread: thread)
             }
         }
     }
+
+    /// The most helper threads one pool starts. libdispatch on Linux runs at most 255 threads at once
+    /// for the queues our helpers use (measured here: of 256 blocks that wait forever, 255 start and
+    /// the 256th never does), and a helper blocks its thread for the pool's whole life, so a pool of
+    /// 256 or more workers waited forever for a helper that never started. Rather than refuse large
+    /// counts, the pool keeps to half that pool — leaving room for a second pool and for Dispatch's
+    /// own work, such as the signal handlers — and lets each thread run several worker indices in
+    /// turn. Each index still runs exactly once per phase, so results stay bit-identical; workers
+    /// beyond the cores only add scheduling anyway.
+    public static let maximumHelperThreads = 127
 
     deinit {
         shared.stop()
@@ -126,12 +139,15 @@ private final class SharedState: @unchecked Sendable {
     private let helperWakeups: [Wakeup]
     private let callerWakeup = Wakeup()
     private let spin: Bool
+    /// Worker indices in all (the caller's 0 included); helper thread t runs 1 + t, 1 + t + H, …
+    private let workers: Int
     /// The current phase's task; written by the caller before `phase` is bumped, read by the helpers
     /// after they see the new phase.
     private nonisolated(unsafe) var task: (any WorkerTask)?
 
-    init(helpers: Int, spin: Bool) {
+    init(helpers: Int, workers: Int, spin: Bool) {
         helperWakeups = (0..<helpers).map { _ in Wakeup() }
+        self.workers = workers
         self.spin = spin
     }
 
@@ -153,14 +169,14 @@ private final class SharedState: @unchecked Sendable {
         helperWakeups.forEach { $0.wake() }
     }
 
-    func workerLoop(index: Int) {
+    func workerLoop(thread: Int) {
         var seen = 0
-        let wakeup = helperWakeups[index - 1]
+        let wakeup = helperWakeups[thread]
         while true {
             wakeup.wait(spin: spin) { phase.load(ordering: .sequentiallyConsistent) != seen }
             seen = phase.load(ordering: .sequentiallyConsistent)
             if stopping.load(ordering: .sequentiallyConsistent) { return }
-            runBody(index)
+            for index in stride(from: 1 + thread, to: workers, by: helperWakeups.count) { runBody(index) }
             if unfinished.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
                 callerWakeup.wake()
             }

@@ -28,7 +28,7 @@ public enum Setting: String, Sendable, CaseIterable {
     case diagnostics
     // Checkpoints and outputs
     case checkpoint, checkpointEvery = "checkpoint_every", checkpointEverySteps = "checkpoint_every_steps"
-    case keepLast = "keep_last", saveBest = "save_best", metrics, resume, output = "out"
+    case keepLast = "keep_last", saveBest = "save_best", metrics, resume, output = "out", plot
     // LR range test
     case startRate = "start_lr", endRate = "end_lr", steps, smoothing
 

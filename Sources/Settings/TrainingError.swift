@@ -18,7 +18,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The run was stopped by SIGINT/SIGTERM after saving a checkpoint. Exit status 130.
     case interrupted(checkpoint: String, epoch: Int, step: Int)
     /// Writing a metrics or output file failed.
-    case output(path: String, message: String)
+    case output(path: String, message: SettingText)
 
     /// The message, settings shown by name.
     public var description: String { rendered(\.name) }
@@ -49,7 +49,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .interrupted(let path, let epoch, let step):
             "interrupted at step \(step) (epoch \(epoch)); the checkpoint \(path) holds the run. Continue it with: h5train train \(.resume) \(path)"
         case .output(let path, let message):
-            SettingText("\(path): \(message)")
+            "\(path): \(message)"
         }
     }
 

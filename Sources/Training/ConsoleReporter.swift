@@ -66,7 +66,7 @@ public final class ConsoleReporter: TrainingObserver {
     }
 
     static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
+        let s = Swift.max(0, Int(saturating: seconds.rounded()))
         return s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }
 }

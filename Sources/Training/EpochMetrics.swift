@@ -54,25 +54,3 @@ public struct EpochMetrics: Sendable, Equatable {
         return parts.joined(separator: "  ")
     }
 }
-
-extension String {
-    /// `value` with exactly `digits` decimals (no Foundation formatter needed in hot paths).
-    init(format2 value: Double, _ digits: Int) {
-        guard value.isFinite else {
-            self = "\(value)"
-            return
-        }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let rounded = (abs(value) * scale).rounded()
-        let whole = Int(rounded / scale)
-        let fraction = Int(rounded - Double(whole) * scale)
-        let sign = value < 0 && rounded != 0 ? "-" : ""
-        if digits == 0 {
-            self = "\(sign)\(whole)"
-        } else {
-            let fractionText = String(fraction)
-            self = "\(sign)\(whole)." + String(repeating: "0", count: digits - fractionText.count) + fractionText
-        }
-    }
-}

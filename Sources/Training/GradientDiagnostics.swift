@@ -116,7 +116,7 @@ final class GradientDiagnostics {
         guard value.isFinite else { return "\(value)" }
         if value == 0 { return "0" }
         if abs(value) >= 1e-3 && abs(value) < 1e4 { return String(format2: value, abs(value) < 1 ? 4 : 2) }
-        let exponent = Int(log10(abs(value)).rounded(.down))
+        let exponent = Int(saturating: log10(abs(value)).rounded(.down))
         var mantissa = value
         for _ in 0..<abs(exponent) { mantissa = exponent > 0 ? mantissa / 10 : mantissa * 10 }
         return String(format2: mantissa, 2) + "e\(exponent)"

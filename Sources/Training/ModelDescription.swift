@@ -31,6 +31,7 @@ public struct ModelDescription: Sendable, Equatable {
         }
         let widths = [inputs] + configuration.hidden + [outputs]
         let activations = configuration.resolvedHiddenActivations + [outputActivation]
+        try MemoryBudget.checkParameterCount(widths: widths)
         let architecture = NetworkArchitecture(layers: activations.indices.map { i in
             LayerSpec(inputs: widths[i], outputs: widths[i + 1], activation: activations[i],
                       dropout: i < activations.count - 1 ? configuration.dropout : 0)

@@ -49,6 +49,7 @@ public final class Trainer {
         }
         let model = try ModelDescription(configuration: configuration, inputs: data.train.featureCount,
                                          outputs: data.outputSize, task: data.task)
+        try MemoryBudget.checkRun(configuration, architecture: model.architecture, rows: data.train.rows)
         (self.configuration, self.data, self.model) = (configuration, data, model)
         (self.observer, self.stateWriter) = (observer, stateWriter)
         sampler = BatchSampler(rows: data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
@@ -96,8 +97,8 @@ public final class Trainer {
             let epoch = progress.epoch + 1
             diagnostics?.beginEpoch(parameters: engine.parameterValues)
             let metrics = try trainEpoch(epoch, diagnostics: diagnostics, stop: stop)
-            try metricsFile?.append(metrics)
             stoppedEarly = observeEpoch(metrics, diagnostics: diagnostics)
+            do { try metricsFile?.append(metrics) } catch { throw savingRun(after: error, metricsPath: metricsFile?.path ?? "") }
             try saveEpochCheckpoints(epoch: epoch, metrics: metrics, last: epoch == configuration.epochs || stoppedEarly)
             if epoch < configuration.epochs && !stoppedEarly { try saveIfInterrupted(stop, epoch: epoch) }
         }
@@ -190,11 +191,13 @@ public final class Trainer {
         observer.note("train: \(configuration.epochs) epochs × \(stepsPerEpoch) steps, batch \(configuration.batchSize), \(workers) worker\(workers == 1 ? "" : "s"), \(engine.optimizer), \(schedule), seed \(configuration.seed)")
     }
 
-    /// The metrics file, appended to when resuming.
+    /// The metrics file, rewritten to the rows of the epochs this run's checkpoint holds (none for a
+    /// new run), so a resumed run never repeats a row.
     private func openMetricsFile() throws(TrainingError) -> MetricsFile? {
         guard let path = configuration.metricsPath else { return nil }
+        let resuming = progress.epoch > 0 || progress.stepInEpoch > 0
         return try MetricsFile(path: path, header: EpochMetrics.csvHeader(momentum: schedulesMomentum),
-                               appending: progress.epoch > 0 || progress.stepInEpoch > 0)
+                               rows: resuming ? metricsHistoryRows : [])
     }
 
     /// The error for a step whose loss or gradient was not finite, naming the step and the layer.

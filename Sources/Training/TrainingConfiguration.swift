@@ -93,14 +93,7 @@ public struct TrainingConfiguration: Sendable {
             throw fail(setting, "needs \(.checkpoint) PATH")
         }
         if checkpointEvery != nil && checkpointPath == nil { throw fail(.checkpointEvery, "needs \(.checkpoint) PATH") }
-        for (setting, path) in [(Setting.checkpoint, checkpointPath), (.metrics, metricsPath)] {
-            guard let path else { continue }
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                throw fail(setting, "the folder \(folder) does not exist; create it first")
-            }
-        }
+        try checkOutputsWritable()
         if let overrides = hiddenActivations {
             if overrides.count != hidden.count { throw fail(.hidden, "\(overrides.count) activations for \(hidden.count) layers") }
             if let bad = overrides.first(where: { !$0.isTrainable }) {

@@ -36,28 +36,28 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Dataset of targets.", valueName: "dataset"))
     var y = "y_train"
 
-    @Option(help: ArgumentHelp("Hidden layer widths.", valueName: "n,n,…"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden layer widths.", valueName: "n,n,…"))
     var hidden = "512,256"
 
-    @Option(help: ArgumentHelp("Worker counts to measure, comma-separated.", valueName: "n,n,…"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Worker counts to measure, comma-separated.", valueName: "n,n,…"))
     var workers = "1,2"
 
-    @Option(help: "Samples per step.")
+    @Option(parsing: .unconditional, help: "Samples per step.")
     var batchSize = 128
 
-    @Option(help: "Timed steps per worker count.")
+    @Option(parsing: .unconditional, help: "Timed steps per worker count.")
     var steps = 300
 
-    @Option(help: "Untimed steps first (caches, page faults, thread start).")
+    @Option(parsing: .unconditional, help: "Untimed steps first (caches, page faults, thread start).")
     var warmup = 20
 
-    @Option(help: ArgumentHelp("Rows per micro-shard (default: a quarter of the batch, 64 to 256).", valueName: "rows"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rows per micro-shard (default: a quarter of the batch, 64 to 256).", valueName: "rows"))
     var shardSize: Int?
 
-    @Option(name: .customLong("lr"), help: "Learning rate (SGD with momentum 0.9).")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (SGD with momentum 0.9).")
     var learningRate: Float = 0.05
 
-    @Option(help: "Seed of the initial weights and the sample order.")
+    @Option(parsing: .unconditional, help: "Seed of the initial weights and the sample order. (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
     func run() throws {

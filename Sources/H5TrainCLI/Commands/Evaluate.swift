@@ -38,6 +38,7 @@ struct Evaluate: ParsableCommand {
             let workers = workers ?? WorkerPool.activeCores
             guard workers >= 1 else { throw .invalidSetting(.workers, "must be at least 1, got \(workers)") }
             let model = try TrainingState.read(from: checkpoint)
+            try model.checkEngineFits(workers: workers)
             let samples = try model.loadSamples(DataSource(file: data, x: x, y: y))
             let result = Evaluation(predictor: model.makePredictor(workers: workers), samples: samples)
             var parts = ["\(data) \(x)/\(y): \(result.rows) rows", "loss \(result.loss)"]

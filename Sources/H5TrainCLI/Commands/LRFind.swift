@@ -54,7 +54,7 @@ struct LRFind: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Weight of each new loss in the moving average (1 − β).", valueName: "weight"))
     var smoothing = 0.05
 
-    @Option(help: "Seed of the initial weights and the batch order (as in `train`).")
+    @Option(parsing: .unconditional, help: "Seed of the initial weights and the batch order (as in `train`). (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
@@ -91,6 +91,7 @@ struct LRFind: ParsableCommand {
             configuration.workers = workers ?? WorkerPool.activeCores
             configuration.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
             try configuration.validate()  // flag errors before any data is read
+            for case let (setting, path?) in [(Setting.output, out), (.plot, plot)] { try AtomicFile.checkWritable(path, setting: setting) }
             let loaded = try DatasetLoader.load(data.loaderOptions(seed: seed))
             let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver())
             let say: (String) -> Void = quiet ? { _ in } : { print($0) }

@@ -60,6 +60,7 @@ struct ScheduleCommand: ParsableCommand {
             configuration.schedule = try schedule.settings
             configuration.batchSize = batchSize
             try configuration.validate()  // --lr, --batch-size, the optimizer and the schedule
+            for case let (setting, path?) in [(Setting.output, out), (.plot, plot)] { try AtomicFile.checkWritable(path, setting: setting) }
             let rates = configuration.schedule.makeSchedule(rate: configuration.resolvedLearningRate, stepsPerEpoch: perEpoch,
                                                             totalSteps: total, batchSize: batchSize)
             let csv = Self.csv(rates, steps: total)

@@ -10,7 +10,7 @@ import Training
 /// The network's shape and loss, shared by `train` and `lr-find` (an untitled group: its flags
 /// sit among the command's own options).
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Hidden layer widths, input side first, comma-separated, each optionally with its own activation after a colon (512:relu,256:tanh); 'none' for no hidden layer.", valueName: "n[:act],…"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden layer widths, input side first, comma-separated, each optionally with its own activation after a colon (512:relu,256:tanh); 'none' for no hidden layer.", valueName: "n[:act],…"))
     var hidden = "128"
 
     @Option(help: ArgumentHelp("Hidden-layer activation: relu, leaky_relu[:slope], elu[:alpha], gelu, gelu_tanh, silu (swish), softplus[:beta], tanh, sigmoid, identity. (step cannot be trained; softmax and log_softmax are output layers.)", valueName: "name"))

@@ -25,7 +25,7 @@ struct RunOptions: ParsableArguments {
 
     @OptionGroup(title: "Gradient health and early stopping") var health: HealthOptions
 
-    @Option(help: "Seed of every random choice (initial weights, shuffling, --val-split).")
+    @Option(parsing: .unconditional, help: "Seed of every random choice (initial weights, shuffling, --val-split), 0 to 2⁶⁴ − 1. (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp(

@@ -164,9 +164,9 @@ public struct SVGPlot: Sendable {
     /// Writes ``render()`` to `path` atomically.
     public func write(to path: String) throws(TrainingError) {
         do {
-            try Data(render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(Data(render().utf8), to: path)
         } catch {
-            throw .output(path: path, message: "cannot write the plot: \(error.localizedDescription)")
+            throw .output(path: path, message: "cannot write the plot: \(error)")
         }
     }
 
@@ -224,9 +224,9 @@ struct PlotAxis {
         let step = Self.niceStep((high - low) / 5)
         let first = (low / step + 1e-6).rounded(.down) * step, last = (high / step - 1e-6).rounded(.up) * step
         (lower, upper) = (first, last)
-        let count = Int(((last - first) / step).rounded())
+        let count = Swift.max(0, Swift.min(1_000, Int(saturating: ((last - first) / step).rounded())))
         ticks = (0...count).map { first + Double($0) * step }
-        decimals = max(0, -Int(Foundation.log10(step).rounded(.down)))
+        decimals = max(0, -Int(saturating: Foundation.log10(step).rounded(.down)))
     }
 
     /// 1, 2 or 5 × 10ⁿ, the smallest not below `rough` (with a relative slack of 1e-6, so values
@@ -246,7 +246,7 @@ struct PlotAxis {
     /// A tick's text: `1e-7` style powers of ten on a log axis, fixed decimals on a linear one.
     func label(_ value: Double) -> String {
         if log {
-            let exponent = Int(Foundation.log10(value).rounded())
+            let exponent = Int(saturating: Foundation.log10(value).rounded())
             return (-3...3).contains(exponent) ? String(format: "%.\(max(0, -exponent))f", value) : "1e\(exponent)"
         }
         if decimals > 5 { return String(format: "%.1e", value) }
