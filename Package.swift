@@ -6,6 +6,8 @@
 //   HDF5           safe, throwing HDF5 wrapper; knows nothing about machine learning
 //   NeuralNet      matrices over BLAS, layers, activations, initialisers, losses, optimizers, schedules
 //   DataParallel   worker pool, fixed micro-shards, deterministic gradient aggregation
+//   TensorBoardProto  generated Swift for TensorBoard's Event/Summary messages (committed; no protoc needed)
+//   RunLogs        TensorBoard event files (TFRecord + CRC-32C) and histograms; knows nothing about training
 //   Training       dataset loader, training loop, checkpoints, metrics, progress
 //   H5TrainCLI     thin argument-parser commands, built as the `h5train` executable
 import PackageDescription
@@ -18,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -33,7 +36,13 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(name: "DataParallel", dependencies: ["NeuralNet"]),
-        .target(name: "Training", dependencies: ["HDF5", "NeuralNet", "DataParallel"]),
+        .target(
+            name: "TensorBoardProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["proto", "README.md"]
+        ),
+        .target(name: "RunLogs", dependencies: ["TensorBoardProto"]),
+        .target(name: "Training", dependencies: ["HDF5", "NeuralNet", "DataParallel", "RunLogs"]),
         .executableTarget(
             name: "H5TrainCLI",
             dependencies: [
@@ -44,6 +53,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel"]),
+        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "TensorBoardProto"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5"]),
         .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training"]),
     ]
