@@ -47,6 +47,7 @@ let package = Package(
             name: "H5TrainCLI",
             dependencies: [
                 "Training",
+                "RunLogs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -122,6 +122,7 @@ public final class Trainer {
                     diagnostics?.record(engine)
                     observer.stepFinished(epoch: epoch, stepInEpoch: progress.stepInEpoch, stepsPerEpoch: stepsPerEpoch,
                                           runningLoss: progress.epochLossSum / Double(progress.epochSamples))
+                    observer.stepApplied(result, step: engine.step)
                 }
                 if let every = config.checkpointEverySteps, let path = config.checkpointPath,
                    engine.step % every == 0, progress.stepInEpoch < stepsPerEpoch {
@@ -148,6 +149,7 @@ public final class Trainer {
             let skipped = progress.epochSkipped
             progress.finishEpoch(with: metrics)
             observer.epochFinished(metrics, totalEpochs: config.epochs)
+            observer.epochFinished(metrics, engine: engine)
             try metricsFile?.append(metrics)
             if let note = observePlateau(after: metrics) { observer.note(note) }
             if skipped > 0 {

@@ -1,0 +1,37 @@
+import DataParallel
+
+/// Forwards everything a run reports to several observers, in the order they were added. Observers
+/// can be added after the trainer is built (run logs need its architecture and steps per epoch).
+public final class ObserverList: TrainingObserver {
+    public private(set) var observers: [TrainingObserver]
+
+    public init(_ observers: [TrainingObserver] = []) {
+        self.observers = observers
+    }
+
+    public func add(_ observer: TrainingObserver) {
+        observers.append(observer)
+    }
+
+    public func note(_ text: String) {
+        for observer in observers { observer.note(text) }
+    }
+
+    public func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {
+        for observer in observers {
+            observer.stepFinished(epoch: epoch, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch, runningLoss: runningLoss)
+        }
+    }
+
+    public func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int) {
+        for observer in observers { observer.epochFinished(metrics, totalEpochs: totalEpochs) }
+    }
+
+    public func stepApplied(_ result: StepResult, step: Int) {
+        for observer in observers { observer.stepApplied(result, step: step) }
+    }
+
+    public func epochFinished(_ metrics: EpochMetrics, engine: ParallelTrainer) {
+        for observer in observers { observer.epochFinished(metrics, engine: engine) }
+    }
+}
