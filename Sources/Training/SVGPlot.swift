@@ -62,6 +62,10 @@ public struct SVGPlot: Sendable {
     public var rightYLabel = ""
     /// Logarithmic x axis, ticks at powers of ten.
     public var logX = false
+    /// Ticks on the x axis only at whole numbers (epochs).
+    public var integerX = false
+    /// Leave the right axis' margin even without a right series (so stacked plots line up).
+    public var reservesRightMargin = false
     /// Whether the left axis starts at (or includes) zero.
     public var leftIncludesZero = false
     /// A fixed top for the left axis: lines above it are clipped at the frame (e.g. so that a
@@ -112,8 +116,9 @@ public struct SVGPlot: Sendable {
     private func body(clipID: String) -> String {
         let hasRight = series.contains { $0.axis == .right }
         let hasLegend = series.count > 1
-        let frame = Frame(left: 78, right: width - (hasRight ? 78 : 24), top: hasLegend ? 60 : 44, bottom: height - 56)
-        let x = PlotAxis(values: series.flatMap { $0.points.map(\.x) }.filter { logX ? $0 > 0 : true }, log: logX, includeZero: false)
+        let frame = Frame(left: 78, right: width - (hasRight || reservesRightMargin ? 78 : 24), top: hasLegend ? 60 : 44, bottom: height - 56)
+        let x = PlotAxis(values: series.flatMap { $0.points.map(\.x) }.filter { logX ? $0 > 0 : true }, log: logX, includeZero: false,
+                         minimumStep: integerX ? 1 : 0)
         let leftValues = values(on: .left).filter { $0 <= (leftMaximum ?? .infinity) } + (leftMaximum.map { [$0] } ?? [])
         let left = PlotAxis(values: leftValues, log: false, includeZero: leftIncludesZero)
         let right = PlotAxis(values: values(on: .right), log: false, includeZero: false)
@@ -162,7 +167,7 @@ public struct SVGPlot: Sendable {
             let coordinates = pixels.map { "\(n($0.x)),\(n($0.y))" }
             svg += "<polyline class=\"series\" clip-path=\"url(#\(clipID))\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.8\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
             for point in pixels where line.showsPoints {
-                svg += "<circle class=\"point\" clip-path=\"url(#\(clipID))\" cx=\"\(n(point.x))\" cy=\"\(n(point.y))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
+                svg += "<circle class=\"point\" cx=\"\(n(point.x))\" cy=\"\(n(point.y))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
             }
         }
         // Markers: a circle on the point, a dashed line down to the x axis, the label near the top
@@ -234,7 +239,8 @@ struct PlotAxis {
     /// Decimals of the linear tick labels.
     private let decimals: Int
 
-    init(values: [Double], log: Bool, includeZero: Bool) {
+    /// - Parameter minimumStep: the smallest tick step on a linear axis (1 for whole numbers only).
+    init(values: [Double], log: Bool, includeZero: Bool, minimumStep: Double = 0) {
         self.log = log
         var finite = values.filter { $0.isFinite && (!log || $0 > 0) }
         if includeZero && !log { finite.append(0) }
@@ -253,7 +259,7 @@ struct PlotAxis {
             let pad = low == 0 ? 1 : abs(low) * 0.5
             (low, high) = (includeZero && low >= 0 ? 0 : low - pad, high + pad)
         }
-        let step = Self.niceStep((high - low) / 5)
+        let step = Swift.max(Self.niceStep((high - low) / 5), minimumStep)
         let first = (low / step + 1e-6).rounded(.down) * step, last = (high / step - 1e-6).rounded(.up) * step
         (lower, upper) = (first, last)
         let count = Int(((last - first) / step).rounded())

@@ -16,6 +16,8 @@ public enum RunPlot {
         }
         var losses = SVGPlot(title: title, xLabel: "epoch", yLabel: "loss")
         losses.height = 400
+        losses.integerX = true
+        losses.leftIncludesZero = true
         losses.series.append(line("train loss", points { $0.trainLoss }, .left, "#1f77b4"))
         let validation = points { $0.validationLoss }
         if !validation.isEmpty { losses.series.append(line("validation loss", validation, .left, "#2ca02c")) }
@@ -29,6 +31,7 @@ public enum RunPlot {
         }
         var rate = SVGPlot(title: "learning rate at the end of each epoch", xLabel: "epoch", yLabel: "learning rate")
         rate.height = 260
+        rate.integerX = true
         rate.leftIncludesZero = true
         rate.series.append(line("learning rate", points { Double($0.learningRate) }, .left, "#9467bd"))
         let momentum = points { $0.momentum.map(Double.init) }
@@ -36,6 +39,8 @@ public enum RunPlot {
             rate.series.append(line("momentum / β₁", momentum, .right, "#8c564b"))
             rate.rightYLabel = "momentum / β₁"
         }
+        losses.reservesRightMargin = true
+        rate.reservesRightMargin = true
         return [losses, rate]
     }
 
