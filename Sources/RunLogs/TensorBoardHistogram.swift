@@ -25,6 +25,13 @@ public struct TensorBoardHistogram: Sendable, Equatable {
         return positive.reversed().map { -$0 } + [0] + positive
     }()
 
+    /// A histogram with these fields (as read back from a file).
+    public init(min: Double, max: Double, count: Double, sum: Double, sumOfSquares: Double,
+                bucketLimits: [Double], bucketCounts: [Double]) {
+        (self.min, self.max, self.count, self.sum, self.sumOfSquares) = (min, max, count, sum, sumOfSquares)
+        (self.bucketLimits, self.bucketCounts) = (bucketLimits, bucketCounts)
+    }
+
     /// The histogram of `values`' finite elements (NaN and ±∞ are left out).
     public init<Values: Sequence>(_ values: Values) where Values.Element == Float {
         let limits = Self.defaultBucketLimits

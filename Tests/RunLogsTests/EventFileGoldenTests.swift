@@ -85,29 +85,35 @@ final class EventFileGoldenTests: XCTestCase {
     }
 }
 
-/// Reads TFRecord framing back, checking both masked CRCs of every record.
+/// The decoded events of a file's bytes (through the module's CRC-checking record reader).
 enum TFRecordReading {
-    struct Corrupt: Error { var offset: Int }
+    static func events(in bytes: [UInt8]) throws -> [Tensorboard_Event] {
+        try TensorBoardEventFile.records(in: bytes, path: "test").map { try Tensorboard_Event(serializedBytes: $0) }
+    }
+}
 
-    static func records(in bytes: [UInt8]) throws -> [[UInt8]] {
-        func uint(_ offset: Int, _ count: Int) -> UInt64 {
-            (0..<count).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
-        }
-        var records: [[UInt8]] = [], offset = 0
-        while offset < bytes.count {
-            guard offset + 12 <= bytes.count else { throw Corrupt(offset: offset) }
-            let length = Int(uint(offset, 8))
-            guard UInt64(CRC32C.masked(CRC32C.checksum(Array(bytes[offset..<(offset + 8)])))) == uint(offset + 8, 4),
-                  offset + 16 + length <= bytes.count else { throw Corrupt(offset: offset) }
-            let data = Array(bytes[(offset + 12)..<(offset + 12 + length)])
-            guard UInt64(CRC32C.masked(CRC32C.checksum(data))) == uint(offset + 12 + length, 4) else { throw Corrupt(offset: offset) }
-            records.append(data)
-            offset += 16 + length
-        }
-        return records
+/// The public reader on the golden file: every event TensorBoard's writer put there.
+final class EventFileReaderTests: XCTestCase {
+    func testGoldenFileReadsBack() throws {
+        let records = try TensorBoardEventFile.read(EventFileGoldenTests.fixtures.appendingPathComponent("golden.tfevents").path)
+        XCTAssertEqual(records.count, 8)
+        XCTAssertEqual(records[0].content, .fileVersion("brain.Event:2"))
+        XCTAssertEqual(records[0].wallTime, 1_700_000_000.25)
+        XCTAssertEqual(records[1].content, .text(tag: "run/config", "h5train train --hidden 512,256\n\n**β₁** cycles"))
+        XCTAssertEqual(records[2].content, .scalar(tag: "train/loss", value: 2.302585))
+        XCTAssertEqual(records[3].content, .scalar(tag: "train/lr", value: 0.05))
+        XCTAssertEqual(records[4].step, 2)
+        XCTAssertEqual(records[4].wallTime, 1_700_000_002.75)
+        XCTAssertEqual(records[7].content, .histogram(tag: "layer2/bias", TensorBoardHistogram([0.5, 0.5, 0.5, -2] as [Float])))
     }
 
-    static func events(in bytes: [UInt8]) throws -> [Tensorboard_Event] {
-        try records(in: bytes).map { try Tensorboard_Event(serializedBytes: $0) }
+    func testTruncatedFileIsRefusedNamingIt() throws {
+        let golden = try Data(contentsOf: EventFileGoldenTests.fixtures.appendingPathComponent("golden.tfevents"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(UUID().uuidString).tfevents").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = FileManager.default.createFile(atPath: path, contents: golden.prefix(golden.count - 3))
+        XCTAssertThrowsError(try TensorBoardEventFile.read(path)) { error in
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("truncated"), "\(error)")
+        }
     }
 }
