@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel"]),
         .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "TensorBoardProto"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5", "RunLogs"]),
-        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training"]),
+        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "RunLogs"]),
     ]
 )

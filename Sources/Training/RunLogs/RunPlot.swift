@@ -41,7 +41,16 @@ public enum RunPlot {
         }
         losses.reservesRightMargin = true
         rate.reservesRightMargin = true
+        // A little headroom, so the highest point (a constant rate, the first loss) is not drawn on the frame.
+        losses.leftMaximum = headroom(losses.series.filter { $0.axis == .left })
+        rate.leftMaximum = headroom(rate.series.filter { $0.axis == .left })
         return [losses, rate]
+    }
+
+    /// 8 % above the largest finite value of `series`, or nil when there is none.
+    private static func headroom(_ series: [SVGPlot.Series]) -> Double? {
+        let top = series.flatMap { $0.points.map(\.y) }.filter(\.isFinite).max()
+        return top.flatMap { $0 > 0 ? $0 * 1.08 : nil }
     }
 
     /// Epoch metrics from a `--metrics` CSV file's text (columns found by name, so files with or
