@@ -17,9 +17,12 @@ public final class ObserverList: TrainingObserver {
         for observer in observers { observer.note(text) }
     }
 
+    // The per-step calls index the array: a `for … in` loop allocates its iterator in debug builds.
     public func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {
-        for observer in observers {
-            observer.stepFinished(epoch: epoch, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch, runningLoss: runningLoss)
+        var index = 0
+        while index < observers.count {
+            observers[index].stepFinished(epoch: epoch, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch, runningLoss: runningLoss)
+            index += 1
         }
     }
 
@@ -28,7 +31,11 @@ public final class ObserverList: TrainingObserver {
     }
 
     public func stepApplied(_ result: StepResult, step: Int) {
-        for observer in observers { observer.stepApplied(result, step: step) }
+        var index = 0
+        while index < observers.count {
+            observers[index].stepApplied(result, step: step)
+            index += 1
+        }
     }
 
     public func epochFinished(_ metrics: EpochMetrics, engine: ParallelTrainer) {
