@@ -3,8 +3,10 @@
 //
 // Modules, in the order data flows through them (each depends only on modules above it):
 //   CHDF5, CBLAS   system libraries (HDF5 C library, OpenBLAS CBLAS) + prefixed C shims
-//   ONNXProto      Swift types generated from ONNX's onnx.proto (committed; see its README)
+//   ONNXProto, TensorBoardProto   Swift types generated from ONNX's and TensorBoard's .proto files
+//                  (committed, so builds need no protoc; origin and licence in their READMEs)
 //   HDF5           safe, throwing HDF5 wrapper; knows nothing about machine learning
+//   RunLogs        TensorBoard event files (TFRecord + CRC-32C) and histograms; knows nothing about training
 //   Settings       what a user can set, text that refers to those settings, the one user-facing error
 //   NeuralNet      the network's forward and backward passes, activations, losses, initialisers,
 //                  the product-kernel seam
@@ -22,7 +24,7 @@ let package = Package(
     products: [
         .executable(name: "h5train", targets: ["H5TrainCLI"]),
         .library(name: "H5TrainKit", targets: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data",
-                                                "Training", "Checkpoint"]),
+                                                "Training", "Checkpoint", "RunLogs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,28 +46,35 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["README.md", "proto"]
         ),
+        .target(
+            name: "TensorBoardProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["proto", "README.md"]
+        ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "RunLogs", dependencies: ["TensorBoardProto"]),
         .target(name: "Settings"),
         .target(name: "NeuralNet", dependencies: ["CBLAS"]),
         .target(name: "Optimizers", dependencies: ["NeuralNet", "Settings"]),
         .target(name: "DataParallel", dependencies: ["NeuralNet", "Optimizers"]),
         .target(name: "Data", dependencies: ["HDF5", "Settings", "NeuralNet"]),
-        .target(name: "Training", dependencies: ["Settings", "NeuralNet", "Optimizers", "DataParallel", "Data"]),
+        .target(name: "Training", dependencies: ["Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "RunLogs"]),
         .target(name: "Checkpoint", dependencies: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training",
                                                    "ONNXProto"]),
         .executableTarget(
             name: "H5TrainCLI",
             dependencies: [
-                "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training", "Checkpoint",
+                "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "RunLogs", "Training", "Checkpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], exclude: ["Fixtures"]),  // compressed files written by h5py
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Optimizers", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Optimizers"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoint", "Data", "Optimizers", "Settings", "HDF5"]),
+        .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "TensorBoardProto"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoint", "Data", "Optimizers", "Settings", "HDF5", "RunLogs"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ONNXProto", "Training", "Data", "HDF5", "NeuralNet"],
                     exclude: ["Fixtures"]),  // the golden Keras 3 layout
-        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "Checkpoint", "ONNXProto"]),
+        .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "Checkpoint", "ONNXProto", "RunLogs"]),
     ]
 )

@@ -67,7 +67,7 @@ public final class StepEngine: @unchecked Sendable {
     /// The model (internal for the evaluation extension; only the step writes it).
     let parameters: UnsafeMutablePointer<Float>
     private let optimizerState: UnsafeMutablePointer<Float>
-    private let gradient: UnsafeMutablePointer<Float>
+    let gradient: UnsafeMutablePointer<Float>  // internal for StepEngine+Inspection
     private let shardLoss: UnsafeMutablePointer<Double>
     private let shardWeight: UnsafeMutablePointer<Double>
     /// Σ squares of each gradient block's values, by block index (summed in that order).

@@ -23,7 +23,7 @@ struct H5Train: ParsableCommand {
                         --checkpoint digits.ckpt.h5
           h5train evaluate --checkpoint digits.ckpt.h5 --data datasets/digits.h5
         """,
-        subcommands: [Train.self, Evaluate.self, Bench.self, ScheduleCommand.self, LRFind.self, Inspect.self, Predict.self, Export.self, Explain.self]
+        subcommands: [Train.self, Evaluate.self, Bench.self, ScheduleCommand.self, LRFind.self, PlotCommand.self, Inspect.self, Predict.self, Export.self, Explain.self]
     )
 }
 

@@ -157,6 +157,7 @@ public final class Trainer {
         progress.epochSamples += rows
         observer.stepFinished(epoch: epoch, stepInEpoch: progress.stepInEpoch, stepsPerEpoch: stepsPerEpoch,
                               runningLoss: progress.epochLossSum / Double(progress.epochSamples))
+        observer.stepApplied(result, step: engine.step)
         return true
     }
 
@@ -166,6 +167,7 @@ public final class Trainer {
         let skipped = progress.epochSkipped
         progress.finishEpoch(with: metrics)
         observer.epochFinished(metrics, totalEpochs: configuration.epochs)
+        observer.epochFinished(metrics, engine: engine)
         if let note = observePlateau(after: metrics) { observer.note(SettingText(note)) }
         if skipped > 0 {
             let steps = skipped == 1 ? "step" : "steps"

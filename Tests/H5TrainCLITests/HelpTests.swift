@@ -45,7 +45,7 @@ final class HelpTests: XCTestCase {
                      "--dampening", "--beta1", "--beta2", "--eps", "--alpha", "--centered", "--rho", "--lr-decay",
                      "--momentum-decay", "--schedule", "--clip-norm", "--clip-value", "--on-nonfinite", "--diagnostics",
                      "--early-stop", "--dropout", "--initial-accumulator", "--decoupled-weight-decay", "--resume", "--override", "--checkpoint-every-steps", "--save-best", "--keep-last", "--seed", "--workers",
-                     "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--quiet", "--help"]
+                     "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--tensorboard", "--plot", "--quiet", "--help"]
         let listed = Set(optionNames(result.stdout))
         for flag in flags {
             XCTAssertTrue(listed.contains(flag), "train --help does not list \(flag); it lists \(listed.sorted())")

@@ -7,6 +7,7 @@ import HDF5
 import NeuralNet
 import Optimizers
 import Settings
+import RunLogs
 import Training
 
 /// `h5train lr-find`: the learning-rate range test, to choose `--lr` (or onecycle's peak) before a run.
@@ -72,6 +73,9 @@ struct LRFind: ParsableCommand {
     @Option(help: ArgumentHelp("Draw the curve as an SVG plot (log lr axis, suggestion marked).", valueName: "path"))
     var plot: String?
 
+    @Option(help: ArgumentHelp("Also write the sweep as TensorBoard events into this folder: lr_find/lr, lr_find/loss and lr_find/smoothed_loss per step.", valueName: "dir"))
+    var tensorboard: String?
+
     @Flag(help: "Print only the suggested rate (for scripts).")
     var quiet = false
 
@@ -108,6 +112,9 @@ struct LRFind: ParsableCommand {
             if let plot {
                 try Self.plot(result, finder: finder).write(to: plot)
                 say("plot: \(plot)")
+            }
+            if let tensorboard {
+                say("tensorboard: \(try Self.writeEvents(result, to: tensorboard))")
             }
         }
     }
@@ -160,6 +167,23 @@ struct LRFind: ParsableCommand {
                                                label: "suggested \(format(suggestion.rate))"))
         }
         return plot
+    }
+
+    /// Writes the sweep's rate, loss and smoothed loss at every step into a new event file in
+    /// `folder`; returns the file's path.
+    static func writeEvents(_ result: LRFinderResult, to folder: String) throws(TrainingError) -> String {
+        do {
+            let writer = try TensorBoardWriter(directory: folder)
+            for point in result.points {
+                try writer.scalar(tag: "lr_find/lr", value: point.learningRate, step: point.step)
+                try writer.scalar(tag: "lr_find/loss", value: point.loss, step: point.step)
+                try writer.scalar(tag: "lr_find/smoothed_loss", value: point.smoothedLoss, step: point.step)
+            }
+            try writer.close()
+            return writer.path
+        } catch {
+            throw .output(path: error.path, message: "--tensorboard: \(error.reason)")
+        }
     }
 
     /// Four significant digits.

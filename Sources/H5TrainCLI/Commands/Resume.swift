@@ -13,7 +13,7 @@ extension Train {
     /// Flags that never change what a resumed run computes.
     static let resumeSafeFlags: Set<String> = [
         "--resume", "--override", "--epochs", "--workers", "--checkpoint", "--checkpoint-every",
-        "--checkpoint-every-steps", "--keep-last", "--save-best", "--metrics", "--quiet",
+        "--checkpoint-every-steps", "--keep-last", "--save-best", "--metrics", "--quiet", "--tensorboard", "--plot",
         // The data may have moved; its fingerprint must still match.
         "--data", "--x", "--y", "--val-data", "--val-x", "--val-y",
     ]
@@ -54,7 +54,7 @@ extension Train {
         Set(arguments.filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=", maxSplits: 1)[0]) })
     }
 
-    func resumedTrainer(from path: String) throws -> Trainer {
+    func resumedTrainer(from path: String, observers: ObserverList) throws -> Trainer {
         let checkpoint = try TrainingState.read(from: path)
         guard var configuration = checkpoint.configuration, let stored = checkpoint.data, checkpoint.progress != nil else {
             throw TrainingError.checkpoint(path: path, message: "holds no training progress (it was not written by h5train train), so it cannot be resumed")
@@ -94,7 +94,8 @@ extension Train {
         }
         let loaded = try DatasetLoader.load(source)
         let reporter = ConsoleReporter.automatic(quiet: options.quiet, spelling: \.flag)
-        let trainer = try Trainer(configuration: configuration, data: loaded, observer: reporter, stateWriter: CheckpointWriter())
+        observers.add(reporter)
+        let trainer = try Trainer(configuration: configuration, data: loaded, observer: observers, stateWriter: CheckpointWriter())
         if let expected = checkpoint.fingerprint, trainer.fingerprint != expected {
             throw TrainingError.invalidData(file: source.train.file, dataset: source.train.x,
                                message: "is not the data this run was trained on (checkpoint: \(expected); now: \(trainer.fingerprint)); resume with the same data and preparation")

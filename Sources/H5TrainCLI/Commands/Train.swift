@@ -31,19 +31,25 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: RunOptions
 
+    @OptionGroup(title: "Run logs") var logs: RunLogOptions
+
     func run() throws {
         try reportingErrors { () throws in
             let trainer: Trainer
+            let observers = ObserverList()
             if let path = options.checkpoints.resume {
-                trainer = try resumedTrainer(from: path)
+                trainer = try resumedTrainer(from: path, observers: observers)
             } else {
                 let configuration = try options.trainingConfiguration
                 try configuration.validate()  // flag errors before any data is read
                 let source = try data.loaderOptions(seed: configuration.seed)
-                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source),
-                                      observer: ConsoleReporter.automatic(quiet: options.quiet, spelling: \.flag), stateWriter: CheckpointWriter())
+                observers.add(ConsoleReporter.automatic(quiet: options.quiet, spelling: \.flag))
+                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source), observer: observers,
+                                      stateWriter: CheckpointWriter())
                 trainer.dataOptions = source
             }
+            let tensorBoard = try logs.attach(to: observers, trainer: trainer)
+            defer { tensorBoard?.close() }
             let stop = StopRequest()
             let interrupts = InterruptHandler(stop: stop)
             defer { withExtendedLifetime(interrupts) {} }

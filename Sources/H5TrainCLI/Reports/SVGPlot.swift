@@ -1,4 +1,5 @@
 import Checkpoint
+import DataParallel
 import Foundation
 import HDF5
 import NeuralNet
@@ -10,6 +11,7 @@ import Training
 ///
 /// One or two series (the second may use its own y axis on the right), axes with tick labels and
 /// light grid lines, a title, axis labels, a legend when there are two series, and marked points.
+/// Several plots can be stacked into one document (``stacked(_:)``).
 /// The x axis can be logarithmic (decade ticks), as the learning-rate range test needs. Points that
 /// are not finite, or not positive on a log axis, are left out.
 public struct SVGPlot: Sendable {
@@ -36,6 +38,8 @@ public struct SVGPlot: Sendable {
         public var axis: Axis
         /// An SVG colour, e.g. `#1f77b4`.
         public var color: String
+        /// Whether each point is also drawn as a dot (for curves of a few points, such as epochs).
+        public var showsPoints = false
 
         public init(label: String, points: [Point], axis: Axis = .left, color: String? = nil) {
             self.label = label
@@ -65,6 +69,10 @@ public struct SVGPlot: Sendable {
     public var rightYLabel = ""
     /// Logarithmic x axis, ticks at powers of ten.
     public var logX = false
+    /// Ticks on the x axis only at whole numbers (epochs).
+    public var integerX = false
+    /// Leave the right axis' margin even without a right series (so stacked plots line up).
+    public var reservesRightMargin = false
     /// Whether the left axis starts at (or includes) zero.
     public var leftIncludesZero = false
     /// A fixed top for the left axis: lines above it are clipped at the frame (e.g. so that a
@@ -83,10 +91,41 @@ public struct SVGPlot: Sendable {
 
     /// The SVG document.
     public func render() -> String {
+        Self.document(width: width, height: height, body: body(clipID: "plot-area"))
+    }
+
+    /// One SVG document with `plots` stacked top to bottom (each at its own size), e.g. a run's
+    /// losses above its learning rate.
+    public static func stacked(_ plots: [SVGPlot]) -> String {
+        var body = "", top = 0.0
+        for (index, plot) in plots.enumerated() {
+            body += "<g transform=\"translate(0 \(n(top)))\">\n" + plot.body(clipID: "plot-area-\(index + 1)") + "</g>\n"
+            top += plot.height
+        }
+        return document(width: plots.map(\.width).max() ?? 0, height: top, body: body)
+    }
+
+    /// Writes ``stacked(_:)`` to `path` atomically (a temporary file, then a rename).
+    public static func writeStacked(_ plots: [SVGPlot], to path: String) throws(TrainingError) {
+        try write(stacked(plots), to: path)
+    }
+
+    private static func document(width: Double, height: Double, body: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(height))" viewBox="0 0 \(n(width)) \(n(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+
+        """ + body + "</svg>\n"
+    }
+
+    /// The plot's elements, its frame clipped by a clip path named `clipID`.
+    private func body(clipID: String) -> String {
         let hasRight = series.contains { $0.axis == .right }
         let hasLegend = series.count > 1
-        let frame = Frame(left: 78, right: width - (hasRight ? 78 : 24), top: hasLegend ? 60 : 44, bottom: height - 56)
-        let x = PlotAxis(values: series.flatMap { $0.points.map(\.x) }.filter { logX ? $0 > 0 : true }, log: logX, includeZero: false)
+        let frame = Frame(left: 78, right: width - (hasRight || reservesRightMargin ? 78 : 24), top: hasLegend ? 60 : 44, bottom: height - 56)
+        let x = PlotAxis(values: series.flatMap { $0.points.map(\.x) }.filter { logX ? $0 > 0 : true }, log: logX, includeZero: false,
+                         minimumStep: integerX ? 1 : 0)
         let leftValues = values(on: .left).filter { $0 <= (leftMaximum ?? .infinity) } + (leftMaximum.map { [$0] } ?? [])
         let left = PlotAxis(values: leftValues, log: false, includeZero: leftIncludesZero)
         let right = PlotAxis(values: values(on: .right), log: false, includeZero: false)
@@ -96,10 +135,7 @@ public struct SVGPlot: Sendable {
         }
 
         var svg = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(height))" viewBox="0 0 \(n(width)) \(n(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
-            <rect width="100%" height="100%" fill="white"/>
-            <defs><clipPath id="plot-area"><rect x="\(n(frame.left))" y="\(n(frame.top))" width="\(n(frame.right - frame.left))" height="\(n(frame.bottom - frame.top))"/></clipPath></defs>
+            <defs><clipPath id="\(clipID)"><rect x="\(n(frame.left))" y="\(n(frame.top))" width="\(n(frame.right - frame.left))" height="\(n(frame.bottom - frame.top))"/></clipPath></defs>
             <text x="\(n(width / 2))" y="24" text-anchor="middle" font-size="15">\(escape(title))</text>
 
             """
@@ -133,9 +169,13 @@ public struct SVGPlot: Sendable {
 
         // Series, markers, legend.
         for line in series {
-            let coordinates = line.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
-                .map { "\(n(px($0.x))),\(n(py($0.y, line.axis)))" }
-            svg += "<polyline class=\"series\" clip-path=\"url(#plot-area)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.8\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
+            let pixels = line.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
+                .map { (x: px($0.x), y: py($0.y, line.axis)) }
+            let coordinates = pixels.map { "\(n($0.x)),\(n($0.y))" }
+            svg += "<polyline class=\"series\" clip-path=\"url(#\(clipID))\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.8\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
+            for point in pixels where line.showsPoints {
+                svg += "<circle class=\"point\" cx=\"\(n(point.x))\" cy=\"\(n(point.y))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
+            }
         }
         // Markers: a circle on the point, a dashed line down to the x axis, the label near the top
         // (one row per marker, so labels of nearby markers never overlap).
@@ -158,13 +198,17 @@ public struct SVGPlot: Sendable {
                 x += itemWidth
             }
         }
-        return svg + "</svg>\n"
+        return svg
     }
 
-    /// Writes ``render()`` to `path` atomically.
+    /// Writes ``render()`` to `path` atomically (a temporary file, then a rename).
     public func write(to path: String) throws(TrainingError) {
+        try Self.write(render(), to: path)
+    }
+
+    private static func write(_ document: String, to path: String) throws(TrainingError) {
         do {
-            try AtomicFile.write(Data(render().utf8), to: path)
+            try AtomicFile.write(Data(document.utf8), to: path)
         } catch {
             throw .output(path: path, message: "cannot write the plot: \(error)")
         }
@@ -202,7 +246,8 @@ struct PlotAxis {
     /// Decimals of the linear tick labels.
     private let decimals: Int
 
-    init(values: [Double], log: Bool, includeZero: Bool) {
+    /// - Parameter minimumStep: the smallest tick step on a linear axis (1 for whole numbers only).
+    init(values: [Double], log: Bool, includeZero: Bool, minimumStep: Double = 0) {
         self.log = log
         var finite = values.filter { $0.isFinite && (!log || $0 > 0) }
         if includeZero && !log { finite.append(0) }
@@ -221,7 +266,7 @@ struct PlotAxis {
             let pad = low == 0 ? 1 : abs(low) * 0.5
             (low, high) = (includeZero && low >= 0 ? 0 : low - pad, high + pad)
         }
-        let step = Self.niceStep((high - low) / 5)
+        let step = Swift.max(Self.niceStep((high - low) / 5), minimumStep)
         let first = (low / step + 1e-6).rounded(.down) * step, last = (high / step - 1e-6).rounded(.up) * step
         (lower, upper) = (first, last)
         let count = Swift.max(0, Swift.min(1_000, Int(saturating: ((last - first) / step).rounded())))
