@@ -3,6 +3,7 @@
 //
 // Module layering (dependencies point downwards only):
 //   CHDF5, CBLAS   system libraries (HDF5 C library, OpenBLAS CBLAS) + prefixed C shims
+//   CDNNL          oneDNN shim, loaded at run time (the package builds and runs without it)
 //   HDF5           safe, throwing HDF5 wrapper; knows nothing about machine learning
 //   NeuralNet      matrices over BLAS, layers, activations, initialisers, losses, optimizers, schedules
 //   DataParallel   worker pool, fixed micro-shards, deterministic gradient aggregation
@@ -31,7 +32,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .systemLibrary(name: "CDNNL"),  // no link: shim.h opens libdnnl with dlopen when present
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "DataParallel", dependencies: ["NeuralNet"]),
         .target(name: "Training", dependencies: ["HDF5", "NeuralNet", "DataParallel"]),
         .executableTarget(

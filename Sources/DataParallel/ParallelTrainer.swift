@@ -53,6 +53,8 @@ public final class ParallelTrainer: @unchecked Sendable {
     public let pool: WorkerPool
     public let maximumBatch: Int
     public let optimizer: any Optimizer
+    /// The kernels the step's matrix products run on.
+    public var products: MatrixProducts { batch.products }
     /// The rate (and cycled momentum) of every step. Settable between steps, for the one stateful
     /// schedule: the training loop replaces a reduce-on-plateau state after each observation.
     public var schedule: any LearningRateSchedule
@@ -92,7 +94,7 @@ public final class ParallelTrainer: @unchecked Sendable {
     public init(
         architecture: NetworkArchitecture, loss: Loss, parameters initial: [Float],
         optimizer: any Optimizer, schedule: any LearningRateSchedule,
-        plan: ShardPlan, workers: Int, maximumBatch: Int
+        plan: ShardPlan, workers: Int, maximumBatch: Int, products: MatrixProducts = .current
     ) {
         precondition(initial.count == architecture.parameterCount, "parameter count does not match the architecture")
         precondition(maximumBatch >= 1, "batch size must be positive")
@@ -103,7 +105,6 @@ public final class ParallelTrainer: @unchecked Sendable {
         self.maximumBatch = maximumBatch
         self.optimizer = optimizer
         self.schedule = schedule
-        BLAS.useSingleThreadPerCall()
 
         let p = architecture.parameterCount
         parameterCount = p
@@ -116,12 +117,14 @@ public final class ParallelTrainer: @unchecked Sendable {
         shardLoss.initialize(repeating: 0, count: shards)
         shardWeight = .allocate(capacity: shards)
         shardWeight.initialize(repeating: 0, count: shards)
-        batch = Workspace(architecture: architecture, capacity: maximumBatch)
+        batch = Workspace(architecture: architecture, capacity: maximumBatch, products: products)
         blocks = architecture.gradientBlocks()
         blockSquares = .allocate(capacity: blocks.count)
         blockSquares.initialize(repeating: 0, count: blocks.count)
         blocksByWorker = Self.balance(blocks, workers: workers)
-        evaluationWorkspaces = (0..<workers).map { _ in Workspace(architecture: architecture, capacity: Self.evaluationChunk) }
+        evaluationWorkspaces = (0..<workers).map { _ in
+            Workspace(architecture: architecture, capacity: Self.evaluationChunk, products: products)
+        }
         clock = StageClock(workers: workers)
         deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss,
                                   targetWidth: loss.usesClassIndices ? 1 : architecture.outputSize, workerCount: workers,

@@ -89,7 +89,7 @@ public final class Trainer {
         if resuming {
             observer.note("resume: after epoch \(progress.epoch), step \(engine.step) (\(progress.stepInEpoch) steps into epoch \(progress.epoch + 1))")
         }
-        observer.note("train: \(config.epochs) epochs × \(stepsPerEpoch) steps, batch \(config.batchSize), \(config.workers) worker\(config.workers == 1 ? "" : "s"), \(engine.optimizer), \(engine.schedule), seed \(config.seed)")
+        observer.note("train: \(config.epochs) epochs × \(stepsPerEpoch) steps, batch \(config.batchSize), \(config.workers) worker\(config.workers == 1 ? "" : "s"), \(engine.optimizer), \(engine.schedule), seed \(config.seed), kernels \(engine.products)")
 
         let train = data.train
         let batch = config.batchSize

@@ -1,0 +1,193 @@
+import CBLAS
+import CDNNL
+import Synchronization
+
+/// The library that runs the matrix products of the training step.
+public enum KernelBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// oneDNN's JIT sgemm (AVX-512 kernels where the processor has them). The default on x86-64
+    /// Linux when libdnnl is installed.
+    case onednn
+    /// OpenBLAS's CBLAS sgemm: every other platform, and on request.
+    case openblas
+
+    public var description: String { rawValue }
+}
+
+/// The most a user may let oneDNN use: the f32 product kernels differ only between these
+/// instruction sets, so capping two processors at the same one gives them the same bits.
+public enum KernelISA: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Whatever the processor has.
+    case native
+    case sse41, avx, avx2
+    case avx512Core = "avx512_core"
+
+    public var description: String { rawValue }
+
+    /// The oneDNN `dnnl_cpu_isa_t` value.
+    var dnnlValue: Int32 {
+        switch self {
+        case .native: Int32(H5DNNL_ISA_NATIVE)
+        case .sse41: Int32(H5DNNL_ISA_SSE41)
+        case .avx: Int32(H5DNNL_ISA_AVX)
+        case .avx2: Int32(H5DNNL_ISA_AVX2)
+        case .avx512Core: Int32(H5DNNL_ISA_AVX512_CORE)
+        }
+    }
+
+    /// The f32 kernel family a `dnnl_cpu_isa_t` value runs: the largest of these it contains.
+    static func family(ofDNNL value: Int32) -> KernelISA? {
+        [KernelISA.avx512Core, .avx2, .avx, .sse41].first { $0.dnnlValue & value == $0.dnnlValue }
+    }
+}
+
+/// Why a product backend cannot be used as asked; each names the flag a user would change.
+public enum KernelError: Error, Equatable, CustomStringConvertible {
+    /// oneDNN was asked for but could not be loaded.
+    case unavailable(reason: String)
+    /// An instruction-set cap was given for a backend that has none.
+    case isaNeedsOneDNN(KernelISA)
+    /// The processor (or this process's earlier choice) gives another instruction set than asked.
+    case isaNotAvailable(requested: KernelISA, running: String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let reason):
+            "--kernels onednn: \(reason); install libdnnl-dev (tools/install-deps) or use --kernels openblas"
+        case .isaNeedsOneDNN(let isa):
+            "--isa \(isa): only oneDNN's instruction set can be capped; use it with --kernels onednn"
+        case .isaNotAvailable(let requested, let running):
+            "--isa \(requested): oneDNN runs \(running) here, not \(requested); choose an instruction set this processor has"
+        }
+    }
+}
+
+/// The matrix-product kernels a network runs: one backend, fixed for the process.
+///
+/// Every product of the forward and backward passes goes through `gemm`. Each call runs on the
+/// calling thread only (the worker pool supplies the parallelism), and its float operations are
+/// fixed by the shapes and the backend's instruction set, never by which thread makes it, so
+/// results are bit-identical for any worker count on a given backend. Different backends or
+/// instruction sets may differ in the last bits.
+public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
+    /// The library running the products.
+    public let backend: KernelBackend
+    /// The kernel family it runs: an instruction set for oneDNN ("avx512_core"), OpenBLAS's core
+    /// name for OpenBLAS ("haswell").
+    public let kernelFamily: String
+
+    /// "onednn avx512_core", "openblas haswell": what to print so a run can be reproduced.
+    public var description: String { "\(backend) \(kernelFamily)" }
+
+    /// The backend to use: oneDNN, with its instruction set capped at `maximumISA`, or OpenBLAS.
+    ///
+    /// oneDNN's cap is process-wide and fixed by its first product, so every oneDNN value of a
+    /// process runs the same instruction set; asking for another one later throws.
+    public init(_ backend: KernelBackend, maximumISA: KernelISA = .native) throws(KernelError) {
+        switch backend {
+        case .openblas:
+            guard maximumISA == .native else { throw .isaNeedsOneDNN(maximumISA) }
+            BLAS.useSingleThreadPerCall()
+            self.init(backend: .openblas, kernelFamily: Self.openBLASCore)
+        case .onednn:
+            if let reason = OneDNNLibrary.loadFailure { throw .unavailable(reason: reason) }
+            self.init(backend: .onednn, kernelFamily: try OneDNNLibrary.family(capAt: maximumISA).rawValue)
+        }
+    }
+
+    private init(backend: KernelBackend, kernelFamily: String) {
+        self.backend = backend
+        self.kernelFamily = kernelFamily
+    }
+
+    /// oneDNN where it can run (x86-64 Linux with libdnnl installed), otherwise OpenBLAS.
+    public static var automatic: MatrixProducts {
+        #if arch(x86_64) && os(Linux)
+        if let onednn = try? MatrixProducts(.onednn) { return onednn }
+        #endif
+        return try! MatrixProducts(.openblas)  // never throws without an ISA cap
+    }
+
+    /// Whether oneDNN can be loaded in this process.
+    public static var isOneDNNAvailable: Bool { OneDNNLibrary.loadFailure == nil }
+
+    private static let selection = Mutex<MatrixProducts?>(nil)
+
+    /// The process's kernels: what `select` chose, else `automatic`. Workspaces and trainers made
+    /// without explicit kernels use it.
+    public static var current: MatrixProducts {
+        selection.withLock { chosen in
+            if let chosen { return chosen }
+            let made = automatic
+            chosen = made
+            return made
+        }
+    }
+
+    /// Makes `products` the process's kernels (the command line does so once, from its flags).
+    public static func select(_ products: MatrixProducts) {
+        selection.withLock { $0 = products }
+    }
+
+    private static var openBLASCore: String {
+        guard let name = h5blas_core_name() else { return "cblas" }
+        return String(cString: name).lowercased()
+    }
+
+    /// C ← α·op(A)·op(B) + β·C, all row-major; as `BLAS.gemm`, on the chosen backend.
+    ///
+    /// - Parameters:
+    ///   - m: rows of op(A) and C.   - n: columns of op(B) and C.   - k: columns of op(A), rows of op(B).
+    ///   - lda, ldb, ldc: row strides (elements) of A, B, C as stored.
+    @inline(__always)
+    public func gemm(
+        _ transA: BLAS.Transpose, _ transB: BLAS.Transpose,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        switch backend {
+        case .openblas:
+            BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: c, ldc: ldc)
+        case .onednn:
+            let status = h5dnnl_sgemm(transA.dnnl, transB.dnnl, Int64(m), Int64(n), Int64(k), alpha,
+                                      a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+            precondition(status == 0, "oneDNN sgemm failed (status \(status)) on \(m)×\(k)·\(k)×\(n)")
+        }
+    }
+}
+
+extension BLAS.Transpose {
+    /// oneDNN's transpose character: 'N' or 'T'.
+    @inline(__always)
+    var dnnl: CChar { self == .none ? 78 : 84 }
+}
+
+/// The process's one copy of libdnnl, opened on first use.
+private enum OneDNNLibrary {
+    /// Nil when oneDNN loaded; else why not.
+    static let loadFailure: String? = {
+        var missing: UnsafePointer<CChar>?
+        switch h5dnnl_load(&missing) {
+        case 0: return nil
+        case 1: return "libdnnl (oneDNN) is not installed"
+        default: return "libdnnl lacks \(missing.map { String(cString: $0) } ?? "a symbol")"
+        }
+    }()
+
+    /// Caps oneDNN at `isa` (unless native) and returns the kernel family it then runs.
+    static func family(capAt isa: KernelISA) throws(KernelError) -> KernelISA {
+        let running: KernelISA? = capLock.withLock { _ in
+            if isa != .native { _ = h5dnnl_set_max_cpu_isa(isa.dnnlValue) }  // refused once fixed
+            return KernelISA.family(ofDNNL: h5dnnl_get_effective_cpu_isa())
+        }
+        guard let running else { throw .isaNotAvailable(requested: isa, running: "no JIT kernels") }
+        guard isa == .native || running == isa else { throw .isaNotAvailable(requested: isa, running: running.rawValue) }
+        return running
+    }
+
+    private static let capLock = Mutex(())
+}
