@@ -93,9 +93,8 @@ static inline int h5dnnl_set_max_cpu_isa(int isa) { return h5dnnl_library_storag
 static inline int h5dnnl_get_effective_cpu_isa(void) { return h5dnnl_library_storage()->get_effective_cpu_isa(); }
 
 /// Row-major C ← α·op(A)·op(B) + β·C on the calling thread only; transposes are 'N' or 'T'.
-/// Returns oneDNN's status (0 for success).
+/// Returns oneDNN's status (0 for success); oneDNN's sgemm is row-major, as BLAS.gemm's callers.
 ///
-/// oneDNN's sgemm is column-major, so it computes Cᵀ = op(B)ᵀ·op(A)ᵀ with the operands swapped.
 /// The first call on each thread sets that thread's OpenMP thread count to 1, which is what
 /// oneDNN reads to decide how many threads a call may use.
 static inline int h5dnnl_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
@@ -107,7 +106,7 @@ static inline int h5dnnl_sgemm(char transa, char transb, int64_t m, int64_t n, i
         library->omp_set_num_threads(1);
         single_threaded = 1;
     }
-    return library->sgemm(transb, transa, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc);
+    return library->sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 #endif

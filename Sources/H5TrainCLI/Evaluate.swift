@@ -29,8 +29,11 @@ struct Evaluate: ParsableCommand {
         "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here).", valueName: "n"))
     var workers: Int?
 
+    @OptionGroup(title: "Kernels") var kernels: KernelOptions
+
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
+            try kernels.select()
             let workers = workers ?? WorkerPool.activeCores
             guard workers >= 1 else { throw .invalidOption(flag: "--workers", message: "must be at least 1, got \(workers)") }
             let model = try Checkpoint.read(from: checkpoint)

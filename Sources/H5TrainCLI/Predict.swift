@@ -37,8 +37,11 @@ struct Predict: ParsableCommand {
         valueName: "n"))
     var workers: Int?
 
+    @OptionGroup(title: "Kernels") var kernels: KernelOptions
+
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
+            try kernels.select()
             let job = PredictionJob(checkpointPath: checkpoint, dataFile: data, dataset: x, outputPath: out,
                                     workers: workers ?? WorkerPool.activeCores, chunkRows: batchSize)
             let output = try job.run()

@@ -25,8 +25,11 @@ struct Train: ParsableCommand {
 
     @OptionGroup var options: RunOptions
 
+    @OptionGroup(title: "Kernels") var kernels: KernelOptions
+
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
+            try kernels.select()
             let trainer: Trainer
             if let path = options.checkpoints.resume {
                 trainer = try resumedTrainer(from: path)

@@ -49,16 +49,25 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
     /// The processor (or this process's earlier choice) gives another instruction set than asked.
     case isaNotAvailable(requested: KernelISA, running: String)
 
-    public var description: String {
+    /// The flag to change: `--kernels` or `--isa`.
+    public var flag: String {
+        if case .unavailable = self { return "--kernels" }
+        return "--isa"
+    }
+
+    /// What went wrong and what to do, without the flag.
+    public var message: String {
         switch self {
         case .unavailable(let reason):
-            "--kernels onednn: \(reason); install libdnnl-dev (tools/install-deps) or use --kernels openblas"
+            "onednn cannot run: \(reason); install libdnnl-dev (tools/install-deps) or use --kernels openblas"
         case .isaNeedsOneDNN(let isa):
-            "--isa \(isa): only oneDNN's instruction set can be capped; use it with --kernels onednn"
+            "\(isa) caps oneDNN's instruction set, not OpenBLAS's; use it with --kernels onednn"
         case .isaNotAvailable(let requested, let running):
-            "--isa \(requested): oneDNN runs \(running) here, not \(requested); choose an instruction set this processor has"
+            "oneDNN cannot run \(requested) here (it runs \(running)); choose an instruction set this processor has"
         }
     }
+
+    public var description: String { "\(flag): \(message)" }
 }
 
 /// The matrix-product kernels a network runs: one backend, fixed for the process.
