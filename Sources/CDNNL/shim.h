@@ -42,7 +42,9 @@ _Static_assert(dnnl_cpu_isa_sse41 == H5DNNL_ISA_SSE41 && dnnl_cpu_isa_avx == H5D
 #endif
 #endif
 
-/// The loaded library's entry points; all null until h5dnnl_load succeeds.
+/// The loaded library's entry points, filled by h5dnnl_load. The caller keeps the one copy and
+/// passes it to every other function here: a header's static storage would exist once per object
+/// file that inlines these functions.
 struct h5dnnl_library {
     void *handle;
     h5dnnl_sgemm_fn sgemm;
@@ -51,17 +53,10 @@ struct h5dnnl_library {
     h5dnnl_omp_set_num_threads_fn omp_set_num_threads;
 };
 
-static inline struct h5dnnl_library *h5dnnl_library_storage(void) {
-    static struct h5dnnl_library library;
-    return &library;
-}
-
-/// Opens libdnnl and resolves its entry points. Returns 0 on success, else 1 when no libdnnl was
-/// found, 2 when a symbol is missing (then `missing` names it). Not thread-safe: the caller runs it
-/// once (NeuralNet does so in a lazily initialised static).
-static inline int h5dnnl_load(const char **missing) {
+/// Opens libdnnl and resolves its entry points into `library`. Returns 0 on success, else 1 when
+/// no libdnnl was found, 2 when a symbol is missing (then `missing` names it).
+static inline int h5dnnl_load(struct h5dnnl_library *library, const char **missing) {
     static const char *const names[] = {"libdnnl.so.3", "libdnnl.so.2", "libdnnl.dylib"};
-    struct h5dnnl_library *library = h5dnnl_library_storage();
     void *handle = NULL;
     for (size_t i = 0; i < sizeof names / sizeof names[0] && handle == NULL; i++)
         handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
@@ -87,21 +82,25 @@ static inline int h5dnnl_load(const char **missing) {
 }
 
 /// Caps the instruction set oneDNN's kernels may use (before its first product); 0 on success.
-static inline int h5dnnl_set_max_cpu_isa(int isa) { return h5dnnl_library_storage()->set_max_cpu_isa(isa); }
+static inline int h5dnnl_set_max_cpu_isa(const struct h5dnnl_library *library, int isa) {
+    return library->set_max_cpu_isa(isa);
+}
 
 /// The instruction set oneDNN's kernels use (a dnnl_cpu_isa_t value).
-static inline int h5dnnl_get_effective_cpu_isa(void) { return h5dnnl_library_storage()->get_effective_cpu_isa(); }
+static inline int h5dnnl_get_effective_cpu_isa(const struct h5dnnl_library *library) {
+    return library->get_effective_cpu_isa();
+}
 
 /// Row-major C ← α·op(A)·op(B) + β·C on the calling thread only; transposes are 'N' or 'T'.
 /// Returns oneDNN's status (0 for success); oneDNN's sgemm is row-major, as BLAS.gemm's callers.
 ///
-/// The first call on each thread sets that thread's OpenMP thread count to 1, which is what
-/// oneDNN reads to decide how many threads a call may use.
-static inline int h5dnnl_sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
-                               const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-                               float *c, int64_t ldc) {
+/// Before a thread's first product it sets that thread's OpenMP thread count to 1, which is what
+/// oneDNN reads to decide how many threads a call may use. (Each object file inlining this has
+/// its own flag: a thread then sets the count once per object file, which is harmless.)
+static inline int h5dnnl_sgemm(const struct h5dnnl_library *library, char transa, char transb,
+                               int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                               const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
     static __thread int single_threaded;
-    const struct h5dnnl_library *library = h5dnnl_library_storage();
     if (!single_threaded) {
         library->omp_set_num_threads(1);
         single_threaded = 1;

@@ -83,6 +83,8 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
     /// The kernel family it runs: an instruction set for oneDNN ("avx512_core"), OpenBLAS's core
     /// name for OpenBLAS ("haswell").
     public let kernelFamily: String
+    /// oneDNN's entry points, for the oneDNN backend.
+    private let dnnl: OneDNNLibrary.EntryPoints?
 
     /// "onednn avx512_core", "openblas haswell": what to print so a run can be reproduced.
     public var description: String { "\(backend) \(kernelFamily)" }
@@ -96,16 +98,25 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
         case .openblas:
             guard maximumISA == .native else { throw .isaNeedsOneDNN(maximumISA) }
             BLAS.useSingleThreadPerCall()
-            self.init(backend: .openblas, kernelFamily: Self.openBLASCore)
+            self.init(backend: .openblas, kernelFamily: Self.openBLASCore, dnnl: nil)
         case .onednn:
-            if let reason = OneDNNLibrary.loadFailure { throw .unavailable(reason: reason) }
-            self.init(backend: .onednn, kernelFamily: try OneDNNLibrary.family(capAt: maximumISA).rawValue)
+            let library: OneDNNLibrary.EntryPoints
+            switch OneDNNLibrary.loaded {
+            case .success(let loaded): library = loaded
+            case .failure(let failure): throw .unavailable(reason: failure.reason)
+            }
+            self.init(backend: .onednn, kernelFamily: try library.family(capAt: maximumISA).rawValue, dnnl: library)
         }
     }
 
-    private init(backend: KernelBackend, kernelFamily: String) {
+    private init(backend: KernelBackend, kernelFamily: String, dnnl: OneDNNLibrary.EntryPoints?) {
         self.backend = backend
         self.kernelFamily = kernelFamily
+        self.dnnl = dnnl
+    }
+
+    public static func == (lhs: MatrixProducts, rhs: MatrixProducts) -> Bool {
+        lhs.backend == rhs.backend && lhs.kernelFamily == rhs.kernelFamily
     }
 
     /// oneDNN where it can run (x86-64 Linux with libdnnl installed), otherwise OpenBLAS.
@@ -117,7 +128,10 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether oneDNN can be loaded in this process.
-    public static var isOneDNNAvailable: Bool { OneDNNLibrary.loadFailure == nil }
+    public static var isOneDNNAvailable: Bool {
+        if case .success = OneDNNLibrary.loaded { return true }
+        return false
+    }
 
     private static let selection = Mutex<MatrixProducts?>(nil)
 
@@ -162,8 +176,8 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
             BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                       beta: beta, c: c, ldc: ldc)
         case .onednn:
-            let status = h5dnnl_sgemm(transA.dnnl, transB.dnnl, Int64(m), Int64(n), Int64(k), alpha,
-                                      a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+            let status = h5dnnl_sgemm(dnnl.unsafelyUnwrapped.table, transA.dnnl, transB.dnnl, Int64(m), Int64(n), Int64(k),
+                                      alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
             precondition(status == 0, "oneDNN sgemm failed (status \(status)) on \(m)×\(k)·\(k)×\(n)")
         }
     }
@@ -177,26 +191,35 @@ extension BLAS.Transpose {
 
 /// The process's one copy of libdnnl, opened on first use.
 private enum OneDNNLibrary {
-    /// Nil when oneDNN loaded; else why not.
-    static let loadFailure: String? = {
+    /// Why libdnnl could not be used.
+    struct LoadFailure: Error { let reason: String }
+
+    /// The loaded entry points: one table for the process, never freed, read-only once loaded.
+    struct EntryPoints: @unchecked Sendable {
+        let table: UnsafePointer<h5dnnl_library>
+
+        /// Caps oneDNN at `isa` (unless native) and returns the kernel family it then runs.
+        func family(capAt isa: KernelISA) throws(KernelError) -> KernelISA {
+            let running: KernelISA? = capLock.withLock { _ in
+                if isa != .native { _ = h5dnnl_set_max_cpu_isa(table, isa.dnnlValue) }  // refused once fixed
+                return KernelISA.family(ofDNNL: h5dnnl_get_effective_cpu_isa(table))
+            }
+            guard let running else { throw .isaNotAvailable(requested: isa, running: "no JIT kernels") }
+            guard isa == .native || running == isa else { throw .isaNotAvailable(requested: isa, running: running.rawValue) }
+            return running
+        }
+    }
+
+    static let loaded: Result<EntryPoints, LoadFailure> = {
+        let table = UnsafeMutablePointer<h5dnnl_library>.allocate(capacity: 1)
+        table.initialize(to: h5dnnl_library())
         var missing: UnsafePointer<CChar>?
-        switch h5dnnl_load(&missing) {
-        case 0: return nil
-        case 1: return "libdnnl (oneDNN) is not installed"
-        default: return "libdnnl lacks \(missing.map { String(cString: $0) } ?? "a symbol")"
+        switch h5dnnl_load(table, &missing) {
+        case 0: return .success(EntryPoints(table: UnsafePointer(table)))
+        case 1: return .failure(LoadFailure(reason: "libdnnl (oneDNN) is not installed"))
+        default: return .failure(LoadFailure(reason: "libdnnl lacks \(missing.map { String(cString: $0) } ?? "a symbol")"))
         }
     }()
-
-    /// Caps oneDNN at `isa` (unless native) and returns the kernel family it then runs.
-    static func family(capAt isa: KernelISA) throws(KernelError) -> KernelISA {
-        let running: KernelISA? = capLock.withLock { _ in
-            if isa != .native { _ = h5dnnl_set_max_cpu_isa(isa.dnnlValue) }  // refused once fixed
-            return KernelISA.family(ofDNNL: h5dnnl_get_effective_cpu_isa())
-        }
-        guard let running else { throw .isaNotAvailable(requested: isa, running: "no JIT kernels") }
-        guard isa == .native || running == isa else { throw .isaNotAvailable(requested: isa, running: running.rawValue) }
-        return running
-    }
 
     private static let capLock = Mutex(())
 }
