@@ -8,7 +8,7 @@ extension KernelISA: ExpressibleByArgument {}
 /// `--kernels` and `--isa`: which library runs the matrix products, and how far oneDNN may go.
 struct KernelOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Matrix-product kernels: onednn or openblas (default: onednn on x86-64 Linux where libdnnl is installed, else openblas). Results may differ in the last bits between them.",
+        "Matrix-product kernels: onednn or openblas for every product (default: on x86-64 Linux where libdnnl is installed, oneDNN with OpenBLAS for the small products, else openblas). Results may differ in the last bits between them.",
         valueName: "backend"))
     var kernels: KernelBackend?
 

@@ -85,9 +85,13 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
     public let kernelFamily: String
     /// oneDNN's entry points, for the oneDNN backend.
     private let dnnl: OneDNNLibrary.EntryPoints?
+    /// OpenBLAS's core name when the oneDNN backend hands OpenBLAS the small products (`automatic`).
+    public let smallProductsOn: String?
 
     /// "onednn avx512_core", "openblas haswell": what to print so a run can be reproduced.
-    public var description: String { "\(backend) \(kernelFamily)" }
+    public var description: String {
+        "\(backend) \(kernelFamily)" + (smallProductsOn.map { ", small products on openblas \($0)" } ?? "")
+    }
 
     /// The backend to use: oneDNN, with its instruction set capped at `maximumISA`, or OpenBLAS.
     ///
@@ -98,33 +102,52 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
         case .openblas:
             guard maximumISA == .native else { throw .isaNeedsOneDNN(maximumISA) }
             BLAS.useSingleThreadPerCall()
-            self.init(backend: .openblas, kernelFamily: Self.openBLASCore, dnnl: nil)
+            self.init(backend: .openblas, kernelFamily: Self.openBLASCore, dnnl: nil, smallProductsOn: nil)
         case .onednn:
             let library: OneDNNLibrary.EntryPoints
             switch OneDNNLibrary.loaded {
             case .success(let loaded): library = loaded
             case .failure(let failure): throw .unavailable(reason: failure.reason)
             }
-            self.init(backend: .onednn, kernelFamily: try library.family(capAt: maximumISA).rawValue, dnnl: library)
+            self.init(backend: .onednn, kernelFamily: try library.family(capAt: maximumISA).rawValue, dnnl: library,
+                      smallProductsOn: nil)
         }
     }
 
-    private init(backend: KernelBackend, kernelFamily: String, dnnl: OneDNNLibrary.EntryPoints?) {
+    private init(backend: KernelBackend, kernelFamily: String, dnnl: OneDNNLibrary.EntryPoints?, smallProductsOn: String?) {
         self.backend = backend
         self.kernelFamily = kernelFamily
         self.dnnl = dnnl
+        self.smallProductsOn = smallProductsOn
     }
 
     public static func == (lhs: MatrixProducts, rhs: MatrixProducts) -> Bool {
-        lhs.backend == rhs.backend && lhs.kernelFamily == rhs.kernelFamily
+        lhs.backend == rhs.backend && lhs.kernelFamily == rhs.kernelFamily && lhs.smallProductsOn == rhs.smallProductsOn
     }
 
-    /// oneDNN where it can run (x86-64 Linux with libdnnl installed), otherwise OpenBLAS.
+    /// The fastest kernels here: where oneDNN can run (x86-64 Linux with libdnnl installed), oneDNN
+    /// for the products where it is faster and OpenBLAS for the small ones where oneDNN's per-call
+    /// cost dominates (`isSmall`); otherwise OpenBLAS. Which library runs a product depends only on
+    /// its shape, so results stay the same for any worker count; for the same bits on another
+    /// machine, choose one backend explicitly.
     public static var automatic: MatrixProducts {
         #if arch(x86_64) && os(Linux)
-        if let onednn = try? MatrixProducts(.onednn) { return onednn }
+        if let onednn = try? MatrixProducts(.onednn) {
+            BLAS.useSingleThreadPerCall()
+            return MatrixProducts(backend: .onednn, kernelFamily: onednn.kernelFamily, dnnl: onednn.dnnl,
+                                  smallProductsOn: openBLASCore)
+        }
         #endif
         return try! MatrixProducts(.openblas)  // never throws without an ISA cap
+    }
+
+    /// The products oneDNN 2.6's sgemm runs slower than OpenBLAS on one thread (timed shape by
+    /// shape on an AMD EPYC Zen 4): a narrow result (n ≤ 16, such as a 10-class output layer) or a
+    /// small product with a transposed B (the backward δ·Wᵀ of narrow layers). The step's larger
+    /// products run 1.05–1.2× faster on oneDNN's AVX-512 kernels there.
+    @inline(__always)
+    static func isSmall(_ transB: BLAS.Transpose, m: Int, n: Int, k: Int) -> Bool {
+        n <= 16 || (transB == .transposed && m * n * k <= 131_072)
     }
 
     /// Whether oneDNN can be loaded in this process.
@@ -173,6 +196,9 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
     ) {
         switch backend {
         case .openblas:
+            BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: c, ldc: ldc)
+        case .onednn where smallProductsOn != nil && Self.isSmall(transB, m: m, n: n, k: k):
             BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                       beta: beta, c: c, ldc: ldc)
         case .onednn:

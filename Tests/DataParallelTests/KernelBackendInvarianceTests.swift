@@ -56,6 +56,10 @@ final class KernelBackendInvarianceTests: XCTestCase {
         checkInvariance(try MatrixProducts(.onednn))
     }
 
+    func testDefaultKernelsWeightsAreBitIdenticalForOneToThreeWorkers() {
+        checkInvariance(MatrixProducts.automatic)
+    }
+
     /// The backends compute the same network: after a few steps the weights agree closely (not
     /// bit for bit: the kernels sum in different orders).
     func testBothBackendsTrainTheSameNetwork() throws {

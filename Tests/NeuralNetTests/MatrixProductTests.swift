@@ -1,4 +1,4 @@
-import NeuralNet
+@testable import NeuralNet
 import XCTest
 
 /// Every product shape of the training step, on both kernel backends, against a float64 reference.
@@ -56,6 +56,17 @@ final class MatrixProductTests: XCTestCase {
         let products = try MatrixProducts(.onednn)
         XCTAssertEqual(products.backend, .onednn)
         try checkAllShapes(products)
+    }
+
+    /// The default routes the small shapes to OpenBLAS and the rest to oneDNN: both kinds are in `shapes`.
+    func testAutomaticProductsMatchTheFloat64Reference() throws {
+        let automatic = MatrixProducts.automatic
+        if automatic.backend == .onednn {
+            XCTAssertNotNil(automatic.smallProductsOn)
+            XCTAssertTrue(Self.shapes.contains { MatrixProducts.isSmall($0.transB, m: $0.m, n: $0.n, k: $0.k) })
+            XCTAssertTrue(Self.shapes.contains { !MatrixProducts.isSmall($0.transB, m: $0.m, n: $0.n, k: $0.k) })
+        }
+        try checkAllShapes(automatic)
     }
 
     /// On x86-64 Linux with libdnnl the default is oneDNN; elsewhere OpenBLAS.
