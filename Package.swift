@@ -3,6 +3,7 @@
 //
 // Modules, in the order data flows through them (each depends only on modules above it):
 //   CHDF5, CBLAS   system libraries (HDF5 C library, OpenBLAS CBLAS) + prefixed C shims
+//   CDNNL          oneDNN shim, loaded at run time (the package builds and runs without it)
 //   ONNXProto, TensorBoardProto   Swift types generated from ONNX's and TensorBoard's .proto files
 //                  (committed, so builds need no protoc; origin and licence in their READMEs)
 //   HDF5           safe, throwing HDF5 wrapper; knows nothing about machine learning
@@ -54,7 +55,8 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "RunLogs", dependencies: ["TensorBoardProto"]),
         .target(name: "Settings"),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"]),
+        .systemLibrary(name: "CDNNL"),  // no link: shim.h opens libdnnl with dlopen when present
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "Optimizers", dependencies: ["NeuralNet", "Settings"]),
         .target(name: "DataParallel", dependencies: ["NeuralNet", "Optimizers"]),
         .target(name: "Data", dependencies: ["HDF5", "Settings", "NeuralNet"]),

@@ -19,6 +19,7 @@ PYTHON="${PYTHON:-python3}"
 ONLY=""
 KEEP=""
 CEILING=""
+KERNELS=""
 
 usage() {
     cat <<EOF
@@ -56,10 +57,12 @@ Options:
                     compare the time to A % test accuracy, not samples/s
   --only WHICH      run only one side: h5train or torch (no ratios)
   --ceiling         also run tools/gemm-ceiling in every pair (needs a C
-                    compiler and libopenblas-dev): the samples/s of the step's
-                    OpenBLAS products alone, all workers at once, and the
+                    compiler and libopenblas-dev or libdnnl-dev): the samples/s of
+                    the step's products alone, all workers at once, and the
                     ratios h5train/ceiling and ceiling/torch (the most any
                     step built on those products could reach against torch)
+  --kernels K       h5train's (and gemm-ceiling's) --kernels: onednn or
+                    openblas (default: h5train's default, named in its log)
   --keep DIR        keep every run's log and metrics CSV in DIR
   -h, --help        show this help
 
@@ -87,6 +90,7 @@ while [ $# -gt 0 ]; do
         --only)       need_arg "$@"; ONLY="$2"; shift 2 ;;
         --keep)       need_arg "$@"; KEEP="$2"; shift 2 ;;
         --ceiling)    CEILING=1; shift ;;
+        --kernels)    need_arg "$@"; KERNELS="$2"; shift 2 ;;
         -h|--help)    usage; exit 0 ;;
         *)            echo "compare-with-torch: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -95,6 +99,8 @@ done
 is_uint "$PAIRS" --pairs; is_uint "$BATCH" --batch-size
 is_uint "$EPOCHS" --epochs; is_uint "$THREADS" --threads
 case "$ONLY" in ""|h5train|torch) ;; *) die "--only must be h5train or torch" ;; esac
+case "$KERNELS" in ""|onednn|openblas) ;; *) die "--kernels must be onednn or openblas, got '$KERNELS'" ;; esac
+KERNEL_ARGS=(); [ -z "$KERNELS" ] || KERNEL_ARGS=(--kernels "$KERNELS")
 case "$SCHEDULE" in constant|onecycle) ;; *) die "--schedule must be constant or onecycle, got '$SCHEDULE'" ;; esac
 [[ "$LR" =~ ^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$ ]] || die "--lr must be a positive number, got '$LR'"
 [ -z "$CEILING" ] || [ -z "$TARGET" ] || die "--ceiling compares samples/s; it cannot be used with --target-accuracy"
@@ -176,7 +182,7 @@ for ((p = 1; p <= PAIRS; p++)); do
         run "h5train (pair $p)" "$WORK/h5train-$p.log" \
             "$BIN" train --data "$DATA" --x x_train --y y_train --val-x x_test --val-y y_test \
             --hidden 512,256 --batch-size "$BATCH" --epochs "$EPOCHS" --workers "$THREADS" \
-            --lr "$LR" --momentum 0.9 "${H5_SCHEDULE[@]+"${H5_SCHEDULE[@]}"}" --quiet --metrics "$m"
+            --lr "$LR" --momentum 0.9 "${H5_SCHEDULE[@]+"${H5_SCHEDULE[@]}"}" "${KERNEL_ARGS[@]+"${KERNEL_ARGS[@]}"}" --quiet --metrics "$m"
         h5="$(measure "$m")" || die "no samples_per_s/seconds/val_accuracy columns or rows in $m"
         H5_ALL+=("$h5")
     fi
@@ -195,7 +201,7 @@ for ((p = 1; p <= PAIRS; p++)); do
         "$p" "$PAIRS" "$h5" "$UNIT" "$tr" "$UNIT" "$ratio"
     if [ -n "$CEILING" ]; then
         run "gemm-ceiling (pair $p)" "$WORK/ceiling-$p.log" \
-            "$ROOT/tools/gemm-ceiling" --hidden 512,256 --batch-size "$BATCH" --workers "$THREADS"
+            "$ROOT/tools/gemm-ceiling" --hidden 512,256 --batch-size "$BATCH" --workers "$THREADS" "${KERNEL_ARGS[@]+"${KERNEL_ARGS[@]}"}"
         ceil="$(sed -n 's/^products-only ceiling, all workers at once: \([0-9][0-9]*\) samples\/s.*/\1/p' "$WORK/ceiling-$p.log")"
         [ -n "$ceil" ] || die "gemm-ceiling printed no all-workers ceiling (see $WORK/ceiling-$p.log)"
         of_ceil="$(divide "$h5" "$ceil")"; ceil_ratio="$(divide "$ceil" "$tr")"

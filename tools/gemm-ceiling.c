@@ -1,5 +1,5 @@
 // The products-only ceiling of h5train's training step: the samples/s the step would reach if
-// everything that is not an OpenBLAS product (gathering, bias, activations, loss, optimizer update)
+// everything that is not a matrix product (OpenBLAS or oneDNN) (gathering, bias, activations, loss, optimizer update)
 // took no time at all. Two figures:
 //   alone     every product of a worker timed by itself, with hot caches; a phase lasts as long as
 //             its slowest worker's products;
@@ -20,7 +20,14 @@
 //            least-loaded worker.
 //
 // Build and run with tools/gemm-ceiling (see its --help).
+#ifdef USE_DNNL  // tools/gemm-ceiling --kernels onednn: oneDNN's sgemm, one OpenMP thread per call
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#define BACKEND "onednn"
+#else
 #include <cblas.h>
+#define BACKEND "openblas"
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,8 +59,18 @@ typedef struct {
 } Product;
 
 static void multiply(const Product *p) {
+#ifdef USE_DNNL
+    static __thread int singleThreaded;  // as h5train: the calling thread's OpenMP count set to 1
+    if (!singleThreaded) { omp_set_num_threads(1); singleThreaded = 1; }
+    if (dnnl_sgemm(p->transA ? 'T' : 'N', p->transB ? 'T' : 'N', p->m, p->n, p->k, 1.0f, p->a, p->lda,
+                   p->b, p->ldb, 0.0f, p->c, p->ldc) != dnnl_success) {
+        fprintf(stderr, "gemm-ceiling: dnnl_sgemm failed\n");
+        exit(1);
+    }
+#else
     cblas_sgemm(CblasRowMajor, p->transA ? CblasTrans : CblasNoTrans, p->transB ? CblasTrans : CblasNoTrans,
                 p->m, p->n, p->k, 1.0f, p->a, p->lda, p->b, p->ldb, 0.0f, p->c, p->ldc);
+#endif
 }
 
 static double flopOf(const Product *p) { return 2.0 * p->m * p->n * p->k; }
@@ -106,7 +123,9 @@ static void phaseBarrier(void) {
 /// Runs this worker's step again and again; each run starts together with the other workers'.
 static void *runWorker(void *argument) {
     Worker *w = argument;
+#ifndef USE_DNNL
     openblas_set_num_threads(1);
+#endif
     w->stepTogether = 1e30;
     for (int run = 0; run < 8; run++) {  // the first run warms up
         pthread_barrier_wait(&startLine);
@@ -142,7 +161,9 @@ int main(int argc, char **argv) {
     workerCount = atoi(argv[3]);
     double ghz = atof(argv[6]);
     if (layerCount < 1 || batch < 1 || workerCount < 1 || workerCount > MAX_WORKERS || shard < 1 || target < 1) usage();
+#ifndef USE_DNNL
     openblas_set_num_threads(1);
+#endif
 
     // The engine's shared buffers.
     float *x[MAX_LAYERS + 1], *d[MAX_LAYERS], *weights[MAX_LAYERS], *gradients[MAX_LAYERS];
@@ -216,8 +237,8 @@ int main(int argc, char **argv) {
     }
     double alone = slowest1 + slowest2;
 
-    printf("model %s, batch %d, %d worker(s), shards of %d rows, gradient blocks of about %d weights\n",
-           argv[1], batch, workerCount, shard, target);
+    printf("model %s, batch %d, %d worker(s), shards of %d rows, gradient blocks of about %d weights, kernels %s\n",
+           argv[1], batch, workerCount, shard, target, BACKEND);
     printf("products per step: %.1f MFLOP; slowest worker alone: phase 1 %.1f us, phase 2 %.1f us\n",
            flop / 1e6, slowest1 * 1e6, slowest2 * 1e6);
     printf("products-only ceiling, each product alone: %.0f samples/s, %.1f GFLOP/s", batch / alone, flop / alone / 1e9);

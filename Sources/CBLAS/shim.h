@@ -14,4 +14,14 @@ static inline void h5blas_set_single_threaded(void) {
 #endif
 }
 
+/// The name of the kernel family OpenBLAS runs ("Haswell", "SkylakeX", …), or NULL when the
+/// CBLAS library is not OpenBLAS.
+static inline const char *h5blas_core_name(void) {
+#ifdef OPENBLAS_CONST
+    return openblas_get_corename();
+#else
+    return (const char *)0;
+#endif
+}
+
 #endif

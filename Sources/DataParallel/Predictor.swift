@@ -21,19 +21,20 @@ public final class Predictor: @unchecked Sendable {
     public static let chunkRows = 256
 
     /// A predictor for a trained model, with its own copy of the parameters and its own workers.
-    public convenience init(architecture: NetworkArchitecture, loss: Loss, parameters: [Float], workers: Int) {
+    public convenience init(architecture: NetworkArchitecture, loss: Loss, parameters: [Float], workers: Int,
+                            products: MatrixProducts = .current) {
         precondition(parameters.count == architecture.parameterCount, "parameter count does not match the architecture")
         let owned = UnsafeMutablePointer<Float>.allocate(capacity: max(parameters.count, 1))
         owned.initialize(from: parameters, count: parameters.count)
         self.init(architecture: architecture, loss: loss, parameters: UnsafePointer(owned), owned: owned,
-                  pool: WorkerPool(workers: workers))
+                  pool: WorkerPool(workers: workers), products: products)
     }
 
     /// A predictor reading parameters that another object owns and keeps alive (the step engine's).
     init(architecture: NetworkArchitecture, loss: Loss, parameters: UnsafePointer<Float>,
-         owned: UnsafeMutablePointer<Float>? = nil, pool: WorkerPool) {
+         owned: UnsafeMutablePointer<Float>? = nil, pool: WorkerPool, products: MatrixProducts) {
         (self.architecture, self.loss, self.parameters, self.ownedParameters, self.pool) = (architecture, loss, parameters, owned, pool)
-        passes = (0..<pool.workerCount).map { _ in NetworkPass(architecture: architecture, capacity: Self.chunkRows) }
+        passes = (0..<pool.workerCount).map { _ in NetworkPass(architecture: architecture, capacity: Self.chunkRows, products: products) }
     }
 
     deinit { ownedParameters?.deallocate() }

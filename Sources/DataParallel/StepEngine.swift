@@ -54,6 +54,8 @@ public final class StepEngine: @unchecked Sendable {
     public let pool: WorkerPool
     public let maximumBatch: Int
     public let optimizer: any Optimizer
+    /// The kernels the step's matrix products run on.
+    public var products: MatrixProducts { batch.products }
     /// Global optimizer step: how many updates have been applied.
     public private(set) var step: Int = 0
     /// Gradient clipping and what to do with non-finite gradients; set before training.
@@ -85,7 +87,7 @@ public final class StepEngine: @unchecked Sendable {
 
     public init(
         architecture: NetworkArchitecture, loss: Loss, parameters initial: [Float],
-        optimizer: any Optimizer, plan: ShardPlan, workers: Int, maximumBatch: Int
+        optimizer: any Optimizer, plan: ShardPlan, workers: Int, maximumBatch: Int, products: MatrixProducts = .current
     ) {
         precondition(initial.count == architecture.parameterCount, "parameter count does not match the architecture")
         precondition(maximumBatch >= 1, "batch size must be positive")
@@ -95,7 +97,6 @@ public final class StepEngine: @unchecked Sendable {
         self.pool = WorkerPool(workers: workers)
         self.maximumBatch = maximumBatch
         self.optimizer = optimizer
-        BLAS.useSingleThreadPerCall()
 
         let p = architecture.parameterCount
         parameterCount = p
@@ -108,12 +109,13 @@ public final class StepEngine: @unchecked Sendable {
         shardLoss.initialize(repeating: 0, count: shards)
         shardWeight = .allocate(capacity: shards)
         shardWeight.initialize(repeating: 0, count: shards)
-        batch = NetworkPass(architecture: architecture, capacity: maximumBatch)
+        batch = NetworkPass(architecture: architecture, capacity: maximumBatch, products: products)
         blocks = architecture.gradientBlocks()
         blockSquares = .allocate(capacity: blocks.count)
         blockSquares.initialize(repeating: 0, count: blocks.count)
         blocksByWorker = Self.balance(blocks, workers: workers)
-        predictor = Predictor(architecture: architecture, loss: loss, parameters: UnsafePointer(parameters), pool: pool)
+        predictor = Predictor(architecture: architecture, loss: loss, parameters: UnsafePointer(parameters), pool: pool,
+                              products: products)
         clock = StageClock(workers: workers)
         deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss,
                                   targetWidth: loss.usesClassIndices ? 1 : architecture.outputSize, workerCount: workers,

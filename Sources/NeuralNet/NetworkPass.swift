@@ -18,16 +18,21 @@
 public final class NetworkPass: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     public let capacity: Int
+    /// The kernels every matrix product of the passes runs on.
+    public let products: MatrixProducts
     private let activations: [UnsafeMutablePointer<Float>]
     private let deltas: [UnsafeMutablePointer<Float>]
     private let preActivations: [UnsafeMutablePointer<Float>?]
     private let dropped: [UnsafeMutablePointer<Float>?]
 
-    /// - Parameter capacity: the most rows (batch size) the buffers hold.
-    public init(architecture: NetworkArchitecture, capacity: Int) {
+    /// - Parameters:
+    ///   - capacity: the most rows (batch size) the buffers hold.
+    ///   - products: the matrix-product kernels (default: the process's choice).
+    public init(architecture: NetworkArchitecture, capacity: Int, products: MatrixProducts = .current) {
         precondition(capacity > 0, "workspace capacity must be positive")
         self.architecture = architecture
         self.capacity = capacity
+        self.products = products
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
             pointer.initialize(repeating: 0, count: count)
@@ -69,7 +74,7 @@ public final class NetworkPass: @unchecked Sendable {
         for (l, layer) in architecture.layers.enumerated() {
             let y = activations[l] + rows.lowerBound * layer.outputs  // count × outputs
             // y = x · W   (count × in)·(in × out)
-            BLAS.gemm(.none, .none, m: count, n: layer.outputs, k: layer.inputs,
+            products.gemm(.none, .none, m: count, n: layer.outputs, k: layer.inputs,
                       a: x, lda: layer.inputs,
                       b: parameters + architecture.weightOffsets[l], ldb: layer.outputs,
                       c: y, ldc: layer.outputs)
@@ -141,7 +146,7 @@ public final class NetworkPass: @unchecked Sendable {
             let delta = deltas[l] + rows.lowerBound * layer.outputs          // count × out
             let previous = deltas[l - 1] + rows.lowerBound * layer.inputs    // count × in
             // δ_{l−1} = (δ_l · W_lᵀ) ⊙ act′(y_{l−1})   (count × out)·(out × in)
-            BLAS.gemm(.none, .transposed, m: rows.count, n: layer.inputs, k: layer.outputs,
+            products.gemm(.none, .transposed, m: rows.count, n: layer.inputs, k: layer.outputs,
                       a: delta, lda: layer.outputs, b: parameters + architecture.weightOffsets[l], ldb: layer.outputs,
                       c: previous, ldc: layer.inputs)
             if let dropout, layers[l - 1].dropout > 0 {  // through the mask: the same factors again
@@ -174,7 +179,7 @@ public final class NetworkPass: @unchecked Sendable {
         let x = block.layer == 0 ? input : UnsafePointer(afterDropout ? dropped[previous] ?? activations[previous] : activations[previous])
         let delta = deltas[block.layer]                                                  // batchRows × out
         // ∂W[inputs, :] = scale · x[:, inputs]ᵀ · δ   (inputs × rows)·(rows × out)
-        BLAS.gemm(.transposed, .none, m: block.inputs.count, n: layer.outputs, k: batchRows, alpha: scale,
+        products.gemm(.transposed, .none, m: block.inputs.count, n: layer.outputs, k: batchRows, alpha: scale,
                   a: x + block.inputs.lowerBound, lda: layer.inputs, b: delta, ldb: layer.outputs,
                   c: gradients + block.weightRange.lowerBound, ldc: layer.outputs)
         // ∂b = scale · Σ_rows δ, in the layer's first block

@@ -25,7 +25,7 @@ public enum Setting: String, Sendable, CaseIterable {
     // Run
     case epochs, batchSize = "batch_size", seed, workers, shardSize = "shard_size", stepsPerEpoch = "steps_per_epoch"
     case clipNorm = "clip_norm", clipValue = "clip_value", onNonFinite = "on_nonfinite", earlyStop = "early_stop"
-    case diagnostics
+    case diagnostics, kernels, isa
     // Checkpoints and outputs
     case checkpoint, checkpointEvery = "checkpoint_every", checkpointEverySteps = "checkpoint_every_steps"
     case keepLast = "keep_last", saveBest = "save_best", metrics, resume, output = "out", plot

@@ -190,7 +190,7 @@ public final class Trainer {
             observer.note("resume: after epoch \(progress.epoch), step \(engine.step) (\(progress.stepInEpoch) steps into epoch \(progress.epoch + 1))")
         }
         let workers = configuration.workers
-        observer.note("train: \(configuration.epochs) epochs × \(stepsPerEpoch) steps, batch \(configuration.batchSize), \(workers) worker\(workers == 1 ? "" : "s"), \(engine.optimizer), \(schedule), seed \(configuration.seed)")
+        observer.note("train: \(configuration.epochs) epochs × \(stepsPerEpoch) steps, batch \(configuration.batchSize), \(workers) worker\(workers == 1 ? "" : "s"), \(engine.optimizer), \(schedule), seed \(configuration.seed), kernels \(engine.products)")
     }
 
     /// The metrics file, rewritten to the rows of the epochs this run's checkpoint holds (none for a

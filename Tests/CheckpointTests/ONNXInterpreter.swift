@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import NeuralNet
 import ONNXProto
 import Training
 

@@ -45,7 +45,7 @@ final class HelpTests: XCTestCase {
                      "--dampening", "--beta1", "--beta2", "--eps", "--alpha", "--centered", "--rho", "--lr-decay",
                      "--momentum-decay", "--schedule", "--clip-norm", "--clip-value", "--on-nonfinite", "--diagnostics",
                      "--early-stop", "--dropout", "--initial-accumulator", "--decoupled-weight-decay", "--resume", "--override", "--checkpoint-every-steps", "--save-best", "--keep-last", "--seed", "--workers",
-                     "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--tensorboard", "--plot", "--quiet", "--help"]
+                     "--shard-size", "--checkpoint", "--checkpoint-every", "--metrics", "--tensorboard", "--plot", "--quiet", "--kernels", "--isa", "--help"]
         let listed = Set(optionNames(result.stdout))
         for flag in flags {
             XCTAssertTrue(listed.contains(flag), "train --help does not list \(flag); it lists \(listed.sorted())")
@@ -108,7 +108,7 @@ final class HelpTests: XCTestCase {
         XCTAssertSuccess(result)
         let text = collapsingWhitespace(result.stdout)
         XCTAssertTrue(text.contains("USAGE: h5train evaluate --checkpoint <path> --data <file>"), result.description)
-        let flags = ["--checkpoint", "--data", "--x", "--y", "--workers", "--help"]
+        let flags = ["--checkpoint", "--data", "--x", "--y", "--workers", "--kernels", "--isa", "--help"]
         let listed = Set(optionNames(result.stdout))
         XCTAssertEqual(listed, Set(flags), "evaluate --help: \(result.stdout)")
         let sections = helpSections(result.stdout)

@@ -60,8 +60,11 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the initial weights and the sample order. (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
+    @OptionGroup(title: "Kernels") var kernels: KernelOptions
+
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
+            let products = try kernels.select()
             let counts = workers.split(separator: ",").compactMap { Int($0) }
             guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }), counts.count == workers.split(separator: ",").count else {
                 throw .invalidSetting(.workers, "expected worker counts like 1,2,4, got '\(workers)'")
@@ -94,7 +97,8 @@ struct Bench: ParsableCommand {
                 allocations.append(after - before)
             }
             print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
-                             batch: batchSize, shard: shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)))
+                             batch: batchSize, shard: shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize),
+                             kernels: products))
             if AllocationCounter.count != nil {
                 print("heap allocations during the timed steps: " + zip(counts, allocations).map { "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)" }.joined(separator: ", "))
             } else {
@@ -103,9 +107,10 @@ struct Bench: ParsableCommand {
         }
     }
 
-    static func table(_ results: [BenchmarkResult], model: String, batch: Int, shard: Int) -> String {
+    static func table(_ results: [BenchmarkResult], model: String, batch: Int, shard: Int, kernels: MatrixProducts? = nil) -> String {
         guard let first = results.first else { return "" }
-        var lines = ["model \(model), batch \(batch) in shards of \(shard) rows, \(first.steps) timed steps, \(first.flopPerSample) FLOP per sample",
+        var lines = ["model \(model), batch \(batch) in shards of \(shard) rows, \(first.steps) timed steps, \(first.flopPerSample) FLOP per sample"
+                     + (kernels.map { ", kernels \($0)" } ?? ""),
                      "                                                 share of the workers' time",
                      "workers  samples/s   GFLOP/s  speed-up  efficiency  gather  forward  backward  gradients  update   other  weights"]
         for result in results {

@@ -4,6 +4,7 @@ import Data
 import DataParallel
 import Foundation
 import HDF5
+import Optimizers
 import Settings
 import Training
 
@@ -33,8 +34,11 @@ struct Evaluate: ParsableCommand {
         "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here).", valueName: "n"))
     var workers: Int?
 
+    @OptionGroup(title: "Kernels") var kernels: KernelOptions
+
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
+            try kernels.select()
             let workers = workers ?? WorkerPool.activeCores
             guard workers >= 1 else { throw .invalidSetting(.workers, "must be at least 1, got \(workers)") }
             let model = try TrainingState.read(from: checkpoint)

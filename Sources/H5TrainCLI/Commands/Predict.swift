@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import DataParallel
 import HDF5
+import Optimizers
 import Settings
 import Training
 
@@ -40,8 +41,11 @@ struct Predict: ParsableCommand {
         valueName: "n"))
     var workers: Int?
 
+    @OptionGroup(title: "Kernels") var kernels: KernelOptions
+
     func run() throws {
         try reportingErrors { () throws(TrainingError) in
+            try kernels.select()
             let job = PredictionJob(checkpointPath: checkpoint, dataFile: data, dataset: x, outputPath: out,
                                     workers: workers ?? WorkerPool.activeCores, chunkRows: batchSize)
             let output = try job.run()

@@ -33,8 +33,11 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Run logs") var logs: RunLogOptions
 
+    @OptionGroup(title: "Kernels") var kernels: KernelOptions
+
     func run() throws {
         try reportingErrors { () throws in
+            try kernels.select()
             let trainer: Trainer
             let observers = ObserverList()
             if let path = options.checkpoints.resume {
