@@ -70,12 +70,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], exclude: ["Fixtures"]),  // compressed files written by h5py
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "CHDF5"], exclude: ["Fixtures"]),  // compressed files written by h5py
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Optimizers", "HDF5"], exclude: ["Fixtures"]),  // HDF5 reads the golden fixtures
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Optimizers"]),
         .testTarget(name: "RunLogsTests", dependencies: ["RunLogs", "TensorBoardProto"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoint", "Data", "Optimizers", "Settings", "HDF5", "RunLogs"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ONNXProto", "Training", "Data", "HDF5", "NeuralNet"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoint", "Data", "DataParallel", "NeuralNet", "Optimizers", "Settings",
+                                                       "HDF5", "RunLogs"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "ONNXProto", "Training", "Data", "HDF5", "NeuralNet", "Settings"],
                     exclude: ["Fixtures"]),  // the golden Keras 3 layout
         .testTarget(name: "H5TrainCLITests", dependencies: ["H5TrainCLI", "HDF5", "Training", "Checkpoint", "ONNXProto", "RunLogs"]),
     ]

@@ -1,4 +1,3 @@
-import DataParallel
 import Foundation
 import HDF5
 import NeuralNet

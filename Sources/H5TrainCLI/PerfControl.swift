@@ -1,7 +1,6 @@
 import Checkpoint
 import DataParallel
 import Foundation
-import HDF5
 import Training
 
 /// Switches a `perf stat --control fifo:CTL,ACK -D -1` run on and off around a timed region, so only

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Checkpoint
-import HDF5
 import Optimizers
 
 /// Reads `--seed`: a whole number from 0 to 2⁶⁴ − 1. The option parses `.unconditional`ly, so

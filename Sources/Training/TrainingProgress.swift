@@ -1,5 +1,4 @@
 import DataParallel
-import HDF5
 import NeuralNet
 import Optimizers
 

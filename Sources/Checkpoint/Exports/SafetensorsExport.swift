@@ -57,14 +57,14 @@ public enum SafetensorsExport {
     public static func header(_ tensors: [Tensor], metadata: [(String, String)]) -> String {
         var members: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.sorted { $0.0 < $1.0 }.map { "\(jsonString($0.0)):\(jsonString($0.1))" }
+            let pairs = metadata.sorted { $0.0 < $1.0 }.map { "\(OrderedJSON.quoted($0.0)):\(OrderedJSON.quoted($0.1))" }
             members.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
         for tensor in tensors {
             let end = offset + 4 * tensor.values.count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            members.append("\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            members.append("\(OrderedJSON.quoted(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         let json = "{" + members.joined(separator: ",") + "}"
@@ -101,26 +101,5 @@ public enum SafetensorsExport {
     /// Writes the module's Python source (atomically), refusing to overwrite `checkpointPath`.
     public static func writeScript(_ source: String, to path: String, checkpointPath: String) throws(TrainingError) {
         try ExportFile.write(text: source, to: path, setting: .output, checkpointPath: checkpointPath)
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }

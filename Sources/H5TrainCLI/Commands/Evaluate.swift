@@ -3,7 +3,6 @@ import Checkpoint
 import Data
 import DataParallel
 import Foundation
-import HDF5
 import Optimizers
 import Settings
 import Training

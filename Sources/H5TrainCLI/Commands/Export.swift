@@ -2,7 +2,6 @@ import ArgumentParser
 import Checkpoint
 import Data
 import DataParallel
-import HDF5
 import NeuralNet
 import Optimizers
 import Settings

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Checkpoint
 import DataParallel
-import HDF5
 import NeuralNet
 import Settings
 import Training

@@ -2,7 +2,6 @@ import ArgumentParser
 import Checkpoint
 import DataParallel
 import Foundation
-import HDF5
 import Optimizers
 import Settings
 import Training

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Checkpoint
 import DataParallel
-import HDF5
 import Optimizers
 import Settings
 import Training

@@ -3,7 +3,6 @@ import Checkpoint
 import Data
 import DataParallel
 import Foundation
-import HDF5
 import NeuralNet
 import Optimizers
 import Settings

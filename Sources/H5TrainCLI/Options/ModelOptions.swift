@@ -2,7 +2,6 @@ import ArgumentParser
 import Checkpoint
 import Data
 import Foundation
-import HDF5
 import NeuralNet
 import Optimizers
 import Training

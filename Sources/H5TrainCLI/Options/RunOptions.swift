@@ -3,7 +3,6 @@ import ArgumentParser
 import Checkpoint
 import Data
 import DataParallel
-import HDF5
 import NeuralNet
 import Optimizers
 import Training

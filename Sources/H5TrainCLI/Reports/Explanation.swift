@@ -1,7 +1,6 @@
 import Checkpoint
 import Data
 import DataParallel
-import HDF5
 import NeuralNet
 import Optimizers
 import Settings

@@ -1,6 +1,5 @@
 import Checkpoint
 import DataParallel
-import HDF5
 import Optimizers
 import Training
 

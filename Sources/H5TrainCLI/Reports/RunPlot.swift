@@ -1,7 +1,6 @@
 import Checkpoint
 import DataParallel
 import Foundation
-import HDF5
 import Optimizers
 import Settings
 import Training

@@ -1,7 +1,6 @@
 import Checkpoint
 import DataParallel
 import Foundation
-import HDF5
 import NeuralNet
 import Optimizers
 import Settings
