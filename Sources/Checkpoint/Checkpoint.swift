@@ -10,7 +10,11 @@ import Training
 /// The checkpoint file's name and version, stored on its root group.
 public enum CheckpointFormat {
     public static let name = "h5train-checkpoint"
-    public static let version = 1
+    /// 2: `content_checksum` covers every value that changes the model or the resumed run.
+    /// 1: `checksum` covers the parameters and optimizer state only; such files still load.
+    public static let version = 2
+    /// The versions this h5train reads.
+    public static let readable = 1...2
 }
 
 /// A trained model and its training state in one HDF5 file (layout: docs/checkpoint-format.md).
@@ -59,21 +63,29 @@ extension TrainingState {
         let fileState = architecture.pytorchOrder(optimizerState)
         try ModelSection.write(architecture, parameters: fileParameters, to: try file.createGroup("model"))
         try NormalizationSection.write(normalization, to: try file.createGroup("normalization"))
+        var storedState = self  // as the file will give it back, for the content checksum
         if let configuration {
-            try configuration.writeAttributes(to: try file.createGroup("training"))
+            let group = try file.createGroup("training")
+            try configuration.writeAttributes(to: group)
+            storedState.configuration = try TrainingConfiguration(attributesOf: group)
         }
         if !fileState.isEmpty {
             let group = try file.createGroup("optimizer")
             let count = fileState.count / architecture.parameterCount
             _ = try group.createDataset("state", shape: [count, architecture.parameterCount], values: fileState)
         }
-        if let progress { try progress.write(to: try file.createGroup("progress")) }
+        if let progress {
+            let group = try file.createGroup("progress")
+            try progress.write(to: group)
+            storedState.progress = try TrainingProgress(group: group)
+        }
         if data != nil || fingerprint != nil {
             let group = try file.createGroup("data")
             try data?.write(to: group)
             try fingerprint?.write(to: group)
         }
         try root.setAttribute("checksum", String(Self.checksum(fileParameters, fileState), radix: 16))
+        try root.setAttribute("content_checksum", String(ContentDigest.of(storedState, loss: model.loss.description), radix: 16))
         try file.flush()
     }
 
@@ -122,12 +134,13 @@ extension TrainingState {
             throw TrainingError.checkpoint(path: path, message: "not an h5train checkpoint (no format=\"\(CheckpointFormat.name)\" attribute on /)")
         }
         let version = try root.intAttribute("format_version")
-        guard version == CheckpointFormat.version else {
-            throw TrainingError.checkpoint(path: path, message: "format version \(version) is not supported by this h5train (it reads version \(CheckpointFormat.version)); use the h5train release that wrote it")
+        guard CheckpointFormat.readable.contains(version) else {
+            throw TrainingError.checkpoint(path: path, message: "format version \(version) is not supported by this h5train (it reads versions \(CheckpointFormat.readable.lowerBound)–\(CheckpointFormat.readable.upperBound)); use the h5train release that wrote it")
         }
         func invalid(_ message: String) -> TrainingError { .checkpoint(path: path, message: message) }
         guard let task = TaskKind(rawValue: try root.stringAttribute("task")) else { throw invalid("unknown task") }
-        guard let loss = Loss(name: try root.stringAttribute("loss")) else { throw invalid("unknown loss") }
+        let lossName = try root.stringAttribute("loss")
+        guard let loss = Loss(name: lossName) else { throw invalid("unknown loss") }
 
         let (architecture, parameters) = try ModelSection.read(try file.group("model"), file: file, path: path)
         let normalization = try NormalizationSection.read(try file.group("normalization"), features: architecture.inputSize, path: path)
@@ -161,6 +174,31 @@ extension TrainingState {
             if group.hasAttribute("train_file") { checkpoint.data = try LoaderOptions(group: group, seed: configuration?.seed ?? 0) }
             if group.hasAttribute("hash") { checkpoint.fingerprint = try DataFingerprint(group: group) }
         }
+        try checkpoint.checkPosition(path: path)
+        if version >= 2 {
+            let stored = root.hasAttribute("content_checksum") ? try root.stringAttribute("content_checksum") : ""
+            guard stored == String(ContentDigest.of(checkpoint, loss: lossName), radix: 16) else {
+                throw invalid("the checksum of its contents (model, normalisation, settings, progress) does not match (stored \(stored.isEmpty ? "none" : stored)); the file is damaged or was edited — use an earlier checkpoint")
+            }
+        }
         return checkpoint
+    }
+}
+
+extension TrainingState {
+    /// Refuses a position in the run that no run can be at: negative counts, or progress that
+    /// disagrees with the root's epoch. (Whether the step fits the data is checked on resume.)
+    func checkPosition(path: String) throws(TrainingError) {
+        func invalid(_ message: String) -> TrainingError { .checkpoint(path: path, message: message) }
+        guard epoch >= 0, step >= 0 else { throw invalid("/: epoch \(epoch) and step \(step) must be at least 0") }
+        guard let progress else { return }
+        let counts = [("epoch", progress.epoch), ("step_in_epoch", progress.stepInEpoch), ("epoch_samples", progress.epochSamples),
+                      ("epoch_skipped", progress.epochSkipped), ("epochs_without_improvement", progress.epochsWithoutImprovement)]
+        if let (name, value) = counts.first(where: { $0.1 < 0 }) {
+            throw invalid("/progress: \(name) is \(value); it must be at least 0")
+        }
+        guard progress.epoch == epoch else {
+            throw invalid("/progress: epoch \(progress.epoch) disagrees with the root's epoch \(epoch)")
+        }
     }
 }

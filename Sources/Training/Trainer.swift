@@ -66,13 +66,19 @@ public final class Trainer {
     }
 
     /// Continues from a checkpoint's parameters, optimizer state and progress.
-    public func restore(from checkpoint: TrainingState) throws(TrainingError) {
+    ///
+    /// - Parameter path: the checkpoint's file, for messages.
+    public func restore(from checkpoint: TrainingState, path: String = "the checkpoint") throws(TrainingError) {
         guard let progress = checkpoint.progress else {
-            throw .checkpoint(path: "", message: "holds no training progress; it cannot be resumed")
+            throw .checkpoint(path: path, message: "holds no training progress; it cannot be resumed")
         }
         guard checkpoint.parameters.count == model.architecture.parameterCount,
               checkpoint.optimizerState.count == engine.optimizer.stateCount * model.architecture.parameterCount else {
-            throw .checkpoint(path: "", message: "its parameters or optimizer state do not fit this model and optimizer")
+            throw .checkpoint(path: path, message: "its parameters or optimizer state do not fit this model and optimizer")
+        }
+        let (done, overflow) = progress.epoch.multipliedReportingOverflow(by: stepsPerEpoch)
+        guard progress.stepInEpoch < stepsPerEpoch, !overflow, checkpoint.step <= done + progress.stepInEpoch else {
+            throw .checkpoint(path: path, message: "/progress: step \(progress.stepInEpoch) of epoch \(progress.epoch + 1) (global step \(checkpoint.step)) is not a position in a run of \(stepsPerEpoch) steps per epoch")
         }
         engine.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState, step: checkpoint.step)
         if let snapshot = progress.plateau, let plateau = schedule as? PlateauState {

@@ -45,7 +45,7 @@ final class InspectPredictExportTests: XCTestCase {
         let checkpoint = try trainDigits()
         let table = try CLI.run(["inspect", checkpoint])
         XCTAssertSuccess(table)
-        for fact in ["format          h5train-checkpoint version 1", "OK (parameters and optimizer state verified)",
+        for fact in ["format          h5train-checkpoint version 2", "OK (parameters and optimizer state verified)",
                      "task            classification, loss cross_entropy", "architecture    64 → 16 relu → 10 softmax",
                      "parameters      1210", "position        epoch 2 of 2 completed, global step 24",
                      "optimizer       sgd momentum=0.9", "batch           128 rows, 12 steps per epoch", "seed            3",

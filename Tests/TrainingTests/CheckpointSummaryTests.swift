@@ -37,7 +37,7 @@ final class CheckpointSummaryTests: XCTestCase {
         let last = try XCTUnwrap(history.last)
         let lines = [
             "checkpoint      \(summary.path)",
-            "format          h5train-checkpoint version 1",
+            "format          h5train-checkpoint version 2",
             "checksum        \(summary.checksum) OK (parameters and optimizer state verified)",
             "task            classification, loss cross_entropy",
             "architecture    64 → 16 relu → 10 softmax",
@@ -70,7 +70,7 @@ final class CheckpointSummaryTests: XCTestCase {
         let (summary, trainer) = try digitsSummary()
         let json = try parse(summary)
         XCTAssertEqual(json["format"] as? String, "h5train-checkpoint")
-        XCTAssertEqual(json["format_version"] as? Int, 1)
+        XCTAssertEqual(json["format_version"] as? Int, 2)
         XCTAssertEqual(json["checksum_ok"] as? Bool, true)
         XCTAssertEqual(json["task"] as? String, "classification")
         XCTAssertEqual(json["parameter_count"] as? Int, 1210)
@@ -165,7 +165,7 @@ final class CheckpointSummaryTests: XCTestCase {
         XCTAssertEqual((json["normalization"] as? [String: Any])?["factor"] as? Double, 0.5)
         XCTAssertEqual(json["optimizer_state_buffers"] as? Int, 0)
         let lines = summary.text(naming: \.flag).split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
-        XCTAssertEqual(lines, ["checkpoint bare \"model\".h5", "format h5train-checkpoint version 1",
+        XCTAssertEqual(lines, ["checkpoint bare \"model\".h5", "format h5train-checkpoint version 2",
                                "checksum \(summary.checksum) OK (parameters and optimizer state verified)",
                                "task regression, loss mse", "architecture 2 → 3 identity", "dense_0 2→3 identity, 9 parameters",
                                "parameters 9", "position epoch 0 completed, global step 0", "normalization scale: x × 0.5"])

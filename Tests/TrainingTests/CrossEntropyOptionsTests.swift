@@ -114,8 +114,9 @@ final class CrossEntropyOptionsTests: XCTestCase {
         let samples = try checkpoint.loadSamples(DataSource(file: datasetsFolder.appendingPathComponent("digits.h5").path, x: "x_test", y: "y_test"))
         XCTAssertEqual(Evaluation(predictor: checkpoint.makePredictor(workers: 3), samples: samples), trainer.evaluate(validation))
 
-        do {  // closed at the end of the block
+        do {  // closed at the end of the block; files written before these settings existed are version 1
             let file = try File.open(path, mode: .readWrite)
+            try file.root.setAttribute("format_version", 1)
             let training = try file.group("training")
             try training.removeAttribute("label_smoothing")
             try training.removeAttribute("class_weights")

@@ -1,3 +1,4 @@
+import Data
 import HDF5
 import NeuralNet
 import Settings
@@ -32,6 +33,11 @@ enum ModelSection {
         let activationNames = try group.stringAttribute("activations").split(separator: ",").map(String.init)
         guard sizes.count >= 2, activationNames.count == sizes.count - 1, sizes.allSatisfy({ $0 > 0 }) else {
             throw invalid("/model: layer_sizes \(sizes) and activations \(activationNames) do not describe a network")
+        }
+        let count = zip(sizes, sizes.dropFirst()).map { MemoryBudget.product([$0 + 1, $1]) }
+        guard !count.contains(where: { $0 == nil }), let total = MemoryBudget.sum(count.compactMap { $0 }),
+              let bytes = MemoryBudget.product([total, 4]), bytes <= MemoryBudget.available else {
+            throw invalid("/model: layer_sizes \(sizes) describe a network whose parameters cannot fit in memory (\(MemoryBudget.limitText))")
         }
         var layers: [LayerSpec] = []
         for (index, name) in activationNames.enumerated() {

@@ -100,7 +100,7 @@ extension Train {
                                message: "is not the data this run was trained on (checkpoint: \(expected); now: \(trainer.fingerprint)); resume with the same data and preparation")
         }
         trainer.dataOptions = source
-        try trainer.restore(from: checkpoint)
+        try trainer.restore(from: checkpoint, path: path)
         if options.checkpoints.override && !changing.isEmpty {
             reporter.note(SettingText("resume: --override applies \(changing.joined(separator: ", "))"))
         }
