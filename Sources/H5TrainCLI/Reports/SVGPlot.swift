@@ -118,84 +118,115 @@ public struct SVGPlot: Sendable {
         """ + body + "</svg>\n"
     }
 
-    /// The plot's elements, its frame clipped by a clip path named `clipID`.
-    private func body(clipID: String) -> String {
-        let hasRight = series.contains { $0.axis == .right }
-        let hasLegend = series.count > 1
-        let frame = Frame(left: 78, right: width - (hasRight || reservesRightMargin ? 78 : 24), top: hasLegend ? 60 : 44, bottom: height - 56)
-        let x = PlotAxis(values: series.flatMap { $0.points.map(\.x) }.filter { logX ? $0 > 0 : true }, log: logX, includeZero: false,
-                         minimumStep: integerX ? 1 : 0)
-        let leftValues = values(on: .left).filter { $0 <= (leftMaximum ?? .infinity) } + (leftMaximum.map { [$0] } ?? [])
-        let left = PlotAxis(values: leftValues, log: false, includeZero: leftIncludesZero)
-        let right = PlotAxis(values: values(on: .right), log: false, includeZero: false)
+    /// Where the data goes: the frame and the three axes, and how a value becomes a pixel.
+    private struct Canvas {
+        let frame: Frame
+        let x: PlotAxis, left: PlotAxis, right: PlotAxis
+
         func px(_ value: Double) -> Double { frame.left + x.fraction(value) * (frame.right - frame.left) }
+
         func py(_ value: Double, _ axis: Axis) -> Double {
             frame.bottom - (axis == .left ? left : right).fraction(value) * (frame.bottom - frame.top)
         }
+    }
 
+    private var hasRightAxis: Bool { series.contains { $0.axis == .right } }
+
+    private func canvas() -> Canvas {
+        let frame = Frame(left: 78, right: width - (hasRightAxis || reservesRightMargin ? 78 : 24),
+                          top: series.count > 1 ? 60 : 44, bottom: height - 56)
+        let x = PlotAxis(values: series.flatMap { $0.points.map(\.x) }.filter { logX ? $0 > 0 : true }, log: logX, includeZero: false,
+                         minimumStep: integerX ? 1 : 0)
+        let leftValues = values(on: .left).filter { $0 <= (leftMaximum ?? .infinity) } + (leftMaximum.map { [$0] } ?? [])
+        return Canvas(frame: frame, x: x, left: PlotAxis(values: leftValues, log: false, includeZero: leftIncludesZero),
+                      right: PlotAxis(values: values(on: .right), log: false, includeZero: false))
+    }
+
+    /// The plot's elements, its frame clipped by a clip path named `clipID`.
+    private func body(clipID: String) -> String {
+        let canvas = canvas(), frame = canvas.frame
         var svg = """
             <defs><clipPath id="\(clipID)"><rect x="\(n(frame.left))" y="\(n(frame.top))" width="\(n(frame.right - frame.left))" height="\(n(frame.bottom - frame.top))"/></clipPath></defs>
             <text x="\(n(width / 2))" y="24" text-anchor="middle" font-size="15">\(escape(title))</text>
 
             """
-        // Grid and ticks.
-        svg += "<g class=\"x-axis\">\n"
-        for tick in x.ticks {
-            let position = px(tick)
+        svg += axes(canvas)
+        svg += "<rect x=\"\(n(frame.left))\" y=\"\(n(frame.top))\" width=\"\(n(frame.right - frame.left))\" height=\"\(n(frame.bottom - frame.top))\" fill=\"none\" stroke=\"black\"/>\n"
+        svg += lines(canvas, clipID: clipID) + markerElements(canvas) + legend()
+        return svg
+    }
+
+    /// Grid lines, ticks and titles of the x axis, the left axis and (when used) the right axis.
+    private func axes(_ canvas: Canvas) -> String {
+        let frame = canvas.frame
+        var svg = "<g class=\"x-axis\">\n"
+        for tick in canvas.x.ticks {
+            let position = canvas.px(tick)
             svg += "<line class=\"grid\" x1=\"\(n(position))\" y1=\"\(n(frame.top))\" x2=\"\(n(position))\" y2=\"\(n(frame.bottom))\" stroke=\"#e5e5e5\"/>\n"
-            svg += "<text class=\"tick\" x=\"\(n(position))\" y=\"\(n(frame.bottom + 16))\" text-anchor=\"middle\">\(escape(x.label(tick)))</text>\n"
+            svg += "<text class=\"tick\" x=\"\(n(position))\" y=\"\(n(frame.bottom + 16))\" text-anchor=\"middle\">\(escape(canvas.x.label(tick)))</text>\n"
         }
         svg += "<text x=\"\(n((frame.left + frame.right) / 2))\" y=\"\(n(height - 14))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n</g>\n"
         svg += "<g class=\"y-axis\">\n"
-        for tick in left.ticks {
-            let position = py(tick, .left)
+        for tick in canvas.left.ticks {
+            let position = canvas.py(tick, .left)
             svg += "<line class=\"grid\" x1=\"\(n(frame.left))\" y1=\"\(n(position))\" x2=\"\(n(frame.right))\" y2=\"\(n(position))\" stroke=\"#e5e5e5\"/>\n"
-            svg += "<text class=\"tick\" x=\"\(n(frame.left - 6))\" y=\"\(n(position + 4))\" text-anchor=\"end\">\(escape(left.label(tick)))</text>\n"
+            svg += "<text class=\"tick\" x=\"\(n(frame.left - 6))\" y=\"\(n(position + 4))\" text-anchor=\"end\">\(escape(canvas.left.label(tick)))</text>\n"
         }
-        svg += axisTitle(yLabel, x: 18, y: (frame.top + frame.bottom) / 2, color: hasRight ? colour(of: .left) : "black")
+        svg += axisTitle(yLabel, x: 18, y: (frame.top + frame.bottom) / 2, color: hasRightAxis ? colour(of: .left) : "black")
         svg += "</g>\n"
-        if hasRight {
-            svg += "<g class=\"right-axis\">\n"
-            for tick in right.ticks {
-                let position = py(tick, .right)
-                svg += "<line x1=\"\(n(frame.right))\" y1=\"\(n(position))\" x2=\"\(n(frame.right + 4))\" y2=\"\(n(position))\" stroke=\"black\"/>\n"
-                svg += "<text class=\"tick\" x=\"\(n(frame.right + 7))\" y=\"\(n(position + 4))\" text-anchor=\"start\">\(escape(right.label(tick)))</text>\n"
-            }
-            svg += axisTitle(rightYLabel, x: width - 14, y: (frame.top + frame.bottom) / 2, color: colour(of: .right))
-            svg += "</g>\n"
+        guard hasRightAxis else { return svg }
+        svg += "<g class=\"right-axis\">\n"
+        for tick in canvas.right.ticks {
+            let position = canvas.py(tick, .right)
+            svg += "<line x1=\"\(n(frame.right))\" y1=\"\(n(position))\" x2=\"\(n(frame.right + 4))\" y2=\"\(n(position))\" stroke=\"black\"/>\n"
+            svg += "<text class=\"tick\" x=\"\(n(frame.right + 7))\" y=\"\(n(position + 4))\" text-anchor=\"start\">\(escape(canvas.right.label(tick)))</text>\n"
         }
-        svg += "<rect x=\"\(n(frame.left))\" y=\"\(n(frame.top))\" width=\"\(n(frame.right - frame.left))\" height=\"\(n(frame.bottom - frame.top))\" fill=\"none\" stroke=\"black\"/>\n"
+        svg += axisTitle(rightYLabel, x: width - 14, y: (frame.top + frame.bottom) / 2, color: colour(of: .right))
+        return svg + "</g>\n"
+    }
 
-        // Series, markers, legend.
+    /// Each series as a polyline clipped to the frame, with its points when it shows them.
+    private func lines(_ canvas: Canvas, clipID: String) -> String {
+        var svg = ""
         for line in series {
             let pixels = line.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
-                .map { (x: px($0.x), y: py($0.y, line.axis)) }
+                .map { (x: canvas.px($0.x), y: canvas.py($0.y, line.axis)) }
             let coordinates = pixels.map { "\(n($0.x)),\(n($0.y))" }
             svg += "<polyline class=\"series\" clip-path=\"url(#\(clipID))\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.8\" points=\"\(coordinates.joined(separator: " "))\"/>\n"
             for point in pixels where line.showsPoints {
                 svg += "<circle class=\"point\" cx=\"\(n(point.x))\" cy=\"\(n(point.y))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
             }
         }
-        // Markers: a circle on the point, a dashed line down to the x axis, the label near the top
-        // (one row per marker, so labels of nearby markers never overlap).
+        return svg
+    }
+
+    /// Markers: a circle on the point, a dashed line down to the x axis, the label near the top
+    /// (one row per marker, so labels of nearby markers never overlap).
+    private func markerElements(_ canvas: Canvas) -> String {
+        let frame = canvas.frame
+        var svg = ""
         let shown = markers.filter { $0.point.x.isFinite && $0.point.y.isFinite && (!logX || $0.point.x > 0) }
         for (index, marker) in shown.enumerated() {
-            let (mx, my) = (px(marker.point.x), py(marker.point.y, marker.axis))
+            let (mx, my) = (canvas.px(marker.point.x), canvas.py(marker.point.y, marker.axis))
             let labelY = frame.top + 16 + Double(index) * 16
             svg += "<line class=\"marker-line\" x1=\"\(n(mx))\" y1=\"\(n(labelY + 4))\" x2=\"\(n(mx))\" y2=\"\(n(frame.bottom))\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"/>\n"
             svg += "<circle class=\"marker\" cx=\"\(n(mx))\" cy=\"\(n(my))\" r=\"5\" fill=\"white\" stroke=\"#d62728\" stroke-width=\"2\"/>\n"
             let anchor = mx > (frame.left + frame.right) / 2 ? "end" : "start"
             svg += "<text x=\"\(n(mx + (anchor == "end" ? -5 : 5)))\" y=\"\(n(labelY))\" text-anchor=\"\(anchor)\" fill=\"#d62728\">\(escape(marker.label))</text>\n"
         }
-        if hasLegend {
-            // One row between the title and the frame, centred: never over the data.
-            let itemWidth = series.map { 40 + 7 * Double($0.label.count) }
-            var x = (width - itemWidth.reduce(0, +)) / 2
-            for (line, itemWidth) in zip(series, itemWidth) {
-                svg += "<line class=\"legend\" x1=\"\(n(x))\" y1=\"\(n(40))\" x2=\"\(n(x + 24))\" y2=\"\(n(40))\" stroke=\"\(line.color)\" stroke-width=\"2\"/>\n"
-                svg += "<text x=\"\(n(x + 30))\" y=\"\(n(44))\">\(escape(line.label))</text>\n"
-                x += itemWidth
-            }
+        return svg
+    }
+
+    /// One row between the title and the frame, centred, never over the data; none for one series.
+    private func legend() -> String {
+        guard series.count > 1 else { return "" }
+        var svg = ""
+        let itemWidth = series.map { 40 + 7 * Double($0.label.count) }
+        var x = (width - itemWidth.reduce(0, +)) / 2
+        for (line, itemWidth) in zip(series, itemWidth) {
+            svg += "<line class=\"legend\" x1=\"\(n(x))\" y1=\"\(n(40))\" x2=\"\(n(x + 24))\" y2=\"\(n(40))\" stroke=\"\(line.color)\" stroke-width=\"2\"/>\n"
+            svg += "<text x=\"\(n(x + 30))\" y=\"\(n(44))\">\(escape(line.label))</text>\n"
+            x += itemWidth
         }
         return svg
     }

@@ -5,7 +5,7 @@ import Optimizers
 import RunLogs
 import Settings
 
-/// Writes a training run as TensorBoard events (`train --tensorboard DIR`):
+/// Writes a training run as TensorBoard events (the `tensorboard` folder of a run):
 ///
 ///     run/config                        the command line and the `explain` summary (text, step 0)
 ///     step/loss, step/lr, step/grad_norm    every applied step, at its global step
