@@ -56,6 +56,7 @@ extension TrainingState {
         try root.setAttribute("loss", model.loss.description)
         try root.setAttribute("epoch", epoch)
         try root.setAttribute("step", step)
+        if let kernels { try root.setAttribute("kernels", kernels) }
 
         let architecture = model.architecture
         // The file's order (each W outputs × inputs), for the datasets and the checksum alike.
@@ -174,6 +175,7 @@ extension TrainingState {
             if group.hasAttribute("train_file") { checkpoint.data = try LoaderOptions(group: group, seed: configuration?.seed ?? 0) }
             if group.hasAttribute("hash") { checkpoint.fingerprint = try DataFingerprint(group: group) }
         }
+        if root.hasAttribute("kernels") { checkpoint.kernels = try root.stringAttribute("kernels") }
         try checkpoint.checkPosition(path: path)
         if version >= 2 {
             let stored = root.hasAttribute("content_checksum") ? try root.stringAttribute("content_checksum") : ""

@@ -128,7 +128,7 @@ extension CheckpointSummary {
         }
         var members: [(String, OrderedJSON)] = [
             ("path", .string(path)), ("format", .string(CheckpointFormat.name)), ("format_version", .int(CheckpointFormat.version)),
-            ("checksum", .string(checksum)), ("checksum_ok", .bool(true)),
+            ("checksum", .string(checksum)), ("checksum_ok", .bool(true)), ("kernels", c.kernels.map { .string($0) } ?? .null),
             ("task", .string(c.model.task.rawValue)), ("loss", .string(c.model.loss.description)),
             ("architecture", .object([("input_size", .int(architecture.inputSize)), ("output_size", .int(architecture.outputSize)),
                                       ("layers", .array(layers))])),
@@ -217,6 +217,7 @@ extension CheckpointSummary {
             ("architecture", ([String(architecture.inputSize)] + architecture.layers.map { "\($0.outputs) \($0.activation)" })
                 .joined(separator: " → ")),
         ]
+        if let kernels = c.kernels { rows.insert(("kernels", kernels), at: 3) }
         for (index, layer) in architecture.layers.enumerated() {
             rows.append(("  dense_\(index)", "\(layer.inputs)→\(layer.outputs) \(layer.activation), \(layer.parameterCount) parameters"))
         }

@@ -17,6 +17,7 @@ extension Trainer {
         checkpoint.progress?.plateau = (schedule as? PlateauState)?.snapshot
         checkpoint.data = dataOptions
         checkpoint.fingerprint = fingerprint
+        checkpoint.kernels = engine.products.description
         return checkpoint
     }
 

@@ -22,6 +22,9 @@ public struct TrainingState: Sendable {
     /// The data source and preparation, and the training data's fingerprint (training checkpoints only).
     public var data: LoaderOptions?
     public var fingerprint: DataFingerprint?
+    /// The matrix-product kernels the run trained on ("onednn avx512_core", "openblas haswell"):
+    /// a run continued on other kernels may differ from an uninterrupted one in the last bits.
+    public var kernels: String?
 
     public init(model: ModelDescription, normalization: Normalization, parameters: [Float], optimizerState: [Float],
                 epoch: Int, step: Int, configuration: TrainingConfiguration?) {

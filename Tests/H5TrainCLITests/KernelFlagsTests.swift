@@ -35,4 +35,21 @@ final class KernelFlagsTests: XCTestCase {
         XCTAssertEqual(result.status, 64, result.description)
         XCTAssertTrue(result.stderr.contains("--kernels"), result.description)
     }
+
+    func testTheCheckpointRecordsItsKernelsAndResumingOnOthersWarns() throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.file("run.h5")
+        XCTAssertSuccess(try CLI.run(["train", "--data", CLI.dataset("digits.h5"), "--hidden", "16", "--epochs", "1",
+                                      "--kernels", "openblas", "--checkpoint", path, "--quiet"]))
+        let inspect = try CLI.run(["inspect", path])
+        let recorded = try XCTUnwrap(inspect.stdoutLines.first { $0.hasPrefix("kernels ") }, inspect.description)
+        XCTAssertTrue(recorded.contains("openblas"), recorded)
+        let same = try CLI.run(["train", "--resume", path, "--epochs", "2", "--kernels", "openblas"])
+        XCTAssertSuccess(same)
+        XCTAssertFalse(same.stdout.contains("warning: the run so far trained on the kernels"), same.description)
+        guard MatrixProducts.isOneDNNAvailable else { throw XCTSkip("oneDNN is not installed: no other kernels to resume on") }
+        let other = try CLI.run(["train", "--resume", path, "--epochs", "3", "--kernels", "onednn"])
+        XCTAssertSuccess(other)
+        XCTAssertTrue(other.stdout.contains("resume: warning: the run so far trained on the kernels openblas"), other.description)
+    }
 }

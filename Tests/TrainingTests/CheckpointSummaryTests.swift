@@ -112,7 +112,7 @@ final class CheckpointSummaryTests: XCTestCase {
 
         // Keys come in a fixed, logical order.
         guard case .object(let members) = summary.json else { return XCTFail("not an object") }
-        XCTAssertEqual(members.map(\.0), ["path", "format", "format_version", "checksum", "checksum_ok", "task", "loss",
+        XCTAssertEqual(members.map(\.0), ["path", "format", "format_version", "checksum", "checksum_ok", "kernels", "task", "loss",
                                           "architecture", "parameter_count", "optimizer_state_buffers", "epoch", "step",
                                           "step_in_epoch", "steps_per_epoch", "hyperparameters", "normalization",
                                           "last_epoch", "best_validation", "early_stopping", "data"])

@@ -13,6 +13,7 @@ extension Train {
     static let resumeSafeFlags: Set<String> = [
         "--resume", "--override", "--epochs", "--workers", "--checkpoint", "--checkpoint-every",
         "--checkpoint-every-steps", "--keep-last", "--save-best", "--metrics", "--quiet", "--tensorboard", "--plot",
+        "--kernels", "--isa",  // may differ from the run so far: resume warns that the last bits may then differ
         // The data may have moved; its fingerprint must still match.
         "--data", "--x", "--y", "--val-data", "--val-x", "--val-y",
     ]
@@ -101,6 +102,9 @@ extension Train {
         }
         trainer.dataOptions = source
         try trainer.restore(from: checkpoint, path: path)
+        if let trained = checkpoint.kernels, trained != trainer.engine.products.description {
+            reporter.note(SettingText("resume: warning: the run so far trained on the kernels \(trained); this one runs \(trainer.engine.products), so it may differ from an uninterrupted run in the last bits (--kernels and --isa choose them)"))
+        }
         if options.checkpoints.override && !changing.isEmpty {
             reporter.note(SettingText("resume: --override applies \(changing.joined(separator: ", "))"))
         }
