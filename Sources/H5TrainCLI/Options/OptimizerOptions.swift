@@ -6,17 +6,29 @@ import Training
 
 /// The optimizer and its hyper-parameters (PyTorch's names and defaults).
 struct OptimizerOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("""
-        sgd, rmsprop, adagrad, adadelta, adam, adamw (decoupled weight decay), amsgrad (Adam with \
-        the AMSGrad maximum), adamax, nadam.
-        """, valueName: "name"))
+    /// What `--optimizer` accepts, from `OptimizerKind`, with a word on the kinds whose name says little.
+    static var kindsHelp: String {
+        let notes: [OptimizerKind: String] = [.adamw: "decoupled weight decay", .amsgrad: "Adam with the AMSGrad maximum"]
+        return OptimizerKind.allCases.map { kind in notes[kind].map { "\(kind.rawValue) (\($0))" } ?? kind.rawValue }
+            .joined(separator: ", ") + "."
+    }
+
+    /// `--lr`'s default for each kind, from `OptimizerKind`: the kinds that share a rate together,
+    /// lowest rate first.
+    static var learningRateHelp: String {
+        let others = OptimizerKind.allCases.filter { $0 != .sgd }
+        let rates = Set(others.map(\.defaultLearningRate)).sorted()
+        let groups = rates.map { rate in
+            others.filter { $0.defaultLearningRate == rate }.map(\.rawValue).joined(separator: "/") + " \(rate)"
+        }
+        return "Learning rate: the schedule's base rate (peak for onecycle/cyclic). Default: \(OptimizerKind.sgd.defaultLearningRate) "
+            + "for sgd, PyTorch's default otherwise (\(groups.joined(separator: ", ")))."
+    }
+
+    @Option(help: ArgumentHelp(Self.kindsHelp, valueName: "name"))
     var optimizer = "sgd"
 
-    @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp("""
-        Learning rate: the schedule's base rate (peak for onecycle/cyclic). Default: 0.05 for sgd, \
-        PyTorch's default otherwise (adam/adamw/amsgrad 0.001, adamax/nadam 0.002, rmsprop/adagrad \
-        0.01, adadelta 1.0).
-        """, valueName: "rate"))
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: ArgumentHelp(Self.learningRateHelp, valueName: "rate"))
     var learningRate: Float?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
