@@ -71,16 +71,24 @@ public struct FeatureRows: @unchecked Sendable {
     /// Converts and normalises one sample's features into `output` (featureCount values).
     @inline(__always)
     func copyRow(_ sample: Int, into output: UnsafeMutablePointer<Float>) {
-        let n = featureCount, first = sample * n
+        let first = sample * featureCount
         switch values {
-        case .uint8(let p): for j in 0..<n { output[j] = Float(p[first + j]) }
-        case .float32(let p): output.update(from: p + first, count: n)
-        case .float64(let p): for j in 0..<n { output[j] = Float(p[first + j]) }
+        case .uint8(let p): copyRow(p + first, into: output) { Float($0) }
+        case .float32(let p): copyRow(p + first, into: output) { $0 }
+        case .float64(let p): copyRow(p + first, into: output) { Float($0) }
         }
+    }
+
+    /// One pass over a row: each value converted by `float`, then scaled or standardised (the same
+    /// two roundings as converting first and normalising afterwards).
+    @inline(__always)
+    private func copyRow<Stored>(_ row: UnsafePointer<Stored>, into output: UnsafeMutablePointer<Float>,
+                                 _ float: (Stored) -> Float) {
+        let n = featureCount
         switch scaling {
-        case .none: return
-        case .scale(let factor): for j in 0..<n { output[j] *= factor }
-        case .standardize(let mean, let std): for j in 0..<n { output[j] = (output[j] - mean[j]) / std[j] }
+        case .none: for j in 0..<n { output[j] = float(row[j]) }
+        case .scale(let factor): for j in 0..<n { output[j] = float(row[j]) * factor }
+        case .standardize(let mean, let std): for j in 0..<n { output[j] = (float(row[j]) - mean[j]) / std[j] }
         }
     }
 }
