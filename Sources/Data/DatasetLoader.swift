@@ -114,7 +114,12 @@ public enum DatasetLoader {
         } catch {
             throw .hdf5(error.description)
         }
-        try MemoryBudget.checkDataset(shape: dataset.shape, file: path, dataset: name)  // before allocating it
+        let stored = switch dataset.elementType {
+        case .unsignedInteger(bytes: 1): (name: "uint8", bytes: 1)
+        case .float(bytes: 8): (name: "float64", bytes: 8)
+        default: (name: "float32", bytes: 4)
+        }
+        try MemoryBudget.checkDataset(shape: dataset.shape, as: stored, file: path, dataset: name)  // before allocating it
         let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: dataset.shape, file: path, dataset: name)
         defer { withExtendedLifetime(file) {} }
         let matrix: FeatureMatrix

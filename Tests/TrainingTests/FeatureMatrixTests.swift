@@ -117,4 +117,12 @@ final class FeatureMatrixTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("row 5 holds inf"), "\(error)")
         }
     }
+
+    func testMemoryCheckCountsTheStoredTypesBytes() {
+        let rows = MemoryBudget.available / 48  // 8 values a row: fits as float32 (32 bytes), not as float64 (64)
+        XCTAssertNoThrow(try MemoryBudget.checkDataset(shape: [rows, 8], file: "big.h5", dataset: "x"))
+        XCTAssertThrowsError(try MemoryBudget.checkDataset(shape: [rows, 8], as: ("float64", 8), file: "big.h5", dataset: "x")) { error in
+            XCTAssertTrue("\(error)".contains("as float64"), "\(error)")
+        }
+    }
 }
