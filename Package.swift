@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "Optimizers", dependencies: ["NeuralNet", "Settings"]),
         .target(name: "DataParallel", dependencies: ["NeuralNet", "Optimizers"]),
-        .target(name: "Data", dependencies: ["HDF5", "Settings", "NeuralNet"]),
+        .target(name: "Data", dependencies: ["HDF5", "Settings", "NeuralNet", "DataParallel"]),
         .target(name: "Training", dependencies: ["Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "RunLogs"]),
         .target(name: "Checkpoint", dependencies: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training",
                                                    "ONNXProto"]),

@@ -1,3 +1,5 @@
+import DataParallel
+
 /// A cheap identity of the training data: sizes and a hash of the values the network saw, so a
 /// resumed run can tell that it is given the same data.
 ///
@@ -24,10 +26,14 @@ public struct DataFingerprint: Sendable, Equatable, CustomStringConvertible {
         mix(UInt64(rows))
         mix(UInt64(featureCount))
         mix(UInt64(targetWidth))
-        for values in [samples.features, samples.targets] {
-            let stride = max(1, values.count / 1_000_000)
-            for i in Swift.stride(from: 0, to: values.count, by: stride) { mix(UInt64(values[i].bitPattern)) }
+        // Features as the network sees them, converted and normalised at the sampled positions only.
+        let featureValues = samples.matrix.count
+        samples.matrix.withRows { features in
+            let stride = max(1, featureValues / 1_000_000)
+            for i in Swift.stride(from: 0, to: featureValues, by: stride) { mix(UInt64(features.value(at: i).bitPattern)) }
         }
+        let stride = max(1, samples.targets.count / 1_000_000)
+        for i in Swift.stride(from: 0, to: samples.targets.count, by: stride) { mix(UInt64(samples.targets[i].bitPattern)) }
         self.hash = hash
     }
 

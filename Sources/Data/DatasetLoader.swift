@@ -49,17 +49,14 @@ public enum DatasetLoader {
     /// Loads training (and validation) data as `options` describe.
     public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
         var notes: [SettingText] = []
-        // Each array is handed on and its local reference dropped at once, so the normalisation
-        // below updates the only copy in place instead of duplicating the data set.
-        var rawX = try readFeatures(options.train)
+        // Features stay in their stored type; the normalisation is applied as rows are gathered.
+        let rawX = try readFeatureMatrix(options.train)
         var targets = try readTargets(options.train, rows: rawX.rows, task: options.task, classCount: nil)
-        var train = SampleSet(features: rawX.values, targets: targets.values,
-                              featureCount: rawX.featureCount, targetWidth: targets.targetWidth)
-        rawX.values = []
+        var train = SampleSet(matrix: rawX.matrix, targets: targets.values, targetWidth: targets.targetWidth)
         targets.values = []
         var validation: SampleSet?
         if let source = options.validation {
-            var x = try readFeatures(source)
+            let x = try readFeatureMatrix(source)
             guard x.featureCount == rawX.featureCount else {
                 throw .invalidData(file: source.file, dataset: source.x,
                                    message: "has \(x.featureCount) features per row; the training data \(options.train.x) has \(rawX.featureCount)")
@@ -70,8 +67,7 @@ public enum DatasetLoader {
                 throw .invalidData(file: source.file, dataset: source.y,
                                    message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
             }
-            validation = SampleSet(features: x.values, targets: y.values, featureCount: x.featureCount, targetWidth: y.targetWidth)
-            x.values = []
+            validation = SampleSet(matrix: x.matrix, targets: y.values, targetWidth: y.targetWidth)
             y.values = []
         } else if options.validationSplit > 0 {
             let held = Int((Double(train.rows) * options.validationSplit).rounded(.up))
@@ -87,8 +83,7 @@ public enum DatasetLoader {
             notes.append("validation: \(held) of \(held + train.rows) training rows held out (\(.validationSplit) \(options.validationSplit))")
         }
 
-        let normalization = Normalization.fit(options.normalize, features: train.features,
-                                              featureCount: train.featureCount, unsignedMaximum: rawX.type.unsignedMaximum)
+        let normalization = train.matrix.fitNormalization(options.normalize, unsignedMaximum: rawX.type.unsignedMaximum)
         train.normalize(with: normalization)
         validation?.normalize(with: normalization)
         notes.insert(contentsOf: [
@@ -106,6 +101,42 @@ public enum DatasetLoader {
         let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: shape, file: source.file, dataset: source.x)
         try FeatureChecks.requireFinite(values, features: featureCount, file: source.file, dataset: source.x)
         return (values, rows, featureCount, shape, type)
+    }
+
+    /// Reads X in its stored type when that is uint8, float32 or float64 (other types as Float32),
+    /// rows × features (trailing dimensions flattened), and rejects values that are NaN or ±∞ as Float32.
+    public static func readFeatureMatrix(_ source: DataSource) throws(TrainingError) -> (matrix: FeatureMatrix, rows: Int, featureCount: Int, shape: [Int], type: ElementType) {
+        let (path, name) = (source.file, source.x)
+        let file: File, dataset: Dataset
+        do {
+            file = try File.open(path)
+            dataset = try file.dataset(name)
+        } catch {
+            throw .hdf5(error.description)
+        }
+        let stored = switch dataset.elementType {
+        case .unsignedInteger(bytes: 1): (name: "uint8", bytes: 1)
+        case .float(bytes: 8): (name: "float64", bytes: 8)
+        default: (name: "float32", bytes: 4)
+        }
+        try MemoryBudget.checkDataset(shape: dataset.shape, as: stored, file: path, dataset: name)  // before allocating it
+        let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: dataset.shape, file: path, dataset: name)
+        defer { withExtendedLifetime(file) {} }
+        let matrix: FeatureMatrix
+        do {
+            switch dataset.elementType {
+            case .unsignedInteger(bytes: 1): matrix = FeatureMatrix(.uint8(try dataset.read(UInt8.self)), featureCount: featureCount)
+            case .float(bytes: 8): matrix = FeatureMatrix(.float64(try dataset.read(Double.self)), featureCount: featureCount)
+            default: matrix = FeatureMatrix(.float32(try dataset.read(Float.self)), featureCount: featureCount)
+            }
+        } catch {
+            throw .hdf5(error.description)
+        }
+        if let (index, value) = matrix.firstNonFinite() {
+            throw .invalidData(file: path, dataset: name,
+                               message: "row \(index / featureCount) holds \(value); features must be finite numbers")
+        }
+        return (matrix, rows, featureCount, dataset.shape, dataset.elementType)
     }
 
     static func readNumeric(file path: String, dataset name: String) throws(TrainingError) -> ([Float], [Int], ElementType) {

@@ -71,11 +71,13 @@ public enum MemoryBudget {
 }
 
 extension MemoryBudget {
-    /// Refuses a dataset of `shape` whose values, read as Float32, overflow or cannot fit in memory.
-    public static func checkDataset(shape: [Int], file: String, dataset: String) throws(TrainingError) {
-        let bytes = product(shape + [MemoryLayout<Float>.size])
+    /// Refuses a dataset of `shape` whose values, read as `type` (Float32 unless given), overflow or
+    /// cannot fit in memory.
+    public static func checkDataset(shape: [Int], as type: (name: String, bytes: Int) = ("float32", MemoryLayout<Float>.size),
+                                    file: String, dataset: String) throws(TrainingError) {
+        let bytes = product(shape + [type.bytes])
         guard let bytes, bytes <= available else {
-            throw .invalidData(file: file, dataset: dataset, message: "of shape \(shape) needs \(describe(bytes)) of memory as float32, more than \(limitText); use a smaller dataset or a machine with more memory")
+            throw .invalidData(file: file, dataset: dataset, message: "of shape \(shape) needs \(describe(bytes)) of memory as \(type.name), more than \(limitText); use a smaller dataset or a machine with more memory")
         }
     }
 }

@@ -36,9 +36,9 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
     /// - Parameters:
     ///   - features: rows × featureCount training features, as stored (converted to Float).
     ///   - unsignedMaximum: the stored element type's maximum when it is an unsigned integer type.
-    public static func fit(
-        _ request: Request, features: [Float], featureCount: Int, unsignedMaximum: Double?
-    ) -> Normalization {
+    public static func fit<Features: RandomAccessCollection<Float>>(
+        _ request: Request, features: Features, featureCount: Int, unsignedMaximum: Double?
+    ) -> Normalization where Features.Index == Int {
         switch request {
         case .none:
             return .none
@@ -53,7 +53,9 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private static func standardization(_ features: [Float], featureCount: Int) -> Normalization {
+    private static func standardization<Features: RandomAccessCollection<Float>>(
+        _ features: Features, featureCount: Int
+    ) -> Normalization where Features.Index == Int {
         let rows = features.count / max(featureCount, 1)
         var sum = [Double](repeating: 0, count: featureCount)
         var sumSquares = [Double](repeating: 0, count: featureCount)

@@ -4,15 +4,21 @@ import Optimizers
 /// batch buffers on the worker that trains that shard, so gathering runs in parallel and the rows
 /// are in cache when the first product reads them.
 public struct BatchSelection: @unchecked Sendable {
-    /// All samples, (sample count × input size).
-    public var features: UnsafePointer<Float>
+    /// All samples, (sample count × input size), converted and normalised as rows are copied.
+    public var features: FeatureRows
     /// All targets, (sample count × target width).
     public var targets: UnsafePointer<Float>
     /// The batch's sample indices, in batch order.
     public var rows: UnsafeBufferPointer<Int32>
 
-    public init(features: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int32>) {
+    public init(features: FeatureRows, targets: UnsafePointer<Float>, rows: UnsafeBufferPointer<Int32>) {
         (self.features, self.targets, self.rows) = (features, targets, rows)
+    }
+
+    /// A selection from Float32 samples used as they are.
+    public init(features: UnsafePointer<Float>, featureCount: Int, targets: UnsafePointer<Float>,
+                rows: UnsafeBufferPointer<Int32>) {
+        self.init(features: FeatureRows(float32: features, featureCount: featureCount), targets: targets, rows: rows)
     }
 
     /// Copies batch rows `range` into `input` (batch rows × featureCount) and `targetRows`
@@ -20,9 +26,10 @@ public struct BatchSelection: @unchecked Sendable {
     @inline(__always)
     func copy(_ range: Range<Int>, into input: UnsafeMutablePointer<Float>, featureCount: Int,
               targets targetRows: UnsafeMutablePointer<Float>, targetWidth: Int) {
+        precondition(features.featureCount == featureCount, "samples have \(features.featureCount) features, the network takes \(featureCount)")
+        features.copyRows(UnsafeBufferPointer(rebasing: rows[range]), into: input + range.lowerBound * featureCount)
         for r in range {
             let sample = Int(rows[r])
-            (input + r * featureCount).update(from: features + sample * featureCount, count: featureCount)
             (targetRows + r * targetWidth).update(from: targets + sample * targetWidth, count: targetWidth)
         }
     }

@@ -58,34 +58,34 @@ public final class Predictor: @unchecked Sendable {
     /// Loss and accuracy (or regression errors) of the current parameters over `rows` samples,
     /// computed in fixed chunks on all workers and summed in chunk order.
     public func evaluate(input: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int) -> EvaluationSums {
+        evaluate(features: FeatureRows(float32: input, featureCount: architecture.inputSize), targets: targets, rows: rows)
+    }
+
+    /// As `evaluate(input:targets:rows:)`, on samples in their stored type: each worker converts the
+    /// rows of its chunk into its own buffer first (Float32 rows without normalisation are read in place).
+    public func evaluate(features: FeatureRows, targets: UnsafePointer<Float>, rows: Int) -> EvaluationSums {
         let chunk = Self.chunkRows
         let chunks = (rows + chunk - 1) / chunk
         var partial = [EvaluationSums](repeating: EvaluationSums(), count: chunks)
-        let features = architecture.inputSize, width = targetWidth, outputs = architecture.outputSize
-        let (parameters, loss) = (parameters, loss)
+        let n = architecture.inputSize, width = targetWidth
+        precondition(features.featureCount == n, "samples have \(features.featureCount) features, the network takes \(n)")
+        var inPlace: UnsafePointer<Float>?
+        if case .float32(let values) = features.values, case .none = features.scaling { inPlace = values }
+        let staging = UnsafeMutablePointer<Float>.allocate(capacity: inPlace == nil ? pool.workerCount * chunk * n : 1)
+        defer { staging.deallocate() }
         partial.withUnsafeMutableBufferPointer { partial in
             pool.run { worker in
-                let pass = passes[worker]
                 for c in stride(from: worker, to: chunks, by: pool.workerCount) {
                     let start = c * chunk, count = min(chunk, rows - start)
-                    let y = pass.forward(parameters: parameters, input: input + start * features,
-                                              rows: count, skipOutputActivation: loss.fusedActivation != nil)
-                    let t = targets + start * width
-                    var sums = EvaluationSums(rows: count)
-                    let lossSum = loss.lossSum(outputs: y, targets: t, rows: count, width: outputs, gradient: nil)
-                    (sums.lossSum, sums.weightSum) = (lossSum.loss, lossSum.weight)
-                    for r in 0..<count {
-                        if loss.usesClassIndices {
-                            if argmax(y + r * outputs, count: outputs) == Int(t[r]) { sums.correct += 1 }
-                        } else {
-                            for k in 0..<outputs {
-                                let d = Double(y[r * outputs + k] - t[r * outputs + k])
-                                sums.absoluteErrorSum += abs(d)
-                                sums.squaredErrorSum += d * d
-                            }
-                        }
+                    let input: UnsafePointer<Float>
+                    if let inPlace {
+                        input = inPlace + start * n
+                    } else {
+                        let buffer = staging + worker * chunk * n
+                        features.copyRows(start..<(start + count), into: buffer)
+                        input = UnsafePointer(buffer)
                     }
-                    partial[c] = sums
+                    partial[c] = sums(pass: passes[worker], input: input, targets: targets + start * width, rows: count)
                 }
             }
         }
@@ -97,6 +97,27 @@ public final class Predictor: @unchecked Sendable {
             total.absoluteErrorSum += part.absoluteErrorSum
             total.squaredErrorSum += part.squaredErrorSum
         }
+    }
+
+    /// The sums of one chunk of `rows` input rows and their targets.
+    private func sums(pass: NetworkPass, input: UnsafePointer<Float>, targets t: UnsafePointer<Float>, rows count: Int) -> EvaluationSums {
+        let outputs = architecture.outputSize
+        let y = pass.forward(parameters: parameters, input: input, rows: count, skipOutputActivation: loss.fusedActivation != nil)
+        var sums = EvaluationSums(rows: count)
+        let lossSum = loss.lossSum(outputs: y, targets: t, rows: count, width: outputs, gradient: nil)
+        (sums.lossSum, sums.weightSum) = (lossSum.loss, lossSum.weight)
+        for r in 0..<count {
+            if loss.usesClassIndices {
+                if argmax(y + r * outputs, count: outputs) == Int(t[r]) { sums.correct += 1 }
+            } else {
+                for k in 0..<outputs {
+                    let d = Double(y[r * outputs + k] - t[r * outputs + k])
+                    sums.absoluteErrorSum += abs(d)
+                    sums.squaredErrorSum += d * d
+                }
+            }
+        }
+        return sums
     }
 
     /// The network's outputs (after the output activation: class probabilities for softmax) for

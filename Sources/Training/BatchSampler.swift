@@ -67,10 +67,10 @@ extension StepEngine {
     /// its own micro-shards.
     public func trainStep(on samples: SampleSet, rows: UnsafeBufferPointer<Int32>, learningRate: Float,
                           momentum: Float?) -> StepResult {
-        samples.features.withUnsafeBufferPointer { x in
+        samples.matrix.withRows { x in
             samples.targets.withUnsafeBufferPointer { y in
                 // A training set has at least one row, so its buffers' base addresses exist.
-                trainStep(selection: BatchSelection(features: x.baseAddress!, targets: y.baseAddress!, rows: rows),
+                trainStep(selection: BatchSelection(features: x, targets: y.baseAddress!, rows: rows),
                           learningRate: learningRate, momentum: momentum)
             }
         }

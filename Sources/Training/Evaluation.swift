@@ -17,9 +17,10 @@ public struct Evaluation: Sendable, Equatable {
 
     /// Evaluates `predictor`'s parameters on `samples` using all its workers.
     public init(predictor: Predictor, samples: SampleSet) {
-        let sums = samples.features.withUnsafeBufferPointer { x in
+        // Rows are converted and normalised chunk by chunk, in the predictor's own chunks.
+        let sums = samples.matrix.withRows { x in
             samples.targets.withUnsafeBufferPointer { y in
-                predictor.evaluate(input: x.baseAddress!, targets: y.baseAddress!, rows: samples.rows)
+                predictor.evaluate(features: x, targets: y.baseAddress!, rows: samples.rows)
             }
         }
         rows = sums.rows

@@ -83,8 +83,9 @@ final class GradientDiagnostics {
         let rows = min(probe.rows, 512)
         guard rows > 0 else { return architecture.layers.map { _ in nil } }
         let workspace = NetworkPass(architecture: architecture, capacity: rows)
+        let features = probe.matrix.floatValues(rows: 0..<rows)
         parameters.withUnsafeBufferPointer { p in
-            probe.features.withUnsafeBufferPointer { x in
+            features.withUnsafeBufferPointer { x in
                 _ = workspace.forward(parameters: p.baseAddress!, input: x.baseAddress!, rows: rows)
             }
         }

@@ -43,7 +43,7 @@ final class WorkerInvarianceTests: XCTestCase {
                         y.withUnsafeBufferPointer { yp in
                             order.withUnsafeBufferPointer { op in
                                 engine.trainStep(selection: BatchSelection(
-                                    features: xp.baseAddress!, targets: yp.baseAddress!,
+                                    features: xp.baseAddress!, featureCount: features, targets: yp.baseAddress!,
                                     rows: UnsafeBufferPointer(rebasing: op[start..<(start + count)])), learningRate: rate)
                             }
                         }
