@@ -49,6 +49,7 @@ public enum DatasetLoader {
     /// Loads training (and validation) data as `options` describe.
     public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
         var notes: [SettingText] = []
+        try checkFitsInMemory(options.train)
         // Features stay in their stored type; the normalisation is applied as rows are gathered.
         let rawX = try readFeatureMatrix(options.train)
         var targets = try readTargets(options.train, rows: rawX.rows, task: options.task, classCount: nil)
@@ -168,6 +169,32 @@ public enum DatasetLoader {
             "\(request.rawValue): features multiplied by \(factor)"
         case (_, .none):
             "\(request.rawValue): features used as stored"
+        }
+    }
+}
+
+extension DatasetLoader {
+    /// Refuses, before reading anything, training data whose features (in their stored type) and
+    /// targets (as Float32) cannot fit in memory together.
+    static func checkFitsInMemory(_ source: DataSource) throws(TrainingError) {
+        let xShape: [Int], yShape: [Int], stored: Int
+        do {
+            let file = try File.open(source.file)
+            let x = try file.dataset(source.x), y = try file.dataset(source.y)
+            (xShape, yShape) = (x.shape, y.shape)
+            stored = switch x.elementType {
+            case .unsignedInteger(bytes: 1): 1
+            case .float(bytes: 8): 8
+            default: 4
+            }
+        } catch {
+            return  // the readers report a missing file or dataset, naming it
+        }
+        let bytes = MemoryBudget.product(xShape + [stored]).flatMap { x in
+            MemoryBudget.product(yShape + [4]).flatMap { MemoryBudget.sum([x, $0]) }
+        }
+        guard let bytes, bytes <= MemoryBudget.available else {
+            throw .invalidData(file: source.file, dataset: source.x, message: "of shape \(xShape), with the targets \(source.y) of shape \(yShape), needs \(MemoryBudget.describe(bytes)) of memory, more than \(MemoryBudget.limitText); use a smaller dataset or a machine with more memory")
         }
     }
 }

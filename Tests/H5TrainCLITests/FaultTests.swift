@@ -113,9 +113,10 @@ final class FaultTests: XCTestCase {
 
     func testDatasetLargerThanMemoryIsRefusedWithItsSize() throws {
         let path = folder.file("rows.h5")
-        try Self.makeHugeUnwrittenDataset(at: path, rows: 1 << 31, features: 8)
+        // 2³¹ rows of 16 bytes (32 GiB as stored) and their targets as Float32 (8 GiB).
+        try Self.makeHugeUnwrittenDataset(at: path, rows: 1 << 31, features: 16)
         let result = try CLI.run(["train", "--data", path, "--x", "x", "--y", "y", "--quiet"], timeout: 60)
-        assertRefused(result, status: 1, mentions: [path, "x", "68,719,476,736 bytes", "more than"])
+        assertRefused(result, status: 1, mentions: [path, "x", "42,949,672,960 bytes", "more than"])
         // predict reads in chunks, but holds every row's outputs.
         let checkpoint = folder.file("eight.h5")
         let wide = folder.file("wide.h5")
