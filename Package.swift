@@ -12,8 +12,9 @@
 //   NeuralNet      the network's forward and backward passes, activations, losses, initialisers,
 //                  the product-kernel seam
 //   Optimizers     optimizers and learning-rate schedules; their kinds as enums owning defaults and formulas
-//   DataParallel   the step engine and its two phases, the worker pool, the forward-only predictor
-//   Data           loader, targets, normalisation, sample sets, fingerprint
+//   DataParallel   the step engine and its two phases, the worker pool, the forward-only predictor,
+//                  stored feature rows converted and normalised as workers gather them
+//   Data           loader, targets, normalisation, sample sets (features in their stored type), fingerprint
 //   Training       the loop, sampler, progress, metrics, diagnostics, LR finder, benchmark
 //   Checkpoint     the HDF5 checkpoint format, atomic writes, inspect, prediction files, and the
 //                  exports (ONNX, safetensors, Keras)
