@@ -23,7 +23,7 @@ final class WeightedLossTests: XCTestCase {
         NetworkArchitecture(inputs: features, hidden: [10], hiddenActivation: .tanh, outputs: classes, outputActivation: .softmax)
     }
 
-    private func makeEngine(loss: Loss, workers: Int, shardSize: Int, optimizer: any Optimizer, rate: Float) -> StepEngine {
+    private func makeEngine(loss: Loss, workers: Int, shardSize: Int, optimizer: any Optimizer) -> StepEngine {
         StepEngine(architecture: architecture, loss: loss,
                         parameters: architecture.initialParameters(initializers: [.glorotUniform, .glorotUniform], seed: 5),
                         optimizer: optimizer,
@@ -32,7 +32,7 @@ final class WeightedLossTests: XCTestCase {
 
     private func train(workers: Int, shardSize: Int, epochs: Int = 2) -> (parameters: [Float], losses: [Double]) {
         let engine = makeEngine(loss: loss, workers: workers, shardSize: shardSize,
-                                optimizer: SGD(momentum: 0.9, weightDecay: 1e-4), rate: 0.1)
+                                optimizer: SGD(momentum: 0.9, weightDecay: 1e-4))
         let (x, y) = makeData()
         var losses: [Double] = []
         for _ in 0..<epochs {
@@ -71,7 +71,7 @@ final class WeightedLossTests: XCTestCase {
     func testStepDividesByTheBatchWeightNotTheRowCount() {
         let (x, y) = makeData()
         let rate: Float = 0.5
-        let engine = makeEngine(loss: loss, workers: 3, shardSize: 16, optimizer: SGD(), rate: rate)
+        let engine = makeEngine(loss: loss, workers: 3, shardSize: 16, optimizer: SGD())
         let before = engine.parameterValues
         let weights: [Double] = [0.5, 2, 1.25, 3]
         let weightSum = y.prefix(batch).map { weights[Int($0)] }.reduce(0, +)
@@ -94,7 +94,7 @@ final class WeightedLossTests: XCTestCase {
         }
 
         // Evaluation sums the same weights, so its mean is the same weighted mean.
-        let fresh = makeEngine(loss: loss, workers: 2, shardSize: 16, optimizer: SGD(), rate: rate)
+        let fresh = makeEngine(loss: loss, workers: 2, shardSize: 16, optimizer: SGD())
         let sums = fresh.predictor.evaluate(input: x, targets: y, rows: batch)
         XCTAssertEqual(sums.weightSum, weightSum)
         XCTAssertEqual(sums.lossSum / sums.weightSum, result.loss, accuracy: 1e-6 * result.loss)
@@ -103,7 +103,7 @@ final class WeightedLossTests: XCTestCase {
     /// Without class weights the divisor is the row count, as before.
     func testUnweightedStepsStillDivideByTheRowCount() {
         let (x, y) = makeData()
-        let plain = makeEngine(loss: .softmaxCrossEntropy, workers: 2, shardSize: 16, optimizer: SGD(), rate: 0.1)
+        let plain = makeEngine(loss: .softmaxCrossEntropy, workers: 2, shardSize: 16, optimizer: SGD())
         let sums = plain.predictor.evaluate(input: x, targets: y, rows: rows)
         XCTAssertEqual(sums.weightSum, Double(rows))
     }
@@ -113,7 +113,7 @@ final class WeightedLossTests: XCTestCase {
     func testBatchOfZeroWeightClassesChangesNothing() {
         let (x, _) = makeData()
         let zeroFirst = Loss.softmaxCrossEntropy(options: CrossEntropyOptions(classWeights: [0, 1, 1, 1]))
-        let engine = makeEngine(loss: zeroFirst, workers: 2, shardSize: 4, optimizer: SGD(), rate: 0.5)
+        let engine = makeEngine(loss: zeroFirst, workers: 2, shardSize: 4, optimizer: SGD())
         let before = engine.parameterValues
         let result = engine.trainStep(input: x, targets: [Float](repeating: 0, count: 10), rows: 10, learningRate: 0.5)
         XCTAssertEqual(result.loss, 0)

@@ -94,9 +94,6 @@ struct ModelOptions: ParsableArguments {
         return layers
     }
 
-    /// The widths of `--hidden`, or nil when it is malformed.
-    var hiddenWidths: [Int]? { hiddenLayers?.map(\.width) }
-
     /// Copies these flags into `configuration`.
     func apply(to configuration: inout TrainingConfiguration) {
         let layers = hiddenLayers ?? []

@@ -15,7 +15,7 @@ public enum Explanation {
     /// - Parameter stepsPerEpoch: optimizer steps per epoch (`--steps-per-epoch`); nil for
     ///   ⌈training rows / batch size⌉ when `shape` knows the rows. Without either, the schedule is
     ///   given as a formula only.
-    /// - Throws: `TrainingError.invalidOption` for whatever `train` would refuse: the checks of
+    /// - Throws: `TrainingError.invalidSetting` for whatever `train` would refuse: the checks of
     ///   ``TrainingConfiguration/validate()`` (e.g. the step activation), a loss that does not fit
     ///   the task, widths below 1, a batch larger than the training rows.
     public static func lines(configuration: TrainingConfiguration, shape: DataShape, stepsPerEpoch: Int? = nil) throws(TrainingError) -> [String] {
