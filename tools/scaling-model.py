@@ -22,7 +22,7 @@ Step time: T = T_c + T_comm (no overlap), or T = max(T_c, T_hideable) + T_expose
 Efficiency E(R) = T(1 rank) / (R * T(R)), the same W per rank.
 
 Usage: tools/scaling-model.py [--alpha-us 50] [--algorithm ring|rd] [--messages per-layer|packed]
-                              [--link-efficiency 0.95] [--gather-input] [--target 0.8] [--check]
+                              [--link-efficiency 0.95] [--gather-input] [--target 0.8]
 """
 import argparse
 import math
@@ -183,6 +183,7 @@ def main():
     p.add_argument("--rates", default="10,100", help="link rates, Gbit/s")
     p.add_argument("--batches", default="512,4096,32768")
     p.add_argument("--workers", default="1,2")
+    p.add_argument("--breakdown-batch", type=int, default=4096, help="batch of the per-step time breakdown")
     p.add_argument("--nets", default="784-512-256-10,784-2048-2048-10")
     p.add_argument("--gflops", default="", help="override: net=g1/g2,… GFLOP/s per worker at W=1/W=2")
     args = p.parse_args()
@@ -201,11 +202,11 @@ def main():
           f"activations+deltas {args.messages}, link efficiency {args.link_efficiency:g}, target {args.target:g}")
     print(table(model, nets, gflops, [int(r) for r in args.ranks.split(",")], [float(r) for r in args.rates.split(",")],
                 args.target, workers, [int(b) for b in args.batches.split(",")]))
-    print("\nbreakdown:")
+    print(f"\nbreakdown at B={args.breakdown_batch}, W=1:")
     for net in nets:
         for ranks in [int(r) for r in args.ranks.split(",")]:
             for gbits in [float(r) for r in args.rates.split(",")]:
-                print("  " + breakdown(model, net, 4096, ranks, 1, gflops[net.name][1], gbits))
+                print("  " + breakdown(model, net, args.breakdown_batch, ranks, 1, gflops[net.name][1], gbits))
 
 
 if __name__ == "__main__":
