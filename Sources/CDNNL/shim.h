@@ -108,6 +108,4 @@ static inline int h5dnnl_sgemm(const struct h5dnnl_library *library, char transa
     return library->sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-#include "matmul.h"
-
 #endif

@@ -200,15 +200,7 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
             BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                       beta: beta, c: c, ldc: ldc)
         case .onednn:
-            let table = dnnl.unsafelyUnwrapped
-            if let matmul = table.matmul, beta == 0 {  // the step's products all have β = 0
-                let status = h5dnnl_matmul_run(matmul, transA.dnnl, transB.dnnl, Int64(m), Int64(n), Int64(k), alpha,
-                                               a, Int64(lda), b, Int64(ldb), c, Int64(ldc), Int32(H5DNNL_POST_NONE), nil)
-                if status == 0 { return }
-                // 3: oneDNN has no matmul for this shape (the same on every thread); sgemm runs it
-                precondition(status == 3, "oneDNN matmul failed (status \(status)) on \(m)×\(k)·\(k)×\(n)")
-            }
-            let status = h5dnnl_sgemm(table.table, transA.dnnl, transB.dnnl, Int64(m), Int64(n), Int64(k),
+            let status = h5dnnl_sgemm(dnnl.unsafelyUnwrapped.table, transA.dnnl, transB.dnnl, Int64(m), Int64(n), Int64(k),
                                       alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
             precondition(status == 0, "oneDNN sgemm failed (status \(status)) on \(m)×\(k)·\(k)×\(n)")
         }
@@ -229,8 +221,6 @@ private enum OneDNNLibrary {
     /// The loaded entry points: one table for the process, never freed, read-only once loaded.
     struct EntryPoints: @unchecked Sendable {
         let table: UnsafePointer<h5dnnl_library>
-        /// The matmul-primitive path (oneDNN 2.x), or nil: then every product runs on sgemm.
-        let matmul: UnsafeRawPointer?
 
         /// Caps oneDNN at `isa` (unless native) and returns the kernel family it then runs.
         func family(capAt isa: KernelISA) throws(KernelError) -> KernelISA {
@@ -249,9 +239,7 @@ private enum OneDNNLibrary {
         table.initialize(to: h5dnnl_library())
         var missing: UnsafePointer<CChar>?
         switch h5dnnl_load(table, &missing) {
-        case 0:
-            var matmulMissing: UnsafePointer<CChar>?
-            return .success(EntryPoints(table: UnsafePointer(table), matmul: h5dnnl_matmul_open(table.pointee.handle, &matmulMissing)))
+        case 0: return .success(EntryPoints(table: UnsafePointer(table)))
         case 1: return .failure(LoadFailure(reason: "libdnnl (oneDNN) is not installed"))
         default: return .failure(LoadFailure(reason: "libdnnl lacks \(missing.map { String(cString: $0) } ?? "a symbol")"))
         }
