@@ -12,6 +12,7 @@ PAIRS=5
 BATCH=128
 EPOCHS=1
 THREADS=2
+HIDDEN=512,256
 LR=0.05
 SCHEDULE=constant
 TARGET=""
@@ -25,7 +26,7 @@ usage() {
     cat <<EOF
 Usage: tools/compare-with-torch.sh [options]
 
-Trains the MNIST MLP (hidden 512,256, SGD momentum 0.9) with h5train and
+Trains the MLP (hidden 512,256 unless --hidden; SGD momentum 0.9) with h5train and
 with tools/torch_reference.py, alternating, N pairs; prints each pair's
 samples/s (mean over epochs, training loop only) and the ratio h5train/torch
 (> 1: h5train is faster), then the median of each column.
@@ -49,6 +50,7 @@ Options:
   --batch-size B    mini-batch size for both (default $BATCH)
   --epochs E        epochs per run (default $EPOCHS)
   --threads W       h5train --workers and torch --threads (default $THREADS)
+  --hidden H        hidden widths for both, e.g. 2048,2048 (default $HIDDEN)
   --lr RATE         learning rate; the peak for onecycle (default $LR)
   --schedule NAME   constant or onecycle (torch's OneCycleLR over all the
                     steps, pct_start 0.3, cosine, fixed momentum) (default
@@ -84,6 +86,7 @@ while [ $# -gt 0 ]; do
         --batch-size) need_arg "$@"; BATCH="$2"; shift 2 ;;
         --epochs)     need_arg "$@"; EPOCHS="$2"; shift 2 ;;
         --threads)    need_arg "$@"; THREADS="$2"; shift 2 ;;
+        --hidden)     need_arg "$@"; HIDDEN="$2"; shift 2 ;;
         --lr)         need_arg "$@"; LR="$2"; shift 2 ;;
         --schedule)   need_arg "$@"; SCHEDULE="$2"; shift 2 ;;
         --target-accuracy) need_arg "$@"; TARGET="$2"; shift 2 ;;
@@ -98,6 +101,7 @@ done
 
 is_uint "$PAIRS" --pairs; is_uint "$BATCH" --batch-size
 is_uint "$EPOCHS" --epochs; is_uint "$THREADS" --threads
+[[ "$HIDDEN" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--hidden must be widths like 512,256, got '$HIDDEN'"
 case "$ONLY" in ""|h5train|torch) ;; *) die "--only must be h5train or torch" ;; esac
 case "$KERNELS" in ""|onednn|openblas) ;; *) die "--kernels must be onednn or openblas, got '$KERNELS'" ;; esac
 KERNEL_ARGS=(); [ -z "$KERNELS" ] || KERNEL_ARGS=(--kernels "$KERNELS")
@@ -167,7 +171,7 @@ run() {
     fi
 }
 
-echo "MNIST MLP 784-512-256-10: batch $BATCH, epochs $EPOCHS, threads $THREADS, lr $LR, $SCHEDULE, $PAIRS pair(s)"
+echo "MLP hidden $HIDDEN: batch $BATCH, epochs $EPOCHS, threads $THREADS, lr $LR, $SCHEDULE, $PAIRS pair(s)"
 echo "data $DATA"
 [ $run_h5 = 1 ] && echo "h5train $BIN"
 [ $run_torch = 1 ] && echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)')"
@@ -181,7 +185,7 @@ for ((p = 1; p <= PAIRS; p++)); do
         m="$WORK/h5train-$p.csv"
         run "h5train (pair $p)" "$WORK/h5train-$p.log" \
             "$BIN" train --data "$DATA" --x x_train --y y_train --val-x x_test --val-y y_test \
-            --hidden 512,256 --batch-size "$BATCH" --epochs "$EPOCHS" --workers "$THREADS" \
+            --hidden "$HIDDEN" --batch-size "$BATCH" --epochs "$EPOCHS" --workers "$THREADS" \
             --lr "$LR" --momentum 0.9 "${H5_SCHEDULE[@]+"${H5_SCHEDULE[@]}"}" "${KERNEL_ARGS[@]+"${KERNEL_ARGS[@]}"}" --quiet --metrics "$m"
         h5="$(measure "$m")" || die "no samples_per_s/seconds/val_accuracy columns or rows in $m"
         H5_ALL+=("$h5")
@@ -190,7 +194,7 @@ for ((p = 1; p <= PAIRS; p++)); do
         m="$WORK/torch-$p.csv"
         run "torch_reference.py (pair $p)" "$WORK/torch-$p.log" \
             "$PYTHON" "$REF" --data "$DATA" --x x_train --y y_train --val-x x_test --val-y y_test \
-            --hidden 512,256 --batch-size "$BATCH" --epochs "$EPOCHS" --threads "$THREADS" \
+            --hidden "$HIDDEN" --batch-size "$BATCH" --epochs "$EPOCHS" --threads "$THREADS" \
             --lr "$LR" --momentum 0.9 "${TORCH_SCHEDULE[@]+"${TORCH_SCHEDULE[@]}"}" --quiet --metrics "$m"
         tr="$(measure "$m")" || die "no samples_per_s/seconds/val_accuracy columns or rows in $m"
         TORCH_ALL+=("$tr")
@@ -201,7 +205,7 @@ for ((p = 1; p <= PAIRS; p++)); do
         "$p" "$PAIRS" "$h5" "$UNIT" "$tr" "$UNIT" "$ratio"
     if [ -n "$CEILING" ]; then
         run "gemm-ceiling (pair $p)" "$WORK/ceiling-$p.log" \
-            "$ROOT/tools/gemm-ceiling" --hidden 512,256 --batch-size "$BATCH" --workers "$THREADS" "${KERNEL_ARGS[@]+"${KERNEL_ARGS[@]}"}"
+            "$ROOT/tools/gemm-ceiling" --hidden "$HIDDEN" --batch-size "$BATCH" --workers "$THREADS" "${KERNEL_ARGS[@]+"${KERNEL_ARGS[@]}"}"
         ceil="$(sed -n 's/^products-only ceiling, all workers at once: \([0-9][0-9]*\) samples\/s.*/\1/p' "$WORK/ceiling-$p.log")"
         [ -n "$ceil" ] || die "gemm-ceiling printed no all-workers ceiling (see $WORK/ceiling-$p.log)"
         of_ceil="$(divide "$h5" "$ceil")"; ceil_ratio="$(divide "$ceil" "$tr")"
