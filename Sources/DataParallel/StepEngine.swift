@@ -221,7 +221,7 @@ public final class StepEngine: @unchecked Sendable {
                             input: input, rows: rows, scale: scale, learningRate: learningRate, step: step,
                             clipValue: health.clipValue, mode: fused ? .fused : .gradientsOnly)
         pool.run(updatePhase)
-        if let exchange { ranks.orAbort(exchange.gatherSquares) }
+        if let exchange { ranks.orAbort { () throws(TrainingError) in try exchange.gatherSquares() } }
         var squares = 0.0
         for index in blocks.indices { squares += blockSquares[index] }
         result.gradientNorm = squares.squareRoot()

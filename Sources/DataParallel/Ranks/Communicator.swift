@@ -40,6 +40,13 @@ public final class Communicator: @unchecked Sendable {
     /// Whether mpirun (Open MPI) started this process: it sets OMPI_COMM_WORLD_SIZE.
     public static var launchedByMPI: Bool { getenv("OMPI_COMM_WORLD_SIZE") != nil }
 
+    /// The default worker count of a process: the cores it may use, shared among the ranks mpirun
+    /// started on this host (OMPI_COMM_WORLD_LOCAL_SIZE), at least 1. Workers never change results.
+    public static var defaultWorkers: Int {
+        let local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE").flatMap { Int(String(cString: $0)) } ?? 1
+        return max(1, WorkerPool.activeCores / max(local, 1))
+    }
+
     /// `.single` unless mpirun started this process; then opens libmpi, initialises MPI and learns
     /// every rank's host name (one collective). Fails, naming the rank, when libmpi cannot be loaded.
     public static func start() throws(TrainingError) -> Communicator {

@@ -54,7 +54,7 @@ struct Train: ParsableCommand {
             let tensorBoard = ranks.isReporting ? try logs.attach(to: observers, trainer: trainer) : nil
             defer { tensorBoard?.close() }
             let stop = StopRequest()
-            let interrupts = InterruptHandler(stop: stop)
+            let interrupts = InterruptHandler(stop: stop, announce: ranks.isReporting)
             defer { withExtendedLifetime(interrupts) {} }
             _ = try trainer.run(stop: stop)
         }
