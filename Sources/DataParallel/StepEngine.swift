@@ -221,7 +221,9 @@ public final class StepEngine: @unchecked Sendable {
                             input: input, rows: rows, scale: scale, learningRate: learningRate, step: step,
                             clipValue: health.clipValue, mode: fused ? .fused : .gradientsOnly)
         pool.run(updatePhase)
-        if let exchange { ranks.orAbort { () throws(TrainingError) in try exchange.gatherSquares() } }
+        if let exchange {  // across processes: every block's squares (with the updated blocks when fused)
+            ranks.orAbort { () throws(TrainingError) in try fused ? exchange.shareParameters(parameters) : exchange.gatherSquares() }
+        }
         var squares = 0.0
         for index in blocks.indices { squares += blockSquares[index] }
         result.gradientNorm = squares.squareRoot()
@@ -229,7 +231,6 @@ public final class StepEngine: @unchecked Sendable {
             result.nonFiniteGradientLayer = blocks.first { !blockSquares[$0.index].isFinite }?.layer
         }
         if fused {
-            shareParameters()
             result.applied = true
             return
         }

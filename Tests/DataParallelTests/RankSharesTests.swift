@@ -2,7 +2,8 @@ import DataParallel
 import NeuralNet
 import XCTest
 
-/// Who owns what across processes, and the pack → allgather → unpack of owned blocks, checked
+/// Who owns what across processes, and the pack → allgather → unpack of owned blocks (and their
+/// squares), checked
 /// without MPI: the allgather is simulated by copying each rank's section into every other rank's buffer.
 final class RankSharesTests: XCTestCase {
     /// 784-512-256-10 cuts into blocks 256, 256 and 272 rows of layer 1, layer 2 whole, layer 3 whole.
@@ -53,7 +54,12 @@ final class RankSharesTests: XCTestCase {
         let blocks = architecture.gradientBlocks()
         let count = architecture.parameterCount
         for ranks in [2, 3, 4] {
-            let exchanges = (0..<ranks).map { BlockExchange(blocks: blocks, shares: RankShares(rank: $0, ranks: ranks)) }
+            let exchanges = (0..<ranks).map { BlockExchange(blocks: blocks, shares: RankShares(rank: $0, ranks: ranks), carriesSquares: true) }
+            // Rank r's block squares: its own blocks' are r + index / 10, the others' stale (-1).
+            var squares = (0..<ranks).map { _ in [Double](repeating: -1, count: blocks.count) }
+            for rank in 0..<ranks {
+                for block in RankShares(rank: rank, ranks: ranks).ownedBlocks(blocks) { squares[rank][block.index] = Double(rank) + Double(block.index) / 10 }
+            }
             // Rank r's copy of the model: its own blocks hold r·1e6 + i, the others stale values (-1).
             var models = (0..<ranks).map { _ in [Float](repeating: -1, count: count) }
             for rank in 0..<ranks {
@@ -61,16 +67,24 @@ final class RankSharesTests: XCTestCase {
                     for i in Array(block.weightRange) + Array(block.biasRange) { models[rank][i] = Float(rank * 1_000_000 + i % 100_000) }
                 }
             }
-            for rank in 0..<ranks { models[rank].withUnsafeBufferPointer { exchanges[rank].pack($0.baseAddress!) } }
+            for rank in 0..<ranks {
+                models[rank].withUnsafeBufferPointer { values in
+                    squares[rank].withUnsafeBufferPointer { exchanges[rank].pack(values.baseAddress!, squares: $0.baseAddress!) }
+                }
+            }
             // The allgather: rank r's section to every other rank's buffer.
             for source in 0..<ranks {
                 let start = Int(exchanges[source].displacements[source]), length = Int(exchanges[source].counts[source])
                 for target in 0..<ranks where target != source {
                     XCTAssertEqual(Int(exchanges[target].displacements[source]), start)
-                    (exchanges[target].buffer + start).update(from: exchanges[source].buffer + start, count: length)
+                    (exchanges[target].buffer + start).copyMemory(from: exchanges[source].buffer + start, byteCount: length)
                 }
             }
-            for rank in 0..<ranks { models[rank].withUnsafeMutableBufferPointer { exchanges[rank].unpack(into: $0.baseAddress!) } }
+            for rank in 0..<ranks {
+                models[rank].withUnsafeMutableBufferPointer { values in
+                    squares[rank].withUnsafeMutableBufferPointer { exchanges[rank].unpack(into: values.baseAddress!, squares: $0.baseAddress!) }
+                }
+            }
             // Every rank now holds, for every parameter, its owner's value.
             var expected = [Float](repeating: .nan, count: count)
             for owner in 0..<ranks {
@@ -78,9 +92,13 @@ final class RankSharesTests: XCTestCase {
                     for i in Array(block.weightRange) + Array(block.biasRange) { expected[i] = Float(owner * 1_000_000 + i % 100_000) }
                 }
             }
-            XCTAssertEqual(exchanges[0].totalCount, count)
+            XCTAssertEqual(exchanges[0].totalBytes, 4 * count + 8 * blocks.count)
+            let expectedSquares = blocks.map { block in
+                Double((0..<ranks).first { RankShares(rank: $0, ranks: ranks).ownedBlocks(blocks).contains(block) }!) + Double(block.index) / 10
+            }
             for rank in 0..<ranks {
                 XCTAssertEqual(models[rank].map(\.bitPattern), expected.map(\.bitPattern), "\(ranks) ranks, rank \(rank)")
+                XCTAssertEqual(squares[rank], expectedSquares, "\(ranks) ranks, rank \(rank)")
             }
         }
     }

@@ -2,27 +2,34 @@ import Dispatch
 import NeuralNet
 import Settings
 
-/// What a run across processes exchanges within a step, with one MPI_Allgatherv per buffer, all in
-/// place (nothing is allocated per step):
+/// What a run across processes exchanges within a step: one MPI_Allgatherv after each phase
+/// (two when clipping by norm or skipping non-finite steps needs the norm before any update), each
+/// packing this rank's part into a preallocated buffer, gathering in place, and unpacking the
+/// others' parts. Nothing is allocated per step.
 ///
-///  - after phase 1: every layer's δ and every layer's input but the first (the operands of the
-///    gradient products) for this rank's rows, and its shards' loss and weight sums;
-///  - after the gradient blocks: the Σ g² of this rank's blocks (then summed in block order on every
-///    rank, so all ranks see the same norm);
-///  - after the updates: the parameters of this rank's blocks (`BlockExchange`).
+///  - After phase 1: this rank's rows of every layer's δ and of every layer's input but the first
+///    (the operands of the gradient products), then its shards' loss and weight sums (Float64).
+///    The first layer's input needs no exchange: every rank gathers all the batch's rows from its
+///    own copy of the data.
+///  - After phase 2: the Σ g² of this rank's blocks and their updated parameters (`BlockExchange`),
+///    so every rank sums all blocks' squares in block order and holds the same model. Without the
+///    fused update, the squares travel first on their own.
 ///
-/// The first layer's input needs no exchange: every rank gathers all the batch's rows from its own
-/// copy of the data.
+/// Fewer, larger messages: each collective is a point where every rank waits for the last one, so
+/// one per phase keeps the step's synchronisation to that of the worker pool's two barriers.
 final class RankExchange {
     let ranks: Communicator
     let shares: RankShares
     private let plan: ShardPlan
     /// Row buffers phase 2 reads, each with its width: δ of every layer, inputs of every layer but the first.
     private let rowBuffers: [(pointer: UnsafeMutablePointer<Float>, width: Int)]
+    /// Σ widths of `rowBuffers`: floats one batch row contributes.
+    private let rowWidth: Int
     private let shardLoss: UnsafeMutablePointer<Double>
     private let shardWeight: UnsafeMutablePointer<Double>
     private let blockSquares: UnsafeMutablePointer<Double>
-    /// Scratch counts and displacements (R each) for the row and shard exchanges.
+    /// The rows exchange: sections in rank order, bytes; counts and displacements recomputed per step.
+    private let rows: UnsafeMutableRawPointer
     private let counts: UnsafeMutablePointer<Int32>
     private let displacements: UnsafeMutablePointer<Int32>
     /// Σ g² by owner section (rank 0's blocks in block order, then rank 1's, …) and the block at each position.
@@ -31,7 +38,10 @@ final class RankExchange {
     private let squareDisplacements: UnsafeMutablePointer<Int32>
     private let squareBlocks: [Int]
     private let ownedBlocks: [Int]
+    /// The step's parameter exchange (with the blocks' squares).
     let parameterExchange: BlockExchange
+    /// Optimizer state and gradient, for checkpoints and observers (values only).
+    let stateExchange: BlockExchange
     /// Totals since the engine was made: what this rank received, in how many collectives, and how long they took.
     private(set) var traffic = CommunicationTraffic()
 
@@ -46,7 +56,12 @@ final class RankExchange {
             let operands = batch.gradientOperands(ofLayer: l, afterDropout: afterDropout)
             return [(operands.delta, layers[l].outputs)] + (operands.input.map { [($0, layers[l].inputs)] } ?? [])
         }
+        rowWidth = rowBuffers.reduce(0) { $0 + $1.width }
         (self.shardLoss, self.shardWeight, self.blockSquares) = (shardLoss, shardWeight, blockSquares)
+        let rowBytes = 4 * batch.capacity * rowWidth + 16 * plan.shardCount(rows: batch.capacity)
+        precondition(rowBytes <= Int(Int32.max), "a batch's rows (\(rowBytes) bytes) do not fit one MPI message")
+        rows = .allocate(byteCount: rowBytes, alignment: 16)
+        rows.initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
         counts = .allocate(capacity: ranks.size)
         counts.initialize(repeating: 0, count: ranks.size)
         displacements = .allocate(capacity: ranks.size)
@@ -64,10 +79,12 @@ final class RankExchange {
             (squareDisplacements + r).initialize(to: Int32(offset))
             offset += byRank[r].count
         }
-        parameterExchange = BlockExchange(blocks: blocks, shares: shares)
+        parameterExchange = BlockExchange(blocks: blocks, shares: shares, carriesSquares: true)
+        stateExchange = BlockExchange(blocks: blocks, shares: shares)
     }
 
     deinit {
+        rows.deallocate()
         counts.deallocate()
         displacements.deallocate()
         squares.deallocate()
@@ -76,26 +93,44 @@ final class RankExchange {
     }
 
     /// After phase 1: every rank's rows of the gradient operands, and every shard's loss and weight.
-    func gatherRows(batchRows rows: Int) throws(TrainingError) {
-        let shardCount = plan.shardCount(rows: rows)
-        for (pointer, width) in rowBuffers {
-            for r in 0..<shares.ranks {
-                let owned = shares.rows(ofRank: r, plan: plan, batchRows: rows)
-                counts[r] = Int32(owned.count * width)
-                displacements[r] = Int32(owned.lowerBound * width)
-            }
-            try exchange(pointer, type: .float)
-        }
+    func gatherRows(batchRows: Int) throws(TrainingError) {
+        let shardCount = plan.shardCount(rows: batchRows)
+        var offset = 0
         for r in 0..<shares.ranks {
-            let owned = shares.shards(ofRank: r, shardCount: shardCount)
-            counts[r] = Int32(owned.count)
-            displacements[r] = Int32(owned.lowerBound)
+            let bytes = 4 * shares.rows(ofRank: r, plan: plan, batchRows: batchRows).count * rowWidth
+                + 16 * shares.shards(ofRank: r, shardCount: shardCount).count
+            (counts[r], displacements[r]) = (Int32(bytes), Int32(offset))
+            offset += bytes
         }
-        try exchange(shardLoss, type: .double)
-        try exchange(shardWeight, type: .double)
+        copyRows(ofRank: shares.rank, batchRows: batchRows, shardCount: shardCount, packing: true)
+        try measure(received: offset - Int(counts[shares.rank])) { () throws(TrainingError) in
+            try ranks.allgatherInPlace(rows, counts: counts, displacements: displacements, type: .byte)
+        }
+        for r in 0..<shares.ranks where r != shares.rank {
+            copyRows(ofRank: r, batchRows: batchRows, shardCount: shardCount, packing: false)
+        }
     }
 
-    /// After the gradient blocks: every block's Σ g² into `blockSquares`, by block index.
+    /// Copies rank `r`'s rows of every operand buffer and its shard sums into its section of the
+    /// exchange (`packing`), or back out of it.
+    private func copyRows(ofRank r: Int, batchRows: Int, shardCount: Int, packing: Bool) {
+        let owned = shares.rows(ofRank: r, plan: plan, batchRows: batchRows)
+        var section = rows + Int(displacements[r])
+        @inline(__always) func move(_ place: UnsafeMutableRawPointer, _ bytes: Int) {
+            if packing { section.copyMemory(from: place, byteCount: bytes) } else { place.copyMemory(from: section, byteCount: bytes) }
+            section += bytes
+        }
+        for (pointer, width) in rowBuffers where !owned.isEmpty {
+            move(UnsafeMutableRawPointer(pointer + owned.lowerBound * width), 4 * owned.count * width)
+        }
+        let shards = shares.shards(ofRank: r, shardCount: shardCount)
+        guard !shards.isEmpty else { return }
+        move(UnsafeMutableRawPointer(shardLoss + shards.lowerBound), 8 * shards.count)
+        move(UnsafeMutableRawPointer(shardWeight + shards.lowerBound), 8 * shards.count)
+    }
+
+    /// Before any update (clipping by norm, skipping non-finite steps): every block's Σ g² into
+    /// `blockSquares`, by block index.
     func gatherSquares() throws(TrainingError) {
         var position = Int(squareDisplacements[shares.rank])
         for block in ownedBlocks {
@@ -108,20 +143,12 @@ final class RankExchange {
         for (position, block) in squareBlocks.enumerated() { blockSquares[block] = squares[position] }
     }
 
-    /// After the updates: every owner's parameters of its blocks, so every rank holds the same model.
+    /// After the updates: every owner's Σ g² and parameters of its blocks, so every rank sees the
+    /// same norm and holds the same model.
     func shareParameters(_ parameters: UnsafeMutablePointer<Float>) throws(TrainingError) {
-        let own = Int(parameterExchange.counts[shares.rank])
-        try measure(received: (parameterExchange.totalCount - own) * 4) { () throws(TrainingError) in
-            try parameterExchange.share(parameters, over: ranks)
-        }
-    }
-
-    /// One in-place allgather of `buffer` with the scratch counts and displacements.
-    private func exchange(_ buffer: UnsafeMutableRawPointer, type: CommunicatedType) throws(TrainingError) {
-        var total = 0
-        for r in 0..<shares.ranks { total += Int(counts[r]) }
-        try measure(received: (total - Int(counts[shares.rank])) * type.size) { () throws(TrainingError) in
-            try ranks.allgatherInPlace(buffer, counts: counts, displacements: displacements, type: type)
+        let exchange = parameterExchange
+        try measure(received: exchange.totalBytes - Int(exchange.counts[shares.rank])) { () throws(TrainingError) in
+            try exchange.share(parameters, squares: blockSquares, over: ranks)
         }
     }
 

@@ -8,7 +8,7 @@ extension StepEngine {
         guard let exchange else { return }
         let parameterCount = architecture.parameterCount
         for k in 0..<optimizer.stateCount {
-            try exchange.parameterExchange.share(optimizerState + k * parameterCount, over: ranks)
+            try exchange.stateExchange.share(optimizerState + k * parameterCount, over: ranks)
         }
     }
 
@@ -16,7 +16,7 @@ extension StepEngine {
     /// is whole (for gradient histograms). A collective; nothing for one process.
     public func gatherLastGradient() throws(TrainingError) {
         guard let exchange else { return }
-        try exchange.parameterExchange.share(gradient, over: ranks)
+        try exchange.stateExchange.share(gradient, over: ranks)
     }
 
     /// What this rank received from the others within steps so far (zero for one process).
