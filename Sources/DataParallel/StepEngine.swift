@@ -69,6 +69,8 @@ public final class StepEngine: @unchecked Sendable {
     public let ranks: Communicator
     /// What the step exchanges with the other processes; nil for one process.
     let exchange: RankExchange?
+    /// `stopVote` of one process.
+    var localStopVote = false
 
     private let parameterCount: Int
     /// The model (internal for the evaluation extension; only the step writes it).

@@ -129,6 +129,7 @@ public final class Trainer {
         var rates = (learningRate: schedule.learningRate(atStep: engine.step), momentum: schedule.momentum(atStep: engine.step))
         while progress.stepInEpoch < stepsPerEpoch {
             let rows = sampler.positions(ofStep: progress.stepInEpoch).count
+            engine.stopVote = stop?.isRequested ?? false  // across processes, travels with the step's rows
             let result = sampler.withRows(ofStep: progress.stepInEpoch) { engine.trainStep(on: data.train, rows: $0, schedule: schedule) }
             progress.stepInEpoch += 1
             if try acceptStep(result, epoch: epoch, rows: rows) {

@@ -42,7 +42,7 @@ extension Trainer {
     /// When a stop was requested (Ctrl-C, SIGTERM): saves the run (to `checkpointPath`, or
     /// ``interruptedCheckpointPath`` without one) and throws `.interrupted`, which says how to resume.
     func saveIfInterrupted(_ stop: StopRequest?, epoch: Int) throws(TrainingError) {
-        guard let stop, try engine.ranks.anyRank(stop.isRequested) else { return }  // every rank stops at the same step
+        guard let stop, engine.ranks.isDistributed ? engine.anyRankVotedStop : stop.isRequested else { return }  // ranks: the same step
         let path = configuration.checkpointPath ?? Self.interruptedCheckpointPath
         try saveCheckpoint(to: path)
         throw .interrupted(checkpoint: path, epoch: epoch, step: engine.step)

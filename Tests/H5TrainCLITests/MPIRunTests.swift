@@ -95,6 +95,38 @@ final class MPIRunTests: XCTestCase {
         XCTAssertTrue(inspect.stdout.contains("OK"), "\(inspect)")
     }
 
+    /// SIGTERM to one rank only: its vote travels with the next step's rows, every rank stops after
+    /// that step, rank 0 saves, all exit 130; one process with two workers then finishes the run
+    /// with exactly the bits of an uninterrupted one.
+    func testAStopOnOneRankStopsEveryRankAtTheSameStepAndResumesExactly() throws {
+        let mpirun = try MPI.mpirun()
+        guard let executable = CLI.executable else { return XCTFail("h5train not built") }
+        let folder = try TemporaryDirectory()
+        let whole = folder.file("whole.h5"), stopped = folder.file("stopped.h5")
+        let options = Self.common + ["--epochs", "30", "--quiet"]
+        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = MPI.environment.split(separator: " ").map(String.init)
+            + [mpirun, "--oversubscribe", "-np", "2", executable.path] + train(stopped, workers: 1) + options
+            + ["--checkpoint-every-steps", "7"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: stopped) && Date() < deadline { usleep(20_000) }
+        let ranks = MPI.children(of: process.processIdentifier)
+        XCTAssertEqual(ranks.count, 2, "rank processes: \(ranks)")
+        if let last = ranks.last { kill(last, SIGTERM) }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, "every rank stops, saves and exits 130")
+        let inspect = try CLI.run(["inspect", stopped])
+        XCTAssertTrue(inspect.stdout.contains("mid-epoch") || inspect.stdout.contains("completed"), "\(inspect)")
+        XCTAssertSuccess(try CLI.run(["train", "--resume", stopped, "--workers", "2", "--quiet"]))
+        XCTAssertEqual(try trainedBits(stopped), try trainedBits(whole))
+    }
+
     // MARK: - Helpers
 
     private func train(_ checkpoint: String, workers: Int) -> [String] {

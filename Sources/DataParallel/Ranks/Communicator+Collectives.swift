@@ -26,14 +26,6 @@ extension Communicator {
                   "MPI_Allreduce")
     }
 
-    /// Whether `value` is true on any rank (one MPI_Allreduce with MPI_MAX); `value` for `.single`.
-    public func anyRank(_ value: Bool) throws(TrainingError) -> Bool {
-        guard library != nil else { return value }
-        var vote: Double = value ? 1 : 0
-        try allreduceInPlace(&vote, count: 1, maximum: true)
-        return vote > 0
-    }
-
     /// Every rank's `bytes` (at most `limit` each), by rank: one MPI_Allgather of fixed-size records.
     /// Allocates; for start-up checks, not for steps.
     public func allgather(_ bytes: [UInt8], limit: Int = 256) throws(TrainingError) -> [[UInt8]] {

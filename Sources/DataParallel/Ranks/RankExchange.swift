@@ -8,7 +8,8 @@ import Settings
 /// others' parts. Nothing is allocated per step.
 ///
 ///  - After phase 1: this rank's rows of every layer's δ and of every layer's input but the first
-///    (the operands of the gradient products), then its shards' loss and weight sums (Float64).
+///    (the operands of the gradient products), then its shards' loss and weight sums (Float64),
+///    then its vote on stopping (Float64, 1 when a stop was requested: SIGINT, SIGTERM).
 ///    The first layer's input needs no exchange: every rank gathers all the batch's rows from its
 ///    own copy of the data.
 ///  - After phase 2: the Σ g² of this rank's blocks and their updated parameters (`BlockExchange`),
@@ -42,6 +43,15 @@ final class RankExchange {
     let parameterExchange: BlockExchange
     /// Optimizer state and gradient, for checkpoints and observers (values only).
     let stateExchange: BlockExchange
+    /// Each rank's stop vote, by rank, as the last rows exchange carried it (1: stop).
+    private let votes: UnsafeMutablePointer<Double>
+    /// This rank's vote for the next rows exchange.
+    var stopVote = false
+    /// Whether any rank voted to stop in the last step's rows exchange.
+    var anyRankVotedStop: Bool {
+        for r in 0..<shares.ranks where votes[r] != 0 { return true }
+        return false
+    }
     /// Totals since the engine was made: what this rank received, in how many collectives, and how long they took.
     private(set) var traffic = CommunicationTraffic()
 
@@ -58,10 +68,12 @@ final class RankExchange {
         }
         rowWidth = rowBuffers.reduce(0) { $0 + $1.width }
         (self.shardLoss, self.shardWeight, self.blockSquares) = (shardLoss, shardWeight, blockSquares)
-        let rowBytes = 4 * batch.capacity * rowWidth + 16 * plan.shardCount(rows: batch.capacity)
+        let rowBytes = 4 * batch.capacity * rowWidth + 16 * plan.shardCount(rows: batch.capacity) + 8 * ranks.size
         precondition(rowBytes <= Int(Int32.max), "a batch's rows (\(rowBytes) bytes) do not fit one MPI message")
         rows = .allocate(byteCount: rowBytes, alignment: 16)
         rows.initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
+        votes = .allocate(capacity: ranks.size)
+        votes.initialize(repeating: 0, count: ranks.size)
         counts = .allocate(capacity: ranks.size)
         counts.initialize(repeating: 0, count: ranks.size)
         displacements = .allocate(capacity: ranks.size)
@@ -85,6 +97,7 @@ final class RankExchange {
 
     deinit {
         rows.deallocate()
+        votes.deallocate()
         counts.deallocate()
         displacements.deallocate()
         squares.deallocate()
@@ -92,16 +105,18 @@ final class RankExchange {
         squareDisplacements.deallocate()
     }
 
-    /// After phase 1: every rank's rows of the gradient operands, and every shard's loss and weight.
+    /// After phase 1: every rank's rows of the gradient operands, every shard's loss and weight,
+    /// and every rank's stop vote.
     func gatherRows(batchRows: Int) throws(TrainingError) {
         let shardCount = plan.shardCount(rows: batchRows)
         var offset = 0
         for r in 0..<shares.ranks {
             let bytes = 4 * shares.rows(ofRank: r, plan: plan, batchRows: batchRows).count * rowWidth
-                + 16 * shares.shards(ofRank: r, shardCount: shardCount).count
+                + 16 * shares.shards(ofRank: r, shardCount: shardCount).count + 8
             (counts[r], displacements[r]) = (Int32(bytes), Int32(offset))
             offset += bytes
         }
+        votes[shares.rank] = stopVote ? 1 : 0
         copyRows(ofRank: shares.rank, batchRows: batchRows, shardCount: shardCount, packing: true)
         try measure(received: offset - Int(counts[shares.rank])) { () throws(TrainingError) in
             try ranks.allgatherInPlace(rows, counts: counts, displacements: displacements, type: .byte)
@@ -111,8 +126,8 @@ final class RankExchange {
         }
     }
 
-    /// Copies rank `r`'s rows of every operand buffer and its shard sums into its section of the
-    /// exchange (`packing`), or back out of it.
+    /// Copies rank `r`'s rows of every operand buffer, its shard sums and its stop vote into its
+    /// section of the exchange (`packing`), or back out of it.
     private func copyRows(ofRank r: Int, batchRows: Int, shardCount: Int, packing: Bool) {
         let owned = shares.rows(ofRank: r, plan: plan, batchRows: batchRows)
         var section = rows + Int(displacements[r])
@@ -124,9 +139,11 @@ final class RankExchange {
             move(UnsafeMutableRawPointer(pointer + owned.lowerBound * width), 4 * owned.count * width)
         }
         let shards = shares.shards(ofRank: r, shardCount: shardCount)
-        guard !shards.isEmpty else { return }
-        move(UnsafeMutableRawPointer(shardLoss + shards.lowerBound), 8 * shards.count)
-        move(UnsafeMutableRawPointer(shardWeight + shards.lowerBound), 8 * shards.count)
+        if !shards.isEmpty {
+            move(UnsafeMutableRawPointer(shardLoss + shards.lowerBound), 8 * shards.count)
+            move(UnsafeMutableRawPointer(shardWeight + shards.lowerBound), 8 * shards.count)
+        }
+        move(UnsafeMutableRawPointer(votes + r), 8)
     }
 
     /// Before any update (clipping by norm, skipping non-finite steps): every block's Σ g² into

@@ -19,6 +19,17 @@ extension StepEngine {
         try exchange.stateExchange.share(gradient, over: ranks)
     }
 
+    /// Across processes, whether to stop: this rank's vote travels with the next step's rows, and
+    /// `anyRankVotedStop` is then true on every rank if any rank voted so — every rank stops after
+    /// the same step, at no cost of its own collective. For one process, the vote itself.
+    public var stopVote: Bool {
+        get { exchange?.stopVote ?? localStopVote }
+        set { if let exchange { exchange.stopVote = newValue } else { localStopVote = newValue } }
+    }
+
+    /// Whether any rank voted to stop in the last step (for one process: `stopVote`).
+    public var anyRankVotedStop: Bool { exchange?.anyRankVotedStop ?? localStopVote }
+
     /// What this rank received from the others within steps so far (zero for one process).
     public var communicationTraffic: CommunicationTraffic { exchange?.traffic ?? CommunicationTraffic() }
 }
