@@ -11,11 +11,12 @@ public enum CommunicatedType: Int32, Sendable {
 
 extension Communicator {
     /// MPI_Allgatherv in place: rank r's `counts[r]` elements are at `buffer + displacements[r]`
-    /// (in elements) on rank r, and on every rank afterwards. Nothing for `.single`.
+    /// (in elements) on rank r, and on every rank afterwards. Nothing for `.single`. A rank that
+    /// waits for the others polls for 0.1 ms, then sleeps between polls (`h5mpi_allgatherv_in_place_polite`).
     public func allgatherInPlace(_ buffer: UnsafeMutableRawPointer, counts: UnsafePointer<Int32>,
                                  displacements: UnsafePointer<Int32>, type: CommunicatedType) throws(TrainingError) {
         guard let library else { return }
-        try check(h5mpi_allgatherv_in_place(library, buffer, counts, displacements, type.rawValue), "MPI_Allgatherv")
+        try check(h5mpi_allgatherv_in_place_polite(library, buffer, counts, displacements, type.rawValue), "MPI_Iallgatherv")
     }
 
     /// MPI_Allreduce in place over `count` doubles: their sum, or their maximum, over every rank.
