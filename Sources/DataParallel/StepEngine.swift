@@ -48,6 +48,10 @@ public struct StepResult: Sendable {
 /// Nothing is allocated by `trainStep`. Shards and blocks depend only on the shard size and the
 /// architecture, so every float operation of a step is the same whatever the worker count: trained
 /// weights are bit-identical for 1, 2, 3 or more workers.
+///
+/// Across processes (`ranks`, under mpirun) each rank runs phase 1 on its contiguous shards and
+/// phase 2 on the blocks it owns (`RankShares`); `RankExchange` moves the rows, sums and updated
+/// blocks between the phases, so every rank makes the same float operations as one process would.
 public final class StepEngine: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     public let loss: Loss
