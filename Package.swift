@@ -4,6 +4,7 @@
 // Modules, in the order data flows through them (each depends only on modules above it):
 //   CHDF5, CBLAS   system libraries (HDF5 C library, OpenBLAS CBLAS) + prefixed C shims
 //   CDNNL          oneDNN shim, loaded at run time (the package builds and runs without it)
+//   CMPI           Open MPI shim, loaded at run time only under mpirun (the package builds without it)
 //   ONNXProto, TensorBoardProto   Swift types generated from ONNX's and TensorBoard's .proto files
 //                  (committed, so builds need no protoc; origin and licence in their READMEs)
 //   HDF5           safe, throwing HDF5 wrapper; knows nothing about machine learning
@@ -13,7 +14,8 @@
 //                  the product-kernel seam
 //   Optimizers     optimizers and learning-rate schedules; their kinds as enums owning defaults and formulas
 //   DataParallel   the step engine and its two phases, the worker pool, the forward-only predictor,
-//                  stored feature rows converted and normalised as workers gather them
+//                  stored feature rows converted and normalised as workers gather them, and the
+//                  ranks of a run across processes (mpirun): who owns what, what a step exchanges
 //   Data           loader, targets, normalisation, sample sets (features in their stored type), fingerprint
 //   Training       the loop, sampler, progress, metrics, diagnostics, LR finder, benchmark
 //   Checkpoint     the HDF5 checkpoint format, atomic writes, inspect, prediction files, and the
@@ -57,9 +59,10 @@ let package = Package(
         .target(name: "RunLogs", dependencies: ["TensorBoardProto"]),
         .target(name: "Settings"),
         .systemLibrary(name: "CDNNL"),  // no link: shim.h opens libdnnl with dlopen when present
+        .systemLibrary(name: "CMPI"),  // no link: shim.h opens Open MPI's libmpi with dlopen under mpirun
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "Optimizers", dependencies: ["NeuralNet", "Settings"]),
-        .target(name: "DataParallel", dependencies: ["NeuralNet", "Optimizers"]),
+        .target(name: "DataParallel", dependencies: ["NeuralNet", "Optimizers", "Settings", "CMPI"]),
         .target(name: "Data", dependencies: ["HDF5", "Settings", "NeuralNet", "DataParallel"]),
         .target(name: "Training", dependencies: ["Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "RunLogs"]),
         .target(name: "Checkpoint", dependencies: ["HDF5", "Settings", "NeuralNet", "Optimizers", "DataParallel", "Data", "Training",

@@ -1,5 +1,6 @@
 import NeuralNet
 import Optimizers
+import Settings
 
 /// The outcome of one optimizer step.
 public struct StepResult: Sendable {
@@ -47,6 +48,10 @@ public struct StepResult: Sendable {
 /// Nothing is allocated by `trainStep`. Shards and blocks depend only on the shard size and the
 /// architecture, so every float operation of a step is the same whatever the worker count: trained
 /// weights are bit-identical for 1, 2, 3 or more workers.
+///
+/// Across processes (`ranks`, under mpirun) each rank runs phase 1 on its contiguous shards and
+/// phase 2 on the blocks it owns (`RankShares`); `RankExchange` moves the rows, sums and updated
+/// blocks between the phases, so every rank makes the same float operations as one process would.
 public final class StepEngine: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     public let loss: Loss
@@ -64,11 +69,17 @@ public final class StepEngine: @unchecked Sendable {
     public var dropoutSeed: UInt64 = 0
     /// Worker time spent in each stage so far, summed over the workers (for `h5train bench`).
     public var stageTimes: StageTimes { clock.totals }
+    /// The processes this run is spread over (`.single`: this one).
+    public let ranks: Communicator
+    /// What the step exchanges with the other processes; nil for one process.
+    let exchange: RankExchange?
+    /// `stopVote` of one process.
+    var localStopVote = false
 
     private let parameterCount: Int
     /// The model (internal for the evaluation extension; only the step writes it).
     let parameters: UnsafeMutablePointer<Float>
-    private let optimizerState: UnsafeMutablePointer<Float>
+    let optimizerState: UnsafeMutablePointer<Float>  // internal for StepEngine+Ranks
     let gradient: UnsafeMutablePointer<Float>  // internal for StepEngine+Inspection
     private let shardLoss: UnsafeMutablePointer<Double>
     private let shardWeight: UnsafeMutablePointer<Double>
@@ -76,7 +87,8 @@ public final class StepEngine: @unchecked Sendable {
     private let blockSquares: UnsafeMutablePointer<Double>
     private let blocks: [GradientBlock]
     private let batch: NetworkPass
-    /// Each worker's gradient blocks, balanced by cost; which worker does a block never changes its result.
+    /// Each worker's gradient blocks (of those this process owns), balanced by cost; which worker
+    /// (or process) does a block never changes its result.
     private let blocksByWorker: [[GradientBlock]]
     /// The two phases of a step, reused by every step.
     private let deltasPhase: DeltasPhase
@@ -87,7 +99,8 @@ public final class StepEngine: @unchecked Sendable {
 
     public init(
         architecture: NetworkArchitecture, loss: Loss, parameters initial: [Float],
-        optimizer: any Optimizer, plan: ShardPlan, workers: Int, maximumBatch: Int, products: MatrixProducts = .current
+        optimizer: any Optimizer, plan: ShardPlan, workers: Int, maximumBatch: Int, products: MatrixProducts = .current,
+        ranks: Communicator = .single
     ) {
         precondition(initial.count == architecture.parameterCount, "parameter count does not match the architecture")
         precondition(maximumBatch >= 1, "batch size must be positive")
@@ -113,13 +126,19 @@ public final class StepEngine: @unchecked Sendable {
         blocks = architecture.gradientBlocks()
         blockSquares = .allocate(capacity: blocks.count)
         blockSquares.initialize(repeating: 0, count: blocks.count)
-        blocksByWorker = Self.balance(blocks, workers: workers)
+        let shares = RankShares(rank: ranks.rank, ranks: ranks.size)
+        blocksByWorker = Self.balance(shares.ownedBlocks(blocks), workers: workers)
+        self.ranks = ranks
+        exchange = ranks.isDistributed
+            ? RankExchange(ranks: ranks, plan: plan, batch: batch, afterDropout: architecture.usesDropout, blocks: blocks,
+                           shardLoss: shardLoss, shardWeight: shardWeight, blockSquares: blockSquares)
+            : nil
         predictor = Predictor(architecture: architecture, loss: loss, parameters: UnsafePointer(parameters), pool: pool,
                               products: products)
         clock = StageClock(workers: workers)
         deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss,
                                   targetWidth: loss.usesClassIndices ? 1 : architecture.outputSize, workerCount: workers,
-                                  shardLoss: shardLoss, shardWeight: shardWeight, clock: clock)
+                                  shares: shares, shardLoss: shardLoss, shardWeight: shardWeight, clock: clock)
         updatePhase = UpdatePhase(batch: batch, blocksByWorker: blocksByWorker, parameters: parameters, gradient: gradient,
                                   optimizerState: optimizerState, blockSquares: blockSquares,
                                   parameterCount: p, afterDropout: architecture.usesDropout, optimizer: optimizer,
@@ -173,6 +192,7 @@ public final class StepEngine: @unchecked Sendable {
 
         // Phase 1: (gathering and) forward passes and deltas of the micro-shards.
         pool.run(deltasPhase)
+        if let exchange { ranks.orAbort { () throws(TrainingError) in try exchange.gatherRows(batchRows: rows) } }
         var lossSum = 0.0, weightSum = 0.0
         for shard in 0..<shards {
             lossSum += shardLoss[shard]
@@ -207,6 +227,9 @@ public final class StepEngine: @unchecked Sendable {
                             input: input, rows: rows, scale: scale, learningRate: learningRate, step: step,
                             clipValue: health.clipValue, mode: fused ? .fused : .gradientsOnly)
         pool.run(updatePhase)
+        if let exchange {  // across processes: every block's squares (with the updated blocks when fused)
+            ranks.orAbort { () throws(TrainingError) in try fused ? exchange.shareParameters(parameters) : exchange.gatherSquares() }
+        }
         var squares = 0.0
         for index in blocks.indices { squares += blockSquares[index] }
         result.gradientNorm = squares.squareRoot()
@@ -228,7 +251,14 @@ public final class StepEngine: @unchecked Sendable {
         }
         updatePhase.mode = .apply(factor: factor)
         pool.run(updatePhase)
+        shareParameters()
         result.applied = true
+    }
+
+    /// In a run across processes: every owner's updated blocks to every rank.
+    private func shareParameters() {
+        guard let exchange else { return }
+        ranks.orAbort { () throws(TrainingError) in try exchange.shareParameters(parameters) }
     }
 
     /// Σ squares of the last step's gradient per layer (before clipping by norm), into `squares`

@@ -8,6 +8,8 @@ final class DeltasPhase: WorkerTask {
     private let plan: ShardPlan
     private let loss: Loss
     private let workerCount: Int
+    /// Which shards this process runs (all of them, but in a run across processes).
+    private let shares: RankShares
     /// Columns of a target row: 1 (class id) for class losses, else the output width.
     private let targetWidth: Int
     /// Σ loss and Σ weight of each shard (the caller's buffers, summed in shard order afterwards).
@@ -27,9 +29,10 @@ final class DeltasPhase: WorkerTask {
     private let gatheredInput: UnsafeMutablePointer<Float>
     private let gatheredTargets: UnsafeMutablePointer<Float>
 
-    init(batch: NetworkPass, plan: ShardPlan, loss: Loss, targetWidth: Int, workerCount: Int,
+    init(batch: NetworkPass, plan: ShardPlan, loss: Loss, targetWidth: Int, workerCount: Int, shares: RankShares = .single,
          shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>, clock: StageClock) {
         (self.batch, self.plan, self.loss, self.targetWidth, self.workerCount) = (batch, plan, loss, targetWidth, workerCount)
+        self.shares = shares
         (self.shardLoss, self.shardWeight, self.clock) = (shardLoss, shardWeight, clock)
         gatheredInput = .allocate(capacity: batch.capacity * batch.architecture.inputSize)
         gatheredInput.initialize(repeating: 0, count: batch.capacity * batch.architecture.inputSize)
@@ -58,11 +61,14 @@ final class DeltasPhase: WorkerTask {
         return UnsafePointer(gatheredInput)
     }
 
-    /// Worker w runs shards w, w+W, w+2W, … (disjoint rows of the batch buffers).
+    /// Worker w runs shards w, w+W, w+2W, … of this process's shards (disjoint rows of the batch
+    /// buffers). In a run across processes, the workers then also gather the input rows of the
+    /// other ranks' shards, which phase 2 reads for the first layer.
     func run(worker: Int) {
         guard let parameters, let input, let targets else { preconditionFailure("DeltasPhase run before prepare") }
         var time = StageClock.now()
-        for shard in stride(from: worker, to: plan.shardCount(rows: rows), by: workerCount) {
+        let shardCount = plan.shardCount(rows: rows), owned = shares.shards(shardCount: shardCount)
+        for shard in stride(from: owned.lowerBound + worker, to: owned.upperBound, by: workerCount) {
             let shardRows = plan.rows(ofShard: shard, batchRows: rows)
             if let selection {
                 selection.copy(shardRows, into: gatheredInput, featureCount: batch.architecture.inputSize,
@@ -77,6 +83,16 @@ final class DeltasPhase: WorkerTask {
             shardLoss[shard] = sums.loss
             shardWeight[shard] = sums.weight
         }
+        guard let selection, shares.ranks > 1 else { return }
+        for shard in stride(from: worker, to: owned.lowerBound, by: workerCount) { copy(shard, from: selection) }
+        for shard in stride(from: owned.upperBound + worker, to: shardCount, by: workerCount) { copy(shard, from: selection) }
+        _ = clock.record(.gather, worker: worker, since: time)
+    }
+
+    @inline(__always)
+    private func copy(_ shard: Int, from selection: BatchSelection) {
+        selection.copy(plan.rows(ofShard: shard, batchRows: rows), into: gatheredInput, featureCount: batch.architecture.inputSize,
+                       targets: gatheredTargets, targetWidth: targetWidth)
     }
 }
 

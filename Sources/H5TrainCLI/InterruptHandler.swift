@@ -9,12 +9,14 @@ import Training
 final class InterruptHandler {
     private var sources: [DispatchSourceSignal] = []
 
-    init(stop: StopRequest) {
+    /// - Parameter announce: print that the run is stopping (rank 0 of a run across processes only).
+    init(stop: StopRequest, announce: Bool = true) {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)  // delivered to the dispatch source instead
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 if stop.request() {
+                    guard announce else { return }
                     FileHandle.standardError.write(Data("\nh5train: stopping after this step and saving a checkpoint (again to quit at once)\n".utf8))
                 } else {
                     _exit(130)

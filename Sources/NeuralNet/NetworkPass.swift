@@ -56,6 +56,16 @@ public final class NetworkPass: @unchecked Sendable {
         UnsafePointer(activations[layer])
     }
 
+    /// The row buffers phase 2 reads for layer `layer`: its δ, and, for every layer but the first,
+    /// its input (the previous layer's output, after dropout when `afterDropout`), each
+    /// (capacity × width) — for copying rows between processes.
+    public func gradientOperands(ofLayer layer: Int, afterDropout: Bool)
+        -> (delta: UnsafeMutablePointer<Float>, input: UnsafeMutablePointer<Float>?) {
+        let previous = layer - 1
+        let input = layer == 0 ? nil : afterDropout ? dropped[previous] ?? activations[previous] : activations[previous]
+        return (deltas[layer], input)
+    }
+
     /// Runs the network on `input` rows `rows` (input is the batch base, rows × inputSize) and returns
     /// a pointer to the output of the first of those rows (valid until the buffers are reused).
     ///

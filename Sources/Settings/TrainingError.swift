@@ -19,6 +19,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case interrupted(checkpoint: String, epoch: Int, step: Int)
     /// Writing a metrics or output file failed.
     case output(path: String, message: SettingText)
+    /// One process of a run across processes (mpirun) failed or disagrees with the others: the
+    /// rank, its host, and why.
+    case rank(Int, host: String, message: SettingText)
 
     /// The message, settings shown by name.
     public var description: String { rendered(\.name) }
@@ -50,6 +53,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             "interrupted at step \(step) (epoch \(epoch)); the checkpoint \(path) holds the run. Continue it with: h5train train \(.resume) \(path)"
         case .output(let path, let message):
             "\(path): \(message)"
+        case .rank(let rank, let host, let message):
+            "rank \(rank) (\(host)): \(message)"
         }
     }
 

@@ -14,6 +14,10 @@ public struct BenchmarkResult: Sendable {
     public var stageSeconds: [Stage: Double]
     public var flopPerSample: Int
     public var finalParameters: [Float]
+    /// Processes the steps were spread over (mpirun), and what this one received from the others
+    /// during the timed steps.
+    public var ranks = 1
+    public var communication = CommunicationTraffic()
 
     public var samplesPerSecond: Double { Double(samples) / seconds }
     public var gigaflopsPerSecond: Double { Double(samples) * Double(flopPerSample) / seconds / 1e9 }
@@ -30,12 +34,14 @@ public struct BenchmarkResult: Sendable {
 public enum Benchmark {
     /// Trains `configuration`'s model on `data` for `warmup` untimed steps, then `steps` timed ones.
     ///
-    /// - Parameter around: called with the timed region (for example to switch a `perf` counter on and off).
+    /// - Parameters:
+    ///   - ranks: the processes the steps are spread over (mpirun); every rank runs the same benchmark.
+    ///   - around: called with the timed region (for example to switch a `perf` counter on and off).
     public static func run(
-        data: LoadedData, configuration: TrainingConfiguration, steps: Int, warmup: Int,
+        data: LoadedData, configuration: TrainingConfiguration, steps: Int, warmup: Int, ranks: Communicator = .single,
         around: (() -> Void) -> Void = { $0() }
     ) throws(TrainingError) -> BenchmarkResult {
-        let trainer = try Trainer(configuration: configuration, data: data, observer: SilentObserver())
+        let trainer = try Trainer(configuration: configuration, data: data, observer: SilentObserver(), ranks: ranks)
         var sampler = BatchSampler(rows: data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
         var samples = 0
 
@@ -47,7 +53,8 @@ public enum Benchmark {
         }
 
         for _ in 0..<warmup { _ = step() }
-        let stagesBefore = trainer.engine.stageTimes
+        try ranks.barrier()  // every rank starts the clock together
+        let stagesBefore = trainer.engine.stageTimes, trafficBefore = trainer.engine.communicationTraffic
         var seconds = 0.0
         around {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -55,10 +62,13 @@ public enum Benchmark {
             seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         let stages = trainer.engine.stageTimes.since(stagesBefore)
-        return BenchmarkResult(
+        var result = BenchmarkResult(
             workers: configuration.workers, steps: steps, samples: samples, seconds: seconds,
             stageSeconds: Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, Double(stages[$0]) / 1e9) }),
             flopPerSample: trainer.model.architecture.trainingFLOPPerSample,
             finalParameters: trainer.engine.parameterValues)
+        result.ranks = ranks.size
+        result.communication = trainer.engine.communicationTraffic.since(trafficBefore)
+        return result
     }
 }

@@ -37,8 +37,11 @@ public final class Trainer {
     private var lastFiniteLoss: Double?
 
     /// Builds the network and the data-parallel engine; fails on settings the data cannot support.
+    ///
+    /// - Parameter ranks: the processes the run is spread over (mpirun); every rank builds the same
+    ///   trainer from the same settings and data.
     public init(configuration: TrainingConfiguration, data: LoadedData, observer: TrainingObserver,
-                stateWriter: (any TrainingStateWriter)? = nil) throws(TrainingError) {
+                stateWriter: (any TrainingStateWriter)? = nil, ranks: Communicator = .single) throws(TrainingError) {
         try configuration.validate()
         precondition(configuration.checkpointPath == nil || stateWriter != nil, "a run that saves checkpoints needs a TrainingStateWriter")
         guard configuration.batchSize <= data.train.rows else {
@@ -58,7 +61,7 @@ public final class Trainer {
             architecture: model.architecture, loss: model.loss,
             parameters: model.architecture.initialParameters(initializers: model.initializers, seed: configuration.seed),
             optimizer: configuration.optimizer.makeOptimizer(), plan: ShardPlan(shardSize: configuration.shardSize),
-            workers: configuration.workers, maximumBatch: configuration.batchSize)
+            workers: configuration.workers, maximumBatch: configuration.batchSize, ranks: ranks)
         engine.health = configuration.health
         var dropoutStream = Xoshiro256(seed: configuration.seed, stream: "dropout")
         engine.dropoutSeed = dropoutStream.next()
@@ -95,6 +98,7 @@ public final class Trainer {
     /// - Parameter stop: polled after every step; when set, the run saves a checkpoint and throws
     ///   `TrainingError.interrupted`.
     public func run(stop: StopRequest? = nil) throws(TrainingError) -> TrainingSummary {
+        try checkRanksAgree()
         let metricsFile = try openMetricsFile()
         announce()
         let diagnostics = configuration.diagnostics ? GradientDiagnostics(architecture: model.architecture) : nil
@@ -103,6 +107,7 @@ public final class Trainer {
             let epoch = progress.epoch + 1
             diagnostics?.beginEpoch(parameters: engine.parameterValues)
             let metrics = try trainEpoch(epoch, diagnostics: diagnostics, stop: stop)
+            try engine.gatherLastGradient()  // whole on every rank, for the observers (nothing for one process)
             stoppedEarly = observeEpoch(metrics, diagnostics: diagnostics)
             do { try metricsFile?.append(metrics) } catch { throw savingRun(after: error, metricsPath: metricsFile?.path ?? "") }
             try saveEpochCheckpoints(epoch: epoch, metrics: metrics, last: epoch == configuration.epochs || stoppedEarly)
@@ -124,6 +129,7 @@ public final class Trainer {
         var rates = (learningRate: schedule.learningRate(atStep: engine.step), momentum: schedule.momentum(atStep: engine.step))
         while progress.stepInEpoch < stepsPerEpoch {
             let rows = sampler.positions(ofStep: progress.stepInEpoch).count
+            engine.stopVote = stop?.isRequested ?? false  // across processes, travels with the step's rows
             let result = sampler.withRows(ofStep: progress.stepInEpoch) { engine.trainStep(on: data.train, rows: $0, schedule: schedule) }
             progress.stepInEpoch += 1
             if try acceptStep(result, epoch: epoch, rows: rows) {
@@ -196,13 +202,13 @@ public final class Trainer {
             observer.note("resume: after epoch \(progress.epoch), step \(engine.step) (\(progress.stepInEpoch) steps into epoch \(progress.epoch + 1))")
         }
         let workers = configuration.workers
-        observer.note("train: \(configuration.epochs) epochs × \(stepsPerEpoch) steps, batch \(configuration.batchSize), \(workers) worker\(workers == 1 ? "" : "s"), \(engine.optimizer), \(schedule), seed \(configuration.seed), kernels \(engine.products)")
+        observer.note("train: \(configuration.epochs) epochs × \(stepsPerEpoch) steps, batch \(configuration.batchSize), \(rankSpread)\(workers) worker\(workers == 1 ? "" : "s")\(rankHosts), \(engine.optimizer), \(schedule), seed \(configuration.seed), kernels \(engine.products)")
     }
 
     /// The metrics file, rewritten to the rows of the epochs this run's checkpoint holds (none for a
     /// new run), so a resumed run never repeats a row.
     private func openMetricsFile() throws(TrainingError) -> MetricsFile? {
-        guard let path = configuration.metricsPath else { return nil }
+        guard let path = configuration.metricsPath, engine.ranks.isReporting else { return nil }
         let resuming = progress.epoch > 0 || progress.stepInEpoch > 0
         return try MetricsFile(path: path, header: EpochMetrics.csvHeader(momentum: schedulesMomentum),
                                rows: resuming ? metricsHistoryRows : [])

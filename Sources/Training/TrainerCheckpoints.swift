@@ -21,11 +21,14 @@ extension Trainer {
         return checkpoint
     }
 
-    /// Writes the run's state to `path` through the trainer's state writer.
+    /// Writes the run's state to `path` through the trainer's state writer. Across processes every
+    /// rank calls it at the same point: the optimizer state is gathered from the blocks' owners, and
+    /// rank 0 alone writes the file.
     public func saveCheckpoint(to path: String) throws(TrainingError) {
         guard let stateWriter else {
             preconditionFailure("a run that saves checkpoints needs a TrainingStateWriter")
         }
+        try engine.gatherOptimizerState()
         try stateWriter.write(makeCheckpoint(), to: path)
     }
 
@@ -39,7 +42,7 @@ extension Trainer {
     /// When a stop was requested (Ctrl-C, SIGTERM): saves the run (to `checkpointPath`, or
     /// ``interruptedCheckpointPath`` without one) and throws `.interrupted`, which says how to resume.
     func saveIfInterrupted(_ stop: StopRequest?, epoch: Int) throws(TrainingError) {
-        guard let stop, stop.isRequested else { return }
+        guard let stop, engine.ranks.isDistributed ? engine.anyRankVotedStop : stop.isRequested else { return }  // ranks: the same step
         let path = configuration.checkpointPath ?? Self.interruptedCheckpointPath
         try saveCheckpoint(to: path)
         throw .interrupted(checkpoint: path, epoch: epoch, step: engine.step)
@@ -54,7 +57,7 @@ extension Trainer {
             try saveCheckpoint(to: path)
             if let keep = configuration.keepLast {
                 try saveCheckpoint(to: Self.numberedPath(path, epoch: epoch))
-                try Self.removeOldNumbered(path, keeping: keep)
+                if engine.ranks.isReporting { try Self.removeOldNumbered(path, keeping: keep) }
             }
         }
         if let metric = configuration.saveBest, let value = metric.value(in: metrics) {

@@ -19,7 +19,10 @@ struct Bench: ParsableCommand {
         must). The stages: gather (copying the batch's rows), forward (products, bias, activation, \
         loss), backward (the deltas), gradients (∂W and ∂b over the batch), update (norm, clipping, \
         optimizer); other is waiting at the step's two barriers and the main thread's own work. \
-        Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted.
+        Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted. \
+        Under mpirun the steps are spread over the ranks (each with the given workers); rank 0 prints \
+        the table and, per worker count, what it received from the other ranks per step, in how many \
+        collective calls, and the time they took.
 
         Reference workload (MNIST, as tools/torch_reference.py):
           h5train bench --data mnist.h5 --hidden 512,256 --batch-size 128 --workers 1,2
@@ -62,13 +65,14 @@ struct Bench: ParsableCommand {
     @OptionGroup(title: "Kernels") var kernels: KernelOptions
 
     func run() throws {
-        try reportingErrors { () throws(TrainingError) in
+        let ranks = try startRanks()
+        try reportingErrors(ranks: ranks) { () throws in
             let products = try kernels.select()
             let counts = workers.split(separator: ",").compactMap { Int($0) }
             guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }), counts.count == workers.split(separator: ",").count else {
-                throw .invalidSetting(.workers, "expected worker counts like 1,2,4, got '\(workers)'")
+                throw TrainingError.invalidSetting(.workers, "expected worker counts like 1,2,4, got '\(workers)'")
             }
-            guard steps >= 1, warmup >= 0 else { throw .invalidSetting(.steps, "must be at least 1") }
+            guard steps >= 1, warmup >= 0 else { throw TrainingError.invalidSetting(.steps, "must be at least 1") }
             let widths = hidden.split(separator: ",").compactMap { Int($0) }
             var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
             options.seed = seed
@@ -86,7 +90,7 @@ struct Bench: ParsableCommand {
                 config.workers = count
                 try config.validate()
                 var before = 0, after = 0
-                results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup) { timed in
+                results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup, ranks: ranks) { timed in
                     perf.counting {
                         before = AllocationCounter.count ?? 0
                         timed()
@@ -95,6 +99,7 @@ struct Bench: ParsableCommand {
                 })
                 allocations.append(after - before)
             }
+            guard ranks.isReporting else { return }
             print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
                              batch: batchSize, shard: shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize),
                              kernels: products))
@@ -103,7 +108,17 @@ struct Bench: ParsableCommand {
             } else {
                 print("heap allocations: run under tools/count-allocations to count them")
             }
+            for result in results where result.ranks > 1 { print(Self.communicationLine(result)) }
         }
+    }
+
+    /// What rank 0 received per timed step across processes.
+    static func communicationLine(_ result: BenchmarkResult) -> String {
+        let steps = Double(result.steps), traffic = result.communication
+        let milliseconds = Double(traffic.nanoseconds) / 1e6 / steps
+        return String(format: "communication per step, rank 0 of %d ranks × %d worker%@: %.0f bytes received in %.0f collectives, %.3f ms (%.1f%% of the step)",
+                      result.ranks, result.workers, result.workers == 1 ? "" : "s", Double(traffic.bytes) / steps,
+                      Double(traffic.collectives) / steps, milliseconds, 100 * milliseconds / (1000 * result.seconds / steps))
     }
 
     static func table(_ results: [BenchmarkResult], model: String, batch: Int, shard: Int, kernels: MatrixProducts? = nil) -> String {

@@ -54,7 +54,7 @@ extension Train {
         Set(arguments.filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=", maxSplits: 1)[0]) })
     }
 
-    func resumedTrainer(from path: String, observers: ObserverList) throws -> Trainer {
+    func resumedTrainer(from path: String, observers: ObserverList, ranks: Communicator = .single) throws -> Trainer {
         let checkpoint = try TrainingState.read(from: path)
         guard var configuration = checkpoint.configuration, let stored = checkpoint.data, checkpoint.progress != nil else {
             throw TrainingError.checkpoint(path: path, message: "holds no training progress (it was not written by h5train train), so it cannot be resumed")
@@ -93,9 +93,10 @@ extension Train {
             source.validation = validation
         }
         let loaded = try DatasetLoader.load(source)
-        let reporter = ConsoleReporter.automatic(quiet: options.quiet, spelling: \.flag)
+        let reporter = ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag)
         observers.add(reporter)
-        let trainer = try Trainer(configuration: configuration, data: loaded, observer: observers, stateWriter: CheckpointWriter())
+        let trainer = try Trainer(configuration: configuration, data: loaded, observer: observers, stateWriter: CheckpointWriter(),
+                                  ranks: ranks)
         if let expected = checkpoint.fingerprint, trainer.fingerprint != expected {
             throw TrainingError.invalidData(file: source.train.file, dataset: source.train.x,
                                message: "is not the data this run was trained on (checkpoint: \(expected); now: \(trainer.fingerprint)); resume with the same data and preparation")

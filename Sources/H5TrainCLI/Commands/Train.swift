@@ -35,25 +35,26 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Kernels") var kernels: KernelOptions
 
     func run() throws {
-        try reportingErrors { () throws in
+        let ranks = try startRanks()
+        try reportingErrors(ranks: ranks) { () throws in
             try kernels.select()
             let trainer: Trainer
             let observers = ObserverList()
             if let path = options.checkpoints.resume {
-                trainer = try resumedTrainer(from: path, observers: observers)
+                trainer = try resumedTrainer(from: path, observers: observers, ranks: ranks)
             } else {
                 let configuration = try options.trainingConfiguration
                 try configuration.validate()  // flag errors before any data is read
                 let source = try data.loaderOptions(seed: configuration.seed)
-                observers.add(ConsoleReporter.automatic(quiet: options.quiet, spelling: \.flag))
+                observers.add(ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag))
                 trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source), observer: observers,
-                                      stateWriter: CheckpointWriter())
+                                      stateWriter: CheckpointWriter(), ranks: ranks)
                 trainer.dataOptions = source
             }
-            let tensorBoard = try logs.attach(to: observers, trainer: trainer)
+            let tensorBoard = ranks.isReporting ? try logs.attach(to: observers, trainer: trainer) : nil
             defer { tensorBoard?.close() }
             let stop = StopRequest()
-            let interrupts = InterruptHandler(stop: stop)
+            let interrupts = InterruptHandler(stop: stop, announce: ranks.isReporting)
             defer { withExtendedLifetime(interrupts) {} }
             _ = try trainer.run(stop: stop)
         }

@@ -28,7 +28,7 @@ struct RunOptions: ParsableArguments {
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here). Does not change the result.",
+        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here, shared among the ranks mpirun starts on a host). Does not change the result.",
         valueName: "n"))
     var workers: Int?
 
@@ -59,7 +59,7 @@ struct RunOptions: ParsableArguments {
         config.schedule = try schedule.settings
         health.apply(to: &config)
         config.seed = seed
-        config.workers = workers ?? WorkerPool.activeCores
+        config.workers = workers ?? Communicator.defaultWorkers
         config.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
         checkpoints.apply(to: &config)
         config.metricsPath = metrics

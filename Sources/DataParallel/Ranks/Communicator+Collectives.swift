@@ -1,0 +1,59 @@
+import CMPI
+import Settings
+
+/// The element types the collectives carry.
+public enum CommunicatedType: Int32, Sendable {
+    case float = 0, double = 1, byte = 2
+
+    /// Bytes per element.
+    public var size: Int { self == .float ? 4 : self == .double ? 8 : 1 }
+}
+
+extension Communicator {
+    /// MPI_Allgatherv in place: rank r's `counts[r]` elements are at `buffer + displacements[r]`
+    /// (in elements) on rank r, and on every rank afterwards. Nothing for `.single`. A rank that
+    /// waits for the others polls for 0.1 ms, then sleeps between polls (`h5mpi_allgatherv_in_place_polite`).
+    public func allgatherInPlace(_ buffer: UnsafeMutableRawPointer, counts: UnsafePointer<Int32>,
+                                 displacements: UnsafePointer<Int32>, type: CommunicatedType) throws(TrainingError) {
+        guard let library else { return }
+        try check(h5mpi_allgatherv_in_place_polite(library, buffer, counts, displacements, type.rawValue), "MPI_Iallgatherv")
+    }
+
+    /// MPI_Allreduce in place over `count` doubles: their sum, or their maximum, over every rank.
+    /// (A sum is exact only where one rank contributes; never use it to share values.)
+    public func allreduceInPlace(_ values: UnsafeMutablePointer<Double>, count: Int, maximum: Bool) throws(TrainingError) {
+        guard let library else { return }
+        try check(h5mpi_allreduce_in_place(library, values, Int32(count), CommunicatedType.double.rawValue, maximum ? 1 : 0),
+                  "MPI_Allreduce")
+    }
+
+    /// Every rank's `bytes` (at most `limit` each), by rank: one MPI_Allgather of fixed-size records.
+    /// Allocates; for start-up checks, not for steps.
+    public func allgather(_ bytes: [UInt8], limit: Int = 256) throws(TrainingError) -> [[UInt8]] {
+        precondition(bytes.count <= limit, "allgather record of \(bytes.count) bytes exceeds \(limit)")
+        guard let library else { return [bytes] }
+        var record = [UInt8](repeating: 0, count: limit + 2)
+        record[0] = UInt8(bytes.count & 0xFF)
+        record[1] = UInt8(bytes.count >> 8)
+        record.replaceSubrange(2..<(2 + bytes.count), with: bytes)
+        var all = [UInt8](repeating: 0, count: (limit + 2) * size)
+        try check(h5mpi_allgather_bytes(library, record, &all, Int32(limit + 2)), "MPI_Allgather")
+        return (0..<size).map { r in
+            let base = r * (limit + 2)
+            let count = Int(all[base]) | Int(all[base + 1]) << 8
+            return Array(all[(base + 2)..<(base + 2 + count)])
+        }
+    }
+
+    /// MPI_Bcast of `count` bytes from rank `root` to every rank.
+    public func broadcast(_ buffer: UnsafeMutableRawPointer, bytes count: Int, root: Int = 0) throws(TrainingError) {
+        guard let library else { return }
+        try check(h5mpi_broadcast_bytes(library, buffer, Int32(count), Int32(root)), "MPI_Bcast")
+    }
+
+    /// MPI_Barrier: returns when every rank has called it.
+    public func barrier() throws(TrainingError) {
+        guard let library else { return }
+        try check(h5mpi_barrier(library), "MPI_Barrier")
+    }
+}

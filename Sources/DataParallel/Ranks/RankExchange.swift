@@ -1,0 +1,203 @@
+import Dispatch
+import NeuralNet
+import Settings
+
+/// What a run across processes exchanges within a step: one MPI_Allgatherv after each phase
+/// (two when clipping by norm or skipping non-finite steps needs the norm before any update), each
+/// packing this rank's part into a preallocated buffer, gathering in place, and unpacking the
+/// others' parts. Nothing is allocated per step.
+///
+///  - After phase 1: this rank's rows of every layer's δ and of every layer's input but the first
+///    (the operands of the gradient products), then its shards' loss and weight sums (Float64),
+///    then its vote on stopping (Float64, 1 when a stop was requested: SIGINT, SIGTERM).
+///    The first layer's input needs no exchange: every rank gathers all the batch's rows from its
+///    own copy of the data.
+///  - After phase 2: the Σ g² of this rank's blocks and their updated parameters (`BlockExchange`),
+///    so every rank sums all blocks' squares in block order and holds the same model. Without the
+///    fused update, the squares travel first on their own.
+///
+/// Fewer, larger messages: each collective is a point where every rank waits for the last one, so
+/// one per phase keeps the step's synchronisation to that of the worker pool's two barriers.
+final class RankExchange {
+    let ranks: Communicator
+    let shares: RankShares
+    private let plan: ShardPlan
+    /// Row buffers phase 2 reads, each with its width: δ of every layer, inputs of every layer but the first.
+    private let rowBuffers: [(pointer: UnsafeMutablePointer<Float>, width: Int)]
+    /// Σ widths of `rowBuffers`: floats one batch row contributes.
+    private let rowWidth: Int
+    private let shardLoss: UnsafeMutablePointer<Double>
+    private let shardWeight: UnsafeMutablePointer<Double>
+    private let blockSquares: UnsafeMutablePointer<Double>
+    /// The rows exchange: sections in rank order, bytes; counts and displacements recomputed per step.
+    private let rows: UnsafeMutableRawPointer
+    private let counts: UnsafeMutablePointer<Int32>
+    private let displacements: UnsafeMutablePointer<Int32>
+    /// Σ g² by owner section (rank 0's blocks in block order, then rank 1's, …) and the block at each position.
+    private let squares: UnsafeMutablePointer<Double>
+    private let squareCounts: UnsafeMutablePointer<Int32>
+    private let squareDisplacements: UnsafeMutablePointer<Int32>
+    private let squareBlocks: [Int]
+    private let ownedBlocks: [Int]
+    /// The step's parameter exchange (with the blocks' squares).
+    let parameterExchange: BlockExchange
+    /// Optimizer state and gradient, for checkpoints and observers (values only).
+    let stateExchange: BlockExchange
+    /// Each rank's stop vote, by rank, as the last rows exchange carried it (1: stop).
+    private let votes: UnsafeMutablePointer<Double>
+    /// This rank's vote for the next rows exchange.
+    var stopVote = false
+    /// Whether any rank voted to stop in the last step's rows exchange.
+    var anyRankVotedStop: Bool {
+        for r in 0..<shares.ranks where votes[r] != 0 { return true }
+        return false
+    }
+    /// Totals since the engine was made: what this rank received, in how many collectives, and how long they took.
+    private(set) var traffic = CommunicationTraffic()
+
+    init(ranks: Communicator, plan: ShardPlan, batch: NetworkPass, afterDropout: Bool, blocks: [GradientBlock],
+         shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>,
+         blockSquares: UnsafeMutablePointer<Double>) {
+        self.ranks = ranks
+        shares = RankShares(rank: ranks.rank, ranks: ranks.size)
+        self.plan = plan
+        let layers = batch.architecture.layers
+        rowBuffers = layers.indices.flatMap { l in
+            let operands = batch.gradientOperands(ofLayer: l, afterDropout: afterDropout)
+            return [(operands.delta, layers[l].outputs)] + (operands.input.map { [($0, layers[l].inputs)] } ?? [])
+        }
+        rowWidth = rowBuffers.reduce(0) { $0 + $1.width }
+        (self.shardLoss, self.shardWeight, self.blockSquares) = (shardLoss, shardWeight, blockSquares)
+        let rowBytes = 4 * batch.capacity * rowWidth + 16 * plan.shardCount(rows: batch.capacity) + 8 * ranks.size
+        precondition(rowBytes <= Int(Int32.max), "a batch's rows (\(rowBytes) bytes) do not fit one MPI message")
+        rows = .allocate(byteCount: rowBytes, alignment: 16)
+        rows.initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
+        votes = .allocate(capacity: ranks.size)
+        votes.initialize(repeating: 0, count: ranks.size)
+        counts = .allocate(capacity: ranks.size)
+        counts.initialize(repeating: 0, count: ranks.size)
+        displacements = .allocate(capacity: ranks.size)
+        displacements.initialize(repeating: 0, count: ranks.size)
+        let byRank = shares.blocksByRank(blocks)
+        squareBlocks = byRank.flatMap { $0.map(\.index) }
+        ownedBlocks = byRank[ranks.rank].map(\.index)
+        squares = .allocate(capacity: max(blocks.count, 1))
+        squares.initialize(repeating: 0, count: max(blocks.count, 1))
+        squareCounts = .allocate(capacity: ranks.size)
+        squareDisplacements = .allocate(capacity: ranks.size)
+        var offset = 0
+        for r in 0..<ranks.size {
+            (squareCounts + r).initialize(to: Int32(byRank[r].count))
+            (squareDisplacements + r).initialize(to: Int32(offset))
+            offset += byRank[r].count
+        }
+        parameterExchange = BlockExchange(blocks: blocks, shares: shares, carriesSquares: true)
+        stateExchange = BlockExchange(blocks: blocks, shares: shares)
+    }
+
+    deinit {
+        rows.deallocate()
+        votes.deallocate()
+        counts.deallocate()
+        displacements.deallocate()
+        squares.deallocate()
+        squareCounts.deallocate()
+        squareDisplacements.deallocate()
+    }
+
+    /// After phase 1: every rank's rows of the gradient operands, every shard's loss and weight,
+    /// and every rank's stop vote.
+    func gatherRows(batchRows: Int) throws(TrainingError) {
+        let shardCount = plan.shardCount(rows: batchRows)
+        var offset = 0
+        for r in 0..<shares.ranks {
+            let bytes = 4 * shares.rows(ofRank: r, plan: plan, batchRows: batchRows).count * rowWidth
+                + 16 * shares.shards(ofRank: r, shardCount: shardCount).count + 8
+            (counts[r], displacements[r]) = (Int32(bytes), Int32(offset))
+            offset += bytes
+        }
+        votes[shares.rank] = stopVote ? 1 : 0
+        copyRows(ofRank: shares.rank, batchRows: batchRows, shardCount: shardCount, packing: true)
+        try measure(received: offset - Int(counts[shares.rank])) { () throws(TrainingError) in
+            try ranks.allgatherInPlace(rows, counts: counts, displacements: displacements, type: .byte)
+        }
+        for r in 0..<shares.ranks where r != shares.rank {
+            copyRows(ofRank: r, batchRows: batchRows, shardCount: shardCount, packing: false)
+        }
+    }
+
+    /// Copies rank `r`'s rows of every operand buffer, its shard sums and its stop vote into its
+    /// section of the exchange (`packing`), or back out of it.
+    private func copyRows(ofRank r: Int, batchRows: Int, shardCount: Int, packing: Bool) {
+        let owned = shares.rows(ofRank: r, plan: plan, batchRows: batchRows)
+        var section = rows + Int(displacements[r])
+        @inline(__always) func move(_ place: UnsafeMutableRawPointer, _ bytes: Int) {
+            if packing { section.copyMemory(from: place, byteCount: bytes) } else { place.copyMemory(from: section, byteCount: bytes) }
+            section += bytes
+        }
+        for (pointer, width) in rowBuffers where !owned.isEmpty {
+            move(UnsafeMutableRawPointer(pointer + owned.lowerBound * width), 4 * owned.count * width)
+        }
+        let shards = shares.shards(ofRank: r, shardCount: shardCount)
+        if !shards.isEmpty {
+            move(UnsafeMutableRawPointer(shardLoss + shards.lowerBound), 8 * shards.count)
+            move(UnsafeMutableRawPointer(shardWeight + shards.lowerBound), 8 * shards.count)
+        }
+        move(UnsafeMutableRawPointer(votes + r), 8)
+    }
+
+    /// Before any update (clipping by norm, skipping non-finite steps): every block's Σ g² into
+    /// `blockSquares`, by block index.
+    func gatherSquares() throws(TrainingError) {
+        var position = Int(squareDisplacements[shares.rank])
+        for block in ownedBlocks {
+            squares[position] = blockSquares[block]
+            position += 1
+        }
+        try measure(received: (squareBlocks.count - ownedBlocks.count) * 8) { () throws(TrainingError) in
+            try ranks.allgatherInPlace(squares, counts: squareCounts, displacements: squareDisplacements, type: .double)
+        }
+        for (position, block) in squareBlocks.enumerated() { blockSquares[block] = squares[position] }
+    }
+
+    /// After the updates: every owner's Σ g² and parameters of its blocks, so every rank sees the
+    /// same norm and holds the same model.
+    func shareParameters(_ parameters: UnsafeMutablePointer<Float>) throws(TrainingError) {
+        let exchange = parameterExchange
+        try measure(received: exchange.totalBytes - Int(exchange.counts[shares.rank])) { () throws(TrainingError) in
+            try exchange.share(parameters, squares: blockSquares, over: ranks)
+        }
+    }
+
+    @inline(__always)
+    private func measure(received bytes: Int, _ body: () throws(TrainingError) -> Void) throws(TrainingError) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        traffic.record(bytes: bytes, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+    }
+}
+
+/// What one rank received from the others, in how many collective calls, and the time spent in them
+/// (waiting for slower ranks included).
+public struct CommunicationTraffic: Sendable, Equatable {
+    public var bytes = 0
+    public var collectives = 0
+    public var nanoseconds: UInt64 = 0
+
+    public init() {}
+
+    mutating func record(bytes received: Int, nanoseconds elapsed: UInt64) {
+        bytes += received
+        collectives += 1
+        nanoseconds += elapsed
+    }
+
+    /// The traffic since `earlier`.
+    public func since(_ earlier: CommunicationTraffic) -> CommunicationTraffic {
+        var difference = CommunicationTraffic()
+        difference.bytes = bytes - earlier.bytes
+        difference.collectives = collectives - earlier.collectives
+        difference.nanoseconds = nanoseconds - earlier.nanoseconds
+        return difference
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import HDF5
+import XCTest
+
+/// Runs across processes: the built `h5train` under Open MPI's `mpirun` (2 and 3 ranks on this
+/// machine, `--oversubscribe`). Skipped, saying so, where mpirun is not installed.
+///
+/// The claim under test: trained weights and optimizer state are bit-for-bit those of one process,
+/// for any ranks × workers; a resumed run continues exactly with any other split; a rank that fails
+/// or dies ends the whole job within seconds, naming itself, and never damages the checkpoint.
+final class MPIRunTests: XCTestCase {
+    private static let splits = [(1, 1), (1, 2), (2, 1), (2, 2), (3, 1)]
+    /// Batch 100 of 1437 rows (a short last batch of 37), shards of 16: uneven shards, and with 3
+    /// ranks 7 shards split 2, 2, 3; the last batch's 3 shards split 1, 1, 1.
+    private static let common = ["--hidden", "24,16", "--batch-size", "100", "--shard-size", "16", "--seed", "7"]
+
+    func testAdamCheckpointsAreBitIdenticalForAnyRanksAndWorkers() throws {
+        try assertSplitInvariance(["--optimizer", "adam", "--lr", "0.003"])
+    }
+
+    /// SGD with Nesterov momentum. Dropout masks depend only on (seed, step, row); clipping by norm
+    /// takes the non-fused path (gradients, the block squares from every rank summed in block order,
+    /// then the updates). Adam above takes the fused one.
+    func testSGDWithDropoutAndClippingIsBitIdenticalForAnyRanksAndWorkers() throws {
+        try assertSplitInvariance(["--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--dropout", "0.3", "--clip-norm", "0.5"])
+    }
+
+    func testResumeFromTwoRanksWithOneProcessOfTwoWorkersContinuesExactly() throws {
+        let mpirun = try MPI.mpirun()
+        let folder = try TemporaryDirectory()
+        let options = Self.common + ["--optimizer", "adam", "--quiet"]
+        let whole = folder.file("whole.h5"), resumed = folder.file("resumed.h5")
+        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "2"]))
+        XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 2)))
+        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "2", "--workers", "2", "--quiet"]))
+        XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
+    }
+
+    /// Rank 1 is given a file that does not exist (mpirun's `:` syntax gives each rank its own
+    /// command line); rank 0, already waiting for it, must not hang.
+    func testARankThatCannotOpenItsFileEndsTheJobNamingTheRank() throws {
+        let mpirun = try MPI.mpirun()
+        let missing = "/nonexistent/h5train-missing.h5"
+        let script = "exec env \(MPI.environment) \(mpirun) --oversubscribe -np 1 \"$0\" \"$@\" --data \(CLI.dataset("digits.h5"))"
+            + " : -np 1 \"$0\" \"$@\" --data \(missing)"
+        let result = try CLI.run(["train", "--epochs", "2", "--quiet"], timeout: 60, launcher: ["/bin/sh", "-c", script])
+        XCTAssertNotEqual(result.status, 0, "\(result)")
+        XCTAssertLessThan(result.seconds, 20, "\(result)")
+        XCTAssertTrue(result.stderr.contains("h5train: error: rank 1 ("), "\(result)")
+        XCTAssertTrue(result.stderr.contains(missing), "\(result)")
+    }
+
+    func testRanksThatDisagreeOnTheSettingsAreRefusedNamingTheRank() throws {
+        let mpirun = try MPI.mpirun()
+        let data = CLI.dataset("digits.h5")
+        let result = try CLI.run(["train", "--data", data, "--epochs", "2", "--quiet"], timeout: 60,
+                                 launcher: ["/bin/sh", "-c",
+                                            "exec env \(MPI.environment) \(mpirun) --oversubscribe -np 1 \"$0\" \"$@\" : -np 1 \"$0\" train --data \(data) --epochs 3 --quiet"])
+        XCTAssertNotEqual(result.status, 0, "\(result)")
+        XCTAssertTrue(result.stderr.contains("rank 1 (") && result.stderr.contains("differ from rank 0's"), "\(result)")
+    }
+
+    /// Open MPI's default error manager ends the job when a rank dies; the checkpoint, written
+    /// atomically by rank 0, stays whole and verifies.
+    func testKillingOneRankEndsTheJobWithinSecondsAndLeavesTheCheckpointIntact() throws {
+        let mpirun = try MPI.mpirun()
+        guard let executable = CLI.executable else { return XCTFail("h5train not built") }
+        let folder = try TemporaryDirectory()
+        let checkpoint = folder.file("killed.h5")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = MPI.environment.split(separator: " ").map(String.init)
+            + [mpirun, "--oversubscribe", "-np", "2", executable.path, "train", "--data", CLI.dataset("digits.h5"),
+               "--epochs", "100000", "--checkpoint", checkpoint, "--checkpoint-every-steps", "3", "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: checkpoint) && Date() < deadline { usleep(100_000) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint), "no checkpoint within 60 s")
+        let ranks = MPI.children(of: process.processIdentifier)
+        XCTAssertEqual(ranks.count, 2, "rank processes: \(ranks)")
+        guard let victim = ranks.last else { return }
+        let killed = Date()
+        kill(victim, SIGKILL)
+        while process.isRunning && Date().timeIntervalSince(killed) < 30 { usleep(20_000) }
+        let seconds = Date().timeIntervalSince(killed)
+        XCTAssertFalse(process.isRunning, "the job still runs 30 s after a rank was killed")
+        XCTAssertLessThan(seconds, 10)
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        print("MPIRunTests: the job ended \(String(format: "%.2f", seconds)) s after one rank was killed")
+        let inspect = try CLI.run(["inspect", checkpoint])
+        XCTAssertSuccess(inspect)
+        XCTAssertTrue(inspect.stdout.contains("OK"), "\(inspect)")
+    }
+
+    /// SIGTERM to one rank only: its vote travels with the next step's rows, every rank stops after
+    /// that step, rank 0 saves, all exit 130; one process with two workers then finishes the run
+    /// with exactly the bits of an uninterrupted one.
+    func testAStopOnOneRankStopsEveryRankAtTheSameStepAndResumesExactly() throws {
+        let mpirun = try MPI.mpirun()
+        guard let executable = CLI.executable else { return XCTFail("h5train not built") }
+        let folder = try TemporaryDirectory()
+        let whole = folder.file("whole.h5"), stopped = folder.file("stopped.h5")
+        let options = Self.common + ["--epochs", "30", "--quiet"]
+        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = MPI.environment.split(separator: " ").map(String.init)
+            + [mpirun, "--oversubscribe", "-np", "2", executable.path] + train(stopped, workers: 1) + options
+            + ["--checkpoint-every-steps", "7"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: stopped) && Date() < deadline { usleep(20_000) }
+        let ranks = MPI.children(of: process.processIdentifier)
+        XCTAssertEqual(ranks.count, 2, "rank processes: \(ranks)")
+        if let last = ranks.last { kill(last, SIGTERM) }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, "every rank stops, saves and exits 130")
+        let inspect = try CLI.run(["inspect", stopped])
+        XCTAssertTrue(inspect.stdout.contains("mid-epoch") || inspect.stdout.contains("completed"), "\(inspect)")
+        XCTAssertSuccess(try CLI.run(["train", "--resume", stopped, "--workers", "2", "--quiet"]))
+        XCTAssertEqual(try trainedBits(stopped), try trainedBits(whole))
+    }
+
+    // MARK: - Helpers
+
+    private func train(_ checkpoint: String, workers: Int) -> [String] {
+        ["train", "--data", CLI.dataset("digits.h5"), "--workers", "\(workers)", "--checkpoint", checkpoint]
+    }
+
+    private func assertSplitInvariance(_ extra: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let mpirun = try MPI.mpirun()
+        let folder = try TemporaryDirectory()
+        var reference: [String: [UInt32]]?
+        for (ranks, workers) in Self.splits {
+            let checkpoint = folder.file("r\(ranks)w\(workers).h5")
+            let arguments = train(checkpoint, workers: workers) + Self.common + ["--epochs", "2"] + extra
+            let result = try CLI.run(arguments, timeout: 120, launcher: ranks == 1 ? [] : MPI.launcher(mpirun, ranks: ranks),
+                                     file: file, line: line)
+            XCTAssertSuccess(result, file: file, line: line)
+            // Rank 0 alone reports, and says how the job is spread.
+            let trainLines = result.stdoutLines.filter { $0.hasPrefix("train: ") }
+            XCTAssertEqual(trainLines.count, 1, "\(result)", file: file, line: line)
+            if ranks > 1 {
+                XCTAssertTrue(trainLines.first?.contains("\(ranks) ranks × \(workers) worker") == true, "\(result)", file: file, line: line)
+            }
+            let bits = try trainedBits(checkpoint)
+            XCTAssertTrue(bits.keys.contains("/optimizer/state"), "datasets: \(bits.keys.sorted())", file: file, line: line)
+            if let reference {
+                XCTAssertEqual(Set(bits.keys), Set(reference.keys), file: file, line: line)
+                for (name, values) in bits where values != reference[name] {
+                    let index = zip(values, reference[name] ?? []).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    XCTFail("\(ranks) ranks × \(workers) workers: \(name) differs from one process (first at \(index.map(String.init) ?? "size"))",
+                            file: file, line: line)
+                }
+            } else {
+                XCTAssertFalse(bits.isEmpty, file: file, line: line)
+                reference = bits
+            }
+        }
+    }
+
+    /// Bit patterns of every float32 dataset under /model and /optimizer of a checkpoint, by path.
+    private func trainedBits(_ path: String) throws -> [String: [UInt32]] {
+        let file = try File.open(path)
+        var result: [String: [UInt32]] = [:]
+        for name in try file.datasetPaths() where name.hasPrefix("/model/") || name.hasPrefix("/optimizer/") {
+            result[name] = try file.dataset(name).read(Float.self).map(\.bitPattern)
+        }
+        return result
+    }
+}
+
+/// Finding and launching Open MPI's mpirun for the tests.
+enum MPI {
+    /// Lets mpirun run as root (CI containers) in the child's environment only.
+    static let environment = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+
+    /// mpirun's path, or a skip that says why the test did not run.
+    static func mpirun() throws -> String {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":").map(String.init)
+        if let found = folders.map({ $0 + "/mpirun" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            return found
+        }
+        print("MPIRunTests: skipped: mpirun not found (install openmpi-bin, or run tools/install-deps)")
+        throw XCTSkip("mpirun not found (install openmpi-bin)")
+    }
+
+    /// `env OMPI_ALLOW_RUN_AS_ROOT=1 … mpirun --oversubscribe -np N`, for `CLI.run(launcher:)`.
+    static func launcher(_ mpirun: String, ranks: Int) -> [String] {
+        ["/usr/bin/env"] + environment.split(separator: " ").map(String.init) + [mpirun, "--oversubscribe", "-np", "\(ranks)"]
+    }
+
+    /// The processes whose parent is `parent` (Linux: from /proc), in process-id order.
+    static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == parent
+        }.sorted()
+    }
+}
