@@ -33,6 +33,8 @@ public final class Trainer {
     /// Saves checkpoints; needed when the configuration names a checkpoint path or the run can be interrupted.
     let stateWriter: (any TrainingStateWriter)?
     var sampler: BatchSampler
+    /// A streamed run's batches and reader, started at its first step.
+    var streamed: StreamedBatches?
     /// The last finite batch loss, for the message when a loss or gradient stops being finite.
     private var lastFiniteLoss: Double?
 
@@ -41,18 +43,18 @@ public final class Trainer {
                 stateWriter: (any TrainingStateWriter)? = nil) throws(TrainingError) {
         try configuration.validate()
         precondition(configuration.checkpointPath == nil || stateWriter != nil, "a run that saves checkpoints needs a TrainingStateWriter")
-        guard configuration.batchSize <= data.train.rows else {
-            throw .invalidSetting(.batchSize, "\(configuration.batchSize) is larger than the \(data.train.rows) training rows")
+        guard configuration.batchSize <= data.trainingRows else {
+            throw .invalidSetting(.batchSize, "\(configuration.batchSize) is larger than the \(data.trainingRows) training rows")
         }
         if configuration.earlyStopPatience != nil && data.validation == nil {
             throw .invalidSetting(.earlyStop, "needs validation data (\(.validationX)/\(.validationY), \(.validationData) or \(.validationSplit))")
         }
         let model = try ModelDescription(configuration: configuration, inputs: data.train.featureCount,
                                          outputs: data.outputSize, task: data.task)
-        try MemoryBudget.checkRun(configuration, architecture: model.architecture, rows: data.train.rows)
+        try MemoryBudget.checkRun(configuration, architecture: model.architecture, rows: data.trainingRows)
         (self.configuration, self.data, self.model) = (configuration, data, model)
         (self.observer, self.stateWriter) = (observer, stateWriter)
-        sampler = BatchSampler(rows: data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
+        sampler = BatchSampler(rows: data.trainingRows, batchSize: configuration.batchSize, seed: configuration.seed)
         schedule = configuration.makeSchedule(stepsPerEpoch: sampler.stepsPerEpoch)
         engine = StepEngine(
             architecture: model.architecture, loss: model.loss,
@@ -62,7 +64,8 @@ public final class Trainer {
         engine.health = configuration.health
         var dropoutStream = Xoshiro256(seed: configuration.seed, stream: "dropout")
         engine.dropoutSeed = dropoutStream.next()
-        fingerprint = DataFingerprint(data.train)
+        fingerprint = data.stream?.fingerprint ?? DataFingerprint(data.train)
+        progress.window = data.stream?.shape
     }
 
     /// Continues from a checkpoint's parameters, optimizer state and progress.
@@ -96,6 +99,7 @@ public final class Trainer {
     ///   `TrainingError.interrupted`.
     public func run(stop: StopRequest? = nil) throws(TrainingError) -> TrainingSummary {
         let metricsFile = try openMetricsFile()
+        defer { stopStreaming() }
         announce()
         let diagnostics = configuration.diagnostics ? GradientDiagnostics(architecture: model.architecture) : nil
         var stoppedEarly = false
@@ -124,7 +128,7 @@ public final class Trainer {
         var rates = (learningRate: schedule.learningRate(atStep: engine.step), momentum: schedule.momentum(atStep: engine.step))
         while progress.stepInEpoch < stepsPerEpoch {
             let rows = sampler.positions(ofStep: progress.stepInEpoch).count
-            let result = sampler.withRows(ofStep: progress.stepInEpoch) { engine.trainStep(on: data.train, rows: $0, schedule: schedule) }
+            let result = try trainStep(epoch: epoch, step: progress.stepInEpoch)
             progress.stepInEpoch += 1
             if try acceptStep(result, epoch: epoch, rows: rows) {
                 rates = (result.learningRate, result.momentum)
@@ -139,7 +143,7 @@ public final class Trainer {
         var metrics = EpochMetrics(epoch: epoch, step: engine.step,
                                    trainLoss: progress.epochLossSum / Double(max(progress.epochSamples, 1)),
                                    learningRate: rates.learningRate, momentum: rates.momentum,
-                                   samplesPerSecond: Double(data.train.rows) / seconds, seconds: seconds)
+                                   samplesPerSecond: Double(data.trainingRows) / seconds, seconds: seconds)
         if let validation = data.validation {
             let result = evaluate(validation)
             (metrics.validationLoss, metrics.validationAccuracy, metrics.validationMAE) = (result.loss, result.accuracy, result.meanAbsoluteError)

@@ -1,0 +1,186 @@
+import HDF5
+import NeuralNet
+import Settings
+
+/// Where the loader keeps the training features, and why.
+enum DataPlacement {
+    /// Read whole; the note says why when the loader chose it.
+    case inMemory(note: SettingText?)
+    /// Streamed from the file through `budget` bytes of windows.
+    case stream(budget: Int, reason: SettingText)
+}
+
+extension DatasetLoader {
+    /// In memory or streamed, as `options.memory` asks: `auto` streams when the training and
+    /// validation data, as stored, are more than half the memory available.
+    static func placement(for options: LoaderOptions) -> DataPlacement {
+        let available = MemoryBudget.available
+        switch options.memory {
+        case .inMemory:
+            return .inMemory(note: nil)
+        case .streaming(let budget):
+            return .stream(budget: budget, reason: "\(.memoryBudget) \(MemoryBudget.short(budget))")
+        case .auto:
+            if options.windowShape != nil {
+                return .stream(budget: available / 4, reason: "the checkpoint's run streamed its data")
+            }
+            guard let bytes = dataBytes(options) else { return .inMemory(note: nil) }  // the readers name what is missing
+            let text = "the data (\(MemoryBudget.short(bytes)))"
+            guard bytes > available / 2 else {
+                return .inMemory(note: "data: in memory: \(text) fits in half the memory available (\(MemoryBudget.short(available)))")
+            }
+            return .stream(budget: available / 4,
+                           reason: "\(text) is more than half the memory available (\(MemoryBudget.short(available)))")
+        }
+    }
+
+    /// Bytes of the training and validation features (as stored) and targets (Float32), or nil
+    /// when a file or dataset cannot be opened or the sum overflows.
+    static func dataBytes(_ options: LoaderOptions) -> Int? {
+        func bytes(_ source: DataSource) -> Int? {
+            try? HDF5Library.serialized { () throws(HDF5Error) -> Int? in
+                let file = try File.open(source.file)
+                let x = try file.dataset(source.x), y = try file.dataset(source.y)
+                let stored = StoredType(x.elementType).bytes
+                guard let xBytes = MemoryBudget.product(x.shape + [stored]),
+                      let yBytes = MemoryBudget.product(y.shape + [4]) else { return nil }
+                return MemoryBudget.sum([xBytes, yBytes])
+            }
+        }
+        let parts = [bytes(options.train)] + (options.validation.map { [bytes($0)] } ?? [])
+        guard !parts.contains(where: { $0 == nil }) else { return nil }
+        return MemoryBudget.sum(parts.compactMap { $0 })
+    }
+
+    /// Rows per block: whole chunks of a chunked dataset (as many as fit in 1 MiB, at least one), or
+    /// about 4 MiB of rows of a contiguous one; smaller when the budget is small.
+    public static func blockRows(rows: Int, rowBytes: Int, chunkRows: Int?, budget: Int) -> Int {
+        let target = max(rowBytes, min(4 << 20, budget / 8))
+        guard let chunkRows else { return min(rows, max(1, target / rowBytes)) }
+        let chunks = max(1, min(target, 1 << 20) / max(1, chunkRows * rowBytes))
+        return min(rows, chunkRows * chunks)
+    }
+
+    /// Blocks per window: as many as two windows in `budget` hold (the one trained on and the one
+    /// read ahead), but enough that a batch spans at most two windows; all of them when they fit.
+    /// Returns a warning when the budget is smaller than that.
+    public static func blocksPerWindow(blockRows: Int, blockCount: Int, windowRowBytes: Int, budget: Int,
+                                       batchSize: Int) -> (blocks: Int, warning: SettingText?) {
+        let fit = budget / max(1, 2 * blockRows * windowRowBytes)
+        let least = blockCount <= 1 ? 1 : 1 + (batchSize + blockRows - 1) / blockRows
+        let blocks = min(max(fit, least), blockCount)
+        guard fit < blocks else { return (blocks, nil) }
+        let needs = MemoryBudget.short(2 * blocks * blockRows * windowRowBytes)
+        return (blocks, "data: warning: the budget \(MemoryBudget.short(budget)) holds less than two windows of \(blocks) blocks (\(needs)), the least streaming at batch \(batchSize) needs; using that (\(.memoryBudget))")
+    }
+}
+
+extension DatasetLoader {
+    /// Leaves the training features in their file: reads the targets and the validation data, and
+    /// passes over the features once (twice when the normalisation needs statistics) to check
+    /// them, fit the normalisation and take their fingerprint.
+    static func loadStreamed(_ options: LoaderOptions, budget: Int, reason: SettingText) throws(TrainingError) -> LoadedData {
+        let source = options.train
+        guard options.validationSplit == 0 else {
+            throw .invalidSetting(.memoryBudget, "streams \(source.file) \(source.x), which cannot hold out \(.validationSplit) rows; name validation datasets with \(.validationX) and \(.validationY) instead")
+        }
+        let opened: (File, Dataset, [Int]?)
+        do {
+            opened = try HDF5Library.serialized { () throws(HDF5Error) in
+                let file = try File.open(source.file)
+                let dataset = try file.dataset(source.x)
+                return (file, dataset, try dataset.chunkShape())
+            }
+        } catch {
+            throw .hdf5(error.description)
+        }
+        let (file, dataset, chunk) = opened
+        defer { HDF5Library.serialized { withExtendedLifetime((file, dataset)) {} } }
+        guard dataset.elementType.isNumeric, let identity = FileIdentity.of(source.file) else {
+            throw .invalidData(file: source.file, dataset: source.x, message: "holds \(dataset.elementType); expected numbers")
+        }
+        let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: dataset.shape, file: source.file, dataset: source.x)
+        let type = StoredType(dataset.elementType)
+        var targets = try readTargets(source, rows: rows, task: options.task, classCount: nil)
+        var validation: SampleSet?
+        if let validationSource = options.validation {
+            validation = try readValidation(validationSource, featureCount: featureCount, trainX: source.x, targets: targets)
+        }
+        let chunkRows = chunk?.first
+        let blockRows = options.windowShape?.blockRows
+            ?? Self.blockRows(rows: rows, rowBytes: featureCount * type.bytes, chunkRows: chunkRows, budget: budget)
+        let normalization = try fitStreamedNormalization(dataset, source: source, featureCount: featureCount,
+                                                         blockRows: blockRows, request: options.normalize)
+        let fingerprint = try DataFingerprint.streamed(dataset, source: source, featureCount: featureCount, blockRows: blockRows,
+                                                       normalization: normalization, targets: targets.values,
+                                                       targetWidth: targets.targetWidth)
+        validation?.normalize(with: normalization)
+        let probe = try readProbe(dataset, rows: min(rows, blockRows), featureCount: featureCount,
+                                  normalization: normalization, targets: targets)
+        let blockCount = (rows + blockRows - 1) / blockRows
+        let windowRowBytes = featureCount * type.bytes + targets.targetWidth * 4
+        var notes: [SettingText] = [
+            "data: \(source.file) \(source.x) \(dataset.shape) \(dataset.elementType) → \(rows) rows × \(featureCount) features",
+            targets.note,
+            "normalize: " + describe(normalization, request: options.normalize, type: dataset.elementType),
+        ]
+        let blocks: Int
+        if let shape = options.windowShape {
+            blocks = shape.blocksPerWindow
+        } else {
+            let choice = blocksPerWindow(blockRows: blockRows, blockCount: blockCount, windowRowBytes: windowRowBytes,
+                                         budget: budget, batchSize: options.batchSize)
+            blocks = choice.blocks
+            if let warning = choice.warning { notes.append(warning) }
+        }
+        let chunkText = chunkRows.map { "chunks of \(MemoryBudget.grouped($0))" } ?? "contiguous"
+        notes.insert("data: streaming \(source.x) in blocks of \(MemoryBudget.grouped(blockRows)) rows (\(chunkText)), windows of \(blocks) block\(blocks == 1 ? "" : "s"), budget \(MemoryBudget.short(budget)): " + reason, at: 1)
+        let stream = StreamedFeatures(source: source, rows: rows, featureCount: featureCount, type: type, chunkRows: chunkRows,
+                                      targets: targets.values, targetWidth: targets.targetWidth, normalization: normalization,
+                                      shape: WindowShape(blockRows: blockRows, blocksPerWindow: blocks), budget: budget,
+                                      identity: identity, fingerprint: fingerprint)
+        targets.values = []
+        return LoadedData(train: probe, validation: validation, task: targets.task, outputSize: targets.outputSize,
+                          normalization: normalization, notes: notes, stream: stream)
+    }
+
+    /// The normalisation of streamed features: from the type alone, or from a pass over them.
+    private static func fitStreamedNormalization(_ dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
+                                                 request: Normalization.Request) throws(TrainingError) -> Normalization {
+        let statistics = NormalizationAccumulator(request, featureCount: featureCount)
+        guard statistics.needsValues else { return statistics.finish(unsignedMaximum: dataset.elementType.unsignedMaximum) }
+        return try scanFeatures(dataset, source: source, featureCount: featureCount, blockRows: blockRows, request: request)
+    }
+
+    /// The first `rows` samples in memory, normalised: the probe diagnostics look at.
+    private static func readProbe(_ dataset: Dataset, rows: Int, featureCount: Int, normalization: Normalization,
+                                  targets: Targets) throws(TrainingError) -> SampleSet {
+        var probe: FeatureMatrix?
+        try forEachBlock(of: dataset, source: DataSource(file: dataset.file, x: dataset.path, y: ""), featureCount: featureCount,
+                         blockRows: rows, normalization: normalization, upTo: rows) { block, _ in probe = block }
+        return SampleSet(matrix: probe!, targets: Array(targets.values[0..<(rows * targets.targetWidth)]),
+                         targetWidth: targets.targetWidth)
+    }
+}
+
+extension MemoryBudget {
+    /// `bytes` as "512 MiB", "1.5 GiB" or "64 KiB".
+    public static func short(_ bytes: Int) -> String {
+        let units: [(String, Double)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024)]
+        for (name, size) in units where Double(bytes) >= size {
+            let value = Double(bytes) / size
+            return value == value.rounded() || value >= 100 ? "\(Int(value.rounded())) \(name)" : "\(String(format2: value, 1)) \(name)"
+        }
+        return "\(bytes) bytes"
+    }
+
+    /// `value` with its thousands grouped: "1,200,000".
+    public static func grouped(_ value: Int) -> String {
+        var digits = String(value), grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits = String(digits.dropLast(3))
+        }
+        return digits + grouped
+    }
+}

@@ -1,0 +1,29 @@
+import Data
+import DataParallel
+import Optimizers
+import Settings
+
+extension Trainer {
+    /// One optimizer step on step `step` of `epoch`: rows of the data in memory in the sampler's
+    /// order, or of the streamed data's resident windows in the two-level order.
+    func trainStep(epoch: Int, step: Int) throws(TrainingError) -> StepResult {
+        guard let features = data.stream else {
+            return sampler.withRows(ofStep: step) { engine.trainStep(on: data.train, rows: $0, schedule: schedule) }
+        }
+        if streamed == nil {
+            streamed = StreamedBatches(features, batchSize: configuration.batchSize, seed: configuration.seed,
+                                       epoch: epoch, step: step, lastEpoch: configuration.epochs)
+        }
+        let (stepEngine, rates) = (engine, schedule)
+        return try streamed!.withSelection(epoch: epoch, step: step) { selection in
+            stepEngine.trainStep(selection: selection, learningRate: rates.learningRate(atStep: stepEngine.step),
+                                 momentum: rates.momentum(atStep: stepEngine.step))
+        }
+    }
+
+    /// Stops a streamed run's reader (after the run, or when it fails or stops early).
+    func stopStreaming() {
+        streamed?.stop()
+        streamed = nil
+    }
+}

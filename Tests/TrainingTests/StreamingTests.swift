@@ -1,0 +1,252 @@
+@testable import Checkpoint
+@testable import Data
+@testable import DataParallel
+import Foundation
+import HDF5
+@testable import NeuralNet
+@testable import Optimizers
+@testable import Settings
+@testable import Training
+import XCTest
+
+/// Streamed training data: the same bits for any worker count, across a resume, and (when the
+/// budget holds everything) as in memory; the two-level order; read failures.
+final class StreamingTests: XCTestCase {
+    private let folder = TemporaryFolder()
+
+    /// The digits data (1437 training rows of 64 float32 features) rewritten in gzip chunks of
+    /// `chunkRows` rows, optionally ordered by label.
+    private func digitsFile(chunkRows: Int = 50, sortedByLabel: Bool = false, uint8: Bool = false) throws -> String {
+        let source = try File.open(datasetsFolder.appendingPathComponent("digits.h5").path)
+        var x = try source.dataset("x_train").read(Float.self)
+        var y = try source.dataset("y_train").read(Int64.self)
+        if sortedByLabel {
+            let order = y.indices.sorted { (y[$0], $0) < (y[$1], $1) }
+            x = order.flatMap { x[($0 * 64)..<(($0 + 1) * 64)] }
+            y = order.map { y[$0] }
+        }
+        let (xTest, yTest) = (try source.dataset("x_test").read(Float.self), try source.dataset("y_test").read(Int64.self))
+        let name = "digits-\(chunkRows)\(sortedByLabel ? "-sorted" : "")\(uint8 ? "-u8" : "").h5"
+        return try folder.hdf5(name) { root in
+            if uint8 {
+                try root.createDataset("x_train", shape: [y.count, 8, 8], values: x.map { UInt8($0) }, chunkRows: chunkRows, gzipLevel: 4)
+            } else {
+                try root.createDataset("x_train", shape: [y.count, 8, 8], values: x, chunkRows: chunkRows, gzipLevel: 4)
+            }
+            try root.createDataset("y_train", shape: [y.count], values: y)
+            try root.createDataset("x_test", shape: [yTest.count, 8, 8], values: xTest)
+            try root.createDataset("y_test", shape: [yTest.count], values: yTest)
+        }
+    }
+
+    private func load(_ path: String, _ memory: MemoryRequest, shape: WindowShape? = nil,
+                      normalize: Normalization.Request = .auto) throws -> LoadedData {
+        var options = LoaderOptions(train: DataSource(file: path, x: "x_train", y: "y_train"))
+        options.validation = DataSource(file: path, x: "x_test", y: "y_test")
+        (options.memory, options.windowShape, options.batchSize, options.normalize) = (memory, shape, 100, normalize)
+        return try DatasetLoader.load(options)
+    }
+
+    private func configuration(epochs: Int, workers: Int, checkpoint: String? = nil) -> TrainingConfiguration {
+        var config = TrainingConfiguration()
+        config.hidden = [24]
+        (config.epochs, config.workers, config.batchSize, config.seed) = (epochs, workers, 100, 7)
+        config.checkpointPath = checkpoint
+        return config
+    }
+
+    private func train(_ data: LoadedData, epochs: Int = 2, workers: Int) throws -> Trainer {
+        let trainer = try Trainer(configuration: configuration(epochs: epochs, workers: workers), data: data, observer: SilentObserver())
+        _ = try trainer.run()
+        return trainer
+    }
+
+    private func assertSameRun(_ a: Trainer, _ b: Trainer, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.engine.parameterValues.map(\.bitPattern), b.engine.parameterValues.map(\.bitPattern), "weights", file: file, line: line)
+        XCTAssertEqual(a.engine.optimizerStateValues.map(\.bitPattern), b.engine.optimizerStateValues.map(\.bitPattern), "optimizer state", file: file, line: line)
+        XCTAssertEqual(a.engine.step, b.engine.step, file: file, line: line)
+        let metrics = { (t: Trainer) in t.progress.history.map { [$0.trainLoss, $0.validationLoss ?? -1, $0.validationAccuracy ?? -1] } }
+        XCTAssertEqual(metrics(a), metrics(b), "per-epoch losses and accuracy", file: file, line: line)
+    }
+
+    // MARK: - Loading
+
+    func testBudgetChoosesChunkAlignedBlocksAndWindowsThatStraddle() throws {
+        let data = try load(try digitsFile(), .streaming(budget: 200 << 10))
+        let stream = try XCTUnwrap(data.stream)
+        // 200 KiB / 8 = 25 KiB of rows → two 50-row chunks a block; two windows of 3 blocks fit.
+        XCTAssertEqual(stream.shape, WindowShape(blockRows: 100, blocksPerWindow: 3))
+        XCTAssertEqual(stream.chunkRows, 50)
+        XCTAssertEqual(data.trainingRows, 1437)
+        XCTAssertEqual(data.train.rows, 100, "in memory: only the first block, the diagnostics probe")
+        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 100 rows (chunks of 50), windows of 3 blocks, budget 200 KiB") },
+                      "\(data.notes)")
+    }
+
+    func testTooSmallABudgetStillTrainsWithAWarning() throws {
+        let data = try load(try digitsFile(), .streaming(budget: 1000))
+        let stream = try XCTUnwrap(data.stream)
+        // A batch of 100 must straddle at most two windows: 1 + ⌈100/50⌉ blocks of the 50-row chunks.
+        XCTAssertEqual(stream.shape, WindowShape(blockRows: 50, blocksPerWindow: 3))
+        XCTAssertTrue(data.notes.contains { $0.description.contains("warning: the budget 1000 bytes holds less than two windows of 3 blocks") }, "\(data.notes)")
+        let trainer = try train(data, epochs: 1, workers: 2)
+        XCTAssertEqual(trainer.engine.step, 15)
+    }
+
+    func testStreamedStatisticsAndFingerprintEqualThoseInMemory() throws {
+        let path = try digitsFile(chunkRows: 64)
+        for request in [Normalization.Request.standardize, .scale, .auto, .none] {
+            let memory = try load(path, .inMemory, normalize: request)
+            let streamed = try load(path, .streaming(budget: 64 << 10), normalize: request)
+            XCTAssertEqual(streamed.normalization, memory.normalization, "\(request)")
+            XCTAssertEqual(streamed.stream?.fingerprint, DataFingerprint(memory.train), "\(request)")
+        }
+        let bytes = try digitsFile(chunkRows: 64, uint8: true)
+        XCTAssertEqual(try load(bytes, .streaming(budget: 64 << 10)).stream?.fingerprint,
+                       DataFingerprint(try load(bytes, .inMemory).train))
+    }
+
+    func testValidationSplitCannotBeStreamed() throws {
+        var options = LoaderOptions(train: DataSource(file: try digitsFile(), x: "x_train", y: "y_train"))
+        (options.memory, options.validationSplit) = (.streaming(budget: 1 << 20), 0.2)
+        XCTAssertThrowsError(try DatasetLoader.load(options)) { error in
+            guard case TrainingError.invalidSetting(.memoryBudget, _) = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testMemoryRequestParsing() {
+        XCTAssertEqual(MemoryRequest(parsing: "auto"), .auto)
+        XCTAssertEqual(MemoryRequest(parsing: "2G"), .streaming(budget: 2 << 30))
+        XCTAssertEqual(MemoryRequest(parsing: "512M"), .streaming(budget: 512 << 20))
+        XCTAssertEqual(MemoryRequest(parsing: "64K"), .streaming(budget: 64 << 10))
+        XCTAssertEqual(MemoryRequest(parsing: "1.5GiB"), .streaming(budget: 3 << 29))
+        XCTAssertEqual(MemoryRequest(parsing: "65536"), .streaming(budget: 65536))
+        for bad in ["", "lots", "-1G", "0", "12Q", "nan", "1e30"] { XCTAssertNil(MemoryRequest(parsing: bad), bad) }
+    }
+
+    // MARK: - Bit-identical runs
+
+    func testStreamedRunsAreBitIdenticalForAnyWorkerCount() throws {
+        let path = try digitsFile()
+        let runs = try [1, 2, 3].map { try train(try load(path, .streaming(budget: 200 << 10)), workers: $0) }
+        XCTAssertEqual(WindowOrder(rows: 1437, shape: try XCTUnwrap(runs[0].data.stream?.shape), seed: 7).windowCount, 5)
+        assertSameRun(runs[0], runs[1])
+        assertSameRun(runs[0], runs[2])
+        XCTAssertLessThan(runs[0].progress.history.last?.trainLoss ?? 9, runs[0].progress.history.first?.trainLoss ?? 0, "it learns")
+    }
+
+    func testABudgetThatHoldsEverythingTrainsAsInMemory() throws {
+        let path = try digitsFile()
+        let streamed = try load(path, .streaming(budget: 64 << 20))
+        XCTAssertEqual(WindowOrder(rows: 1437, shape: try XCTUnwrap(streamed.stream?.shape), seed: 7).windowCount, 1)
+        assertSameRun(try train(streamed, workers: 2), try train(try load(path, .inMemory), workers: 3))
+    }
+
+    func testStreamedRunStoppedMidEpochResumesWithAnotherWorkerCount() throws {
+        let path = try digitsFile()
+        let whole = try train(try load(path, .streaming(budget: 200 << 10)), epochs: 3, workers: 1)
+
+        let checkpoint = folder.path("streamed.ckpt.h5")
+        let stopper = StopAtStep(step: 22)  // epoch 2, step 7 of 15
+        let interrupted = try Trainer(configuration: configuration(epochs: 3, workers: 2, checkpoint: checkpoint),
+                                      data: try load(path, .streaming(budget: 200 << 10)), observer: stopper, stateWriter: CheckpointWriter())
+        XCTAssertThrowsError(try interrupted.run(stop: stopper.stop))
+        let state = try TrainingState.read(from: checkpoint)
+        let window = try XCTUnwrap(state.progress?.window, "a streamed run's checkpoint stores its window shape")
+        XCTAssertEqual(window, WindowShape(blockRows: 100, blocksPerWindow: 3))
+        XCTAssertEqual(state.progress?.stepInEpoch, 7)
+
+        // Another budget on resume: the checkpoint's shape wins.
+        var config = try XCTUnwrap(state.configuration)
+        config.workers = 3
+        let resumed = try Trainer(configuration: config, data: try load(path, .streaming(budget: 10 << 20), shape: window),
+                                  observer: SilentObserver(), stateWriter: CheckpointWriter())
+        try resumed.restore(from: state)
+        _ = try resumed.run()
+        assertSameRun(whole, resumed)
+    }
+
+    // MARK: - The two-level order
+
+    func testOneWindowIsTheSamplersPermutation() {
+        var sampler = BatchSampler(rows: 1437, batchSize: 1437, seed: 7)
+        for epoch in 1...3 {
+            sampler.load(epoch: epoch)
+            let expected = sampler.withRows(ofStep: 0) { Array($0) }
+            XCTAssertEqual(WindowOrder(rows: 1437, shape: WindowShape(blockRows: 100, blocksPerWindow: 15), seed: 7).epochOrder(epoch: epoch), expected)
+        }
+    }
+
+    func testTwoLevelOrderIsADeterministicPermutationThatChangesEachEpoch() {
+        let order = WindowOrder(rows: 1437, shape: WindowShape(blockRows: 100, blocksPerWindow: 3), seed: 7)
+        let first = order.epochOrder(epoch: 1)
+        XCTAssertEqual(first.sorted(), (0..<1437).map(Int32.init), "every row exactly once")
+        XCTAssertEqual(first, WindowOrder(rows: 1437, shape: order.shape, seed: 7).epochOrder(epoch: 1))
+        XCTAssertNotEqual(first, order.epochOrder(epoch: 2))
+        XCTAssertNotEqual(first, WindowOrder(rows: 1437, shape: order.shape, seed: 8).epochOrder(epoch: 1))
+        XCTAssertEqual(order.windowStarts(epoch: 1).last, 1437)
+        // Each window holds the rows of its blocks only.
+        let starts = order.windowStarts(epoch: 1)
+        for window in 0..<order.windowCount {
+            let rows = Set(first[starts[window]..<starts[window + 1]].map { Int($0) / 100 })
+            XCTAssertEqual(rows, Set(order.blocks(epoch: 1, window: window)))
+        }
+    }
+
+    func testTwoLevelOrderMixesALabelSortedFile() {
+        // 6,000 rows sorted by label (600 of each of 10 classes), blocks of 100 rows: each block is one class.
+        let label = { (row: Int32) in Int(row) / 600 }
+        func classesPerBatch(_ order: [Int32]) -> Double {
+            let batches = stride(from: 0, to: order.count, by: 128).map { Set(order[$0..<min($0 + 128, order.count)].map(label)).count }
+            return Double(batches.reduce(0, +)) / Double(batches.count)
+        }
+        let sequential = classesPerBatch((0..<6000).map(Int32.init))
+        let windows = WindowOrder(rows: 6000, shape: WindowShape(blockRows: 100, blocksPerWindow: 8), seed: 1)
+        let mixed = (1...3).map { classesPerBatch(windows.epochOrder(epoch: $0)) }
+        XCTAssertLessThan(sequential, 1.3)
+        // 8 blocks drawn from 60 hold ≈ 5.6 of the 10 classes; a batch of 128 sees almost all of them.
+        for value in mixed { XCTAssertGreaterThan(value, 4.5, "\(mixed)") }
+        let full = classesPerBatch(WindowOrder(rows: 6000, shape: WindowShape(blockRows: 100, blocksPerWindow: 60), seed: 1).epochOrder(epoch: 1))
+        XCTAssertGreaterThan(full, 9.9)
+    }
+
+    // MARK: - Read failures
+
+    func testAFileTruncatedAfterLoadingFailsTrainingNamingFileDatasetAndRows() throws {
+        let path = try digitsFile()
+        let data = try load(path, .streaming(budget: 200 << 10))
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        XCTAssertEqual(truncate(path, off_t(size / 2)), 0)
+        let trainer = try Trainer(configuration: configuration(epochs: 1, workers: 2), data: data, observer: SilentObserver())
+        XCTAssertThrowsError(try trainer.run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(path) && text.contains("x_train") && text.contains("rows"), text)
+            XCTAssertFalse(text.contains("\n"), text)
+        }
+    }
+
+    func testAFileDeletedAfterLoadingFailsTraining() throws {
+        let path = try digitsFile()
+        let data = try load(path, .streaming(budget: 200 << 10))
+        try FileManager.default.removeItem(atPath: path)
+        let trainer = try Trainer(configuration: configuration(epochs: 1, workers: 2), data: data, observer: SilentObserver())
+        XCTAssertThrowsError(try trainer.run()) { error in
+            XCTAssertEqual("\(error)".contains("deleted") || "\(error)".contains("no such file"), true, "\(error)")
+            XCTAssertTrue("\(error)".contains(path), "\(error)")
+        }
+    }
+
+    /// Requests a stop when the run reaches a given step (as a signal handler would).
+    private final class StopAtStep: TrainingObserver {
+        let stop = StopRequest()
+        let step: Int
+        var seen = 0
+        init(step: Int) { self.step = step }
+        func note(_ text: SettingText) {}
+        func stepFinished(epoch: Int, stepInEpoch: Int, stepsPerEpoch: Int, runningLoss: Double) {
+            seen += 1
+            if seen == step { stop.request() }
+        }
+        func epochFinished(_ metrics: EpochMetrics, totalEpochs: Int) {}
+    }
+}
