@@ -235,7 +235,11 @@ final class ReaderState: @unchecked Sendable {
                 }
             }
         } catch {
-            return .hdf5(error.description)
+            // A file truncated or replaced under the reader is named as such; else HDF5's cause
+            // (a chunk that fails to decompress, say), which names the file, dataset and rows.
+            guard let change = features.identity.change(at: features.source.file) else { return .hdf5(error.description) }
+            return .invalidData(file: features.source.file, dataset: features.source.x,
+                                message: "rows \(range.lowerBound)..<\(range.upperBound) could not be read: \(change)")
         }
         if let change = features.identity.change(at: features.source.file) {
             return .invalidData(file: features.source.file, dataset: features.source.x,

@@ -51,6 +51,11 @@ public struct LoadedData: Sendable {
     /// The training features when they are streamed from their file; `train` then holds only
     /// their first block (a probe for diagnostics).
     public var stream: StreamedFeatures? = nil
+    /// Validation samples left in their file when the training data is streamed (`validation` is then nil).
+    public var streamedValidation: StreamedSamples? = nil
+
+    /// Whether the run has validation data, in memory or streamed.
+    public var hasValidation: Bool { validation != nil || streamedValidation != nil }
 
     /// Training rows: all of them, whether in memory or streamed.
     public var trainingRows: Int { stream?.rows ?? train.rows }
@@ -61,9 +66,10 @@ public enum DatasetLoader {
     /// Loads training (and validation) data as `options` describe.
     public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
         var notes: [SettingText] = []
+        var placementNote: SettingText?
         switch placement(for: options) {
         case .stream(let budget, let reason): return try loadStreamed(options, budget: budget, reason: reason)
-        case .inMemory(let note): notes += note.map { [$0] } ?? []
+        case .inMemory(let note): placementNote = note
         }
         try checkFitsInMemory(options.train)
         // Features stay in their stored type; the normalisation is applied as rows are gathered.
@@ -93,6 +99,7 @@ public enum DatasetLoader {
         validation?.normalize(with: normalization)
         notes.insert(contentsOf: [
             "data: \(options.train.file) \(options.train.x) \(rawX.shape) \(rawX.type) → \(train.rows) rows × \(train.featureCount) features",
+        ] + (placementNote.map { [$0] } ?? []) + [
             targets.note,
             "normalize: " + describe(normalization, request: options.normalize, type: rawX.type),
         ], at: 0)

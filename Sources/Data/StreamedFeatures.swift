@@ -121,3 +121,39 @@ public struct FileIdentity: Sendable, Equatable {
         return nil
     }
 }
+
+/// Samples left in their file and read a block of rows at a time when evaluated (validation during
+/// a streamed run, `evaluate`), with their targets in memory.
+public struct StreamedSamples: Sendable {
+    public let source: DataSource
+    public let rows: Int
+    public let featureCount: Int
+    public let type: StoredType
+    public let targets: [Float]
+    public let targetWidth: Int
+    public let normalization: Normalization
+
+    public init(source: DataSource, rows: Int, featureCount: Int, type: StoredType, targets: [Float], targetWidth: Int,
+                normalization: Normalization) {
+        precondition(targets.count == rows * targetWidth, "every row has its targets")
+        (self.source, self.rows, self.featureCount, self.type) = (source, rows, featureCount, type)
+        (self.targets, self.targetWidth, self.normalization) = (targets, targetWidth, normalization)
+    }
+
+    /// Calls `body` with each block of `blockRows` rows in order (features in their stored type,
+    /// normalised as gathered) and its first row; refuses values that are not finite.
+    /// Every use of HDF5 holds `HDF5Library.serialized`: a streamed run's reader may be reading.
+    public func forEachBlock(blockRows: Int, _ body: (FeatureMatrix, Int) throws(TrainingError) -> Void) throws(TrainingError) {
+        let source = source, featureCount = featureCount
+        let opened = try HDF5Library.serialized { () throws(TrainingError) in try DatasetLoader.openFeatures(source) }
+        defer { HDF5Library.serialized { withExtendedLifetime(opened) {} } }
+        try DatasetLoader.forEachBlock(of: opened.dataset, source: source, featureCount: featureCount, blockRows: blockRows,
+                                       normalization: normalization) { (block, first) throws(TrainingError) in
+            if let (index, value) = block.firstNonFinite() {
+                throw .invalidData(file: source.file, dataset: source.x,
+                                   message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
+            }
+            try body(block, first)
+        }
+    }
+}

@@ -100,11 +100,11 @@ extension DatasetLoader {
             throw .invalidData(file: source.file, dataset: source.x, message: "holds \(dataset.elementType); expected numbers")
         }
         let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: dataset.shape, file: source.file, dataset: source.x)
+        try checkStreamedFits(source, rows: rows, budget: budget)
         let type = StoredType(dataset.elementType)
         var targets = try readTargets(source, rows: rows, task: options.task, classCount: nil)
-        var validation: SampleSet?
-        if let validationSource = options.validation {
-            validation = try readValidation(validationSource, featureCount: featureCount, trainX: source.x, targets: targets)
+        let validation = try options.validation.map { (validation) throws(TrainingError) in
+            try openValidation(validation, featureCount: featureCount, trainX: source.x, targets: targets)
         }
         let chunkRows = chunk?.first
         let blockRows = options.windowShape?.blockRows
@@ -114,7 +114,6 @@ extension DatasetLoader {
         let fingerprint = try DataFingerprint.streamed(dataset, source: source, featureCount: featureCount, blockRows: blockRows,
                                                        normalization: normalization, targets: targets.values,
                                                        targetWidth: targets.targetWidth)
-        validation?.normalize(with: normalization)
         let probe = try readProbe(dataset, rows: min(rows, blockRows), featureCount: featureCount,
                                   normalization: normalization, targets: targets)
         let blockCount = (rows + blockRows - 1) / blockRows
@@ -140,8 +139,44 @@ extension DatasetLoader {
                                       shape: WindowShape(blockRows: blockRows, blocksPerWindow: blocks), budget: budget,
                                       identity: identity, fingerprint: fingerprint)
         targets.values = []
-        return LoadedData(train: probe, validation: validation, task: targets.task, outputSize: targets.outputSize,
-                          normalization: normalization, notes: notes, stream: stream)
+        let streamedValidation = validation.map {
+            StreamedSamples(source: $0.source, rows: $0.rows, featureCount: featureCount, type: $0.type,
+                            targets: $0.targets.values, targetWidth: $0.targets.targetWidth, normalization: normalization)
+        }
+        return LoadedData(train: probe, validation: nil, task: targets.task, outputSize: targets.outputSize,
+                          normalization: normalization, notes: notes, stream: stream, streamedValidation: streamedValidation)
+    }
+
+    /// Refuses, before reading anything, streamed data whose rows cannot be indexed (Int32) or whose
+    /// targets (Float32) and sample order (Int32 a row), which stay in memory, do not fit beside the budget.
+    private static func checkStreamedFits(_ source: DataSource, rows: Int, budget: Int) throws(TrainingError) {
+        guard rows <= Int(Int32.max) else {
+            throw .invalidData(file: source.file, dataset: source.x, message: "has \(MemoryBudget.grouped(rows)) rows; a run can train on at most 2,147,483,647")
+        }
+        let yShape = try? HDF5Library.serialized { () throws(HDF5Error) in try File.open(source.file).dataset(source.y).shape }
+        guard let yShape else { return }  // reading the targets names what is missing
+        let resident = MemoryBudget.product(yShape + [4]).flatMap { MemoryBudget.sum([$0, rows * 4, budget]) }
+        guard let resident, resident <= MemoryBudget.available else {
+            throw .invalidData(file: source.file, dataset: source.y, message: "of shape \(yShape), with the sample order, needs \(MemoryBudget.describe(resident.map { $0 - budget })) of memory beside the \(MemoryBudget.short(budget)) of streamed windows, more than \(MemoryBudget.limitText)")
+        }
+    }
+
+    /// Checks validation data against the training data without reading its features; reads its targets.
+    private static func openValidation(_ source: DataSource, featureCount: Int, trainX: String,
+                                       targets: Targets) throws(TrainingError) -> (source: DataSource, rows: Int, type: StoredType, targets: Targets) {
+        let x = try HDF5Library.serialized { () throws(TrainingError) in try openFeatures(source) }
+        defer { HDF5Library.serialized { withExtendedLifetime(x) {} } }
+        guard x.featureCount == featureCount else {
+            throw .invalidData(file: source.file, dataset: source.x,
+                               message: "has \(x.featureCount) features per row; the training data \(trainX) has \(featureCount)")
+        }
+        let y = try readTargets(source, rows: x.rows, task: targets.task,
+                                classCount: targets.task == .classification ? targets.outputSize : nil)
+        guard y.targetWidth == targets.targetWidth, y.outputSize == targets.outputSize || targets.task == .classification else {
+            throw .invalidData(file: source.file, dataset: source.y,
+                               message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
+        }
+        return (source, x.rows, x.type, y)
     }
 
     /// The normalisation of streamed features: from the type alone, or from a pass over them.

@@ -155,3 +155,22 @@ extension DataFingerprint {
         return DataFingerprint(rows: rows, featureCount: featureCount, targetWidth: targetWidth, hash: fnv.hash)
     }
 }
+
+extension DatasetLoader {
+    /// Opens a features dataset for reading in blocks: the file (keep it alive while reading), the
+    /// dataset, its shape, rows and features per row, and the type blocks are kept in.
+    public static func openFeatures(_ source: DataSource) throws(TrainingError) -> (file: File, dataset: Dataset, shape: [Int], rows: Int, featureCount: Int, type: StoredType) {
+        let file: File, dataset: Dataset
+        do {
+            file = try File.open(source.file)
+            dataset = try file.dataset(source.x)
+        } catch {
+            throw .hdf5(error.description)
+        }
+        guard dataset.elementType.isNumeric else {
+            throw .invalidData(file: source.file, dataset: source.x, message: "holds \(dataset.elementType); expected numbers")
+        }
+        let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: dataset.shape, file: source.file, dataset: source.x)
+        return (file, dataset, dataset.shape, rows, featureCount, StoredType(dataset.elementType))
+    }
+}

@@ -21,6 +21,13 @@ extension Trainer {
         }
     }
 
+    /// Loss and quality on the validation data, in memory or read a block at a time; nil without any.
+    func evaluateValidation() throws(TrainingError) -> Evaluation? {
+        if let validation = data.validation { return evaluate(validation) }
+        guard let samples = data.streamedValidation else { return nil }
+        return try Evaluation.blockwise(samples, predictor: engine.predictor)
+    }
+
     /// Stops a streamed run's reader (after the run, or when it fails or stops early).
     func stopStreaming() {
         streamed?.stop()

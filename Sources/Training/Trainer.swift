@@ -46,7 +46,7 @@ public final class Trainer {
         guard configuration.batchSize <= data.trainingRows else {
             throw .invalidSetting(.batchSize, "\(configuration.batchSize) is larger than the \(data.trainingRows) training rows")
         }
-        if configuration.earlyStopPatience != nil && data.validation == nil {
+        if configuration.earlyStopPatience != nil && !data.hasValidation {
             throw .invalidSetting(.earlyStop, "needs validation data (\(.validationX)/\(.validationY), \(.validationData) or \(.validationSplit))")
         }
         let model = try ModelDescription(configuration: configuration, inputs: data.train.featureCount,
@@ -144,8 +144,7 @@ public final class Trainer {
                                    trainLoss: progress.epochLossSum / Double(max(progress.epochSamples, 1)),
                                    learningRate: rates.learningRate, momentum: rates.momentum,
                                    samplesPerSecond: Double(data.trainingRows) / seconds, seconds: seconds)
-        if let validation = data.validation {
-            let result = evaluate(validation)
+        if let result = try evaluateValidation() {
             (metrics.validationLoss, metrics.validationAccuracy, metrics.validationMAE) = (result.loss, result.accuracy, result.meanAbsoluteError)
         }
         return metrics

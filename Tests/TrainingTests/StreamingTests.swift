@@ -210,6 +210,26 @@ final class StreamingTests: XCTestCase {
         XCTAssertGreaterThan(full, 9.9)
     }
 
+    // MARK: - Evaluation from a file
+
+    func testBlockwiseEvaluationGivesTheBitsOfEvaluatingAllRowsAtOnce() throws {
+        for (name, normalize) in [("digits.h5", Normalization.Request.standardize), ("digits-u8.h5", .auto)] {
+            var options = LoaderOptions(train: DataSource(file: datasetsFolder.appendingPathComponent(name).path, x: "x_train", y: "y_train"))
+            options.normalize = normalize
+            let data = try DatasetLoader.load(options)
+            let trainer = try train(data, epochs: 1, workers: 2)
+            var state = trainer.makeCheckpoint()
+            state.parameters = trainer.engine.parameterValues
+            let predictor = state.makePredictor(workers: 3)
+            let source = DataSource(file: options.train.file, x: "x_train", y: "y_train")
+            let whole = Evaluation(predictor: predictor, samples: try state.loadSamples(source))
+            for blockRows in [256, 512, 4096] {
+                XCTAssertEqual(try state.evaluate(source, predictor: predictor, blockRows: blockRows), whole, "\(name) blocks of \(blockRows)")
+            }
+            XCTAssertGreaterThan(whole.accuracy ?? 0, 0.5, name)
+        }
+    }
+
     // MARK: - Read failures
 
     func testAFileTruncatedAfterLoadingFailsTrainingNamingFileDatasetAndRows() throws {
