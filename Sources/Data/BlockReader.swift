@@ -57,6 +57,12 @@ public final class BlockReader: @unchecked Sendable {
         state.stop()
     }
 
+    /// Blocks read so far, the seconds the reader spent reading them, and the seconds training
+    /// waited for windows: whether one reader keeps up.
+    public var statistics: (blocks: Int, readSeconds: Double, waitSeconds: Double) {
+        state.statistics
+    }
+
     /// Calls `body` with the two slots' features (converted and normalised as gathered) and targets.
     public func withSlots<Result>(_ body: (FeatureRows, UnsafePointer<Float>) -> Result) -> Result {
         state.withSlots(body)
@@ -82,6 +88,9 @@ final class ReaderState: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var failure: TrainingError?
+    private var blocksRead = 0
+    private var readNanoseconds: UInt64 = 0
+    private var waitNanoseconds: UInt64 = 0
 
     init(_ features: StreamedFeatures, capacity: Int) {
         (self.features, self.capacity) = (features, capacity)
@@ -124,6 +133,8 @@ final class ReaderState: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         precondition(index >= released, "window \(index) was released")
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { waitNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
         while published <= index {
             if let failure { throw failure }
             precondition(!finished, "the reader ended before window \(index)")
@@ -132,6 +143,12 @@ final class ReaderState: @unchecked Sendable {
         }
         let slot = index % 2
         return (slot, rowCounts[slot], UnsafePointer(orders + slot * capacity))
+    }
+
+    var statistics: (blocks: Int, readSeconds: Double, waitSeconds: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (blocksRead, Double(readNanoseconds) / 1e9, Double(waitNanoseconds) / 1e9)
     }
 
     func release(before index: Int) {
@@ -181,7 +198,12 @@ final class ReaderState: @unchecked Sendable {
             for block in blocks {
                 if isStopping { return }
                 let range = features.rows(ofBlock: block)
+                let start = DispatchTime.now().uptimeNanoseconds
                 if let error = read(range, from: opened.1, into: slot * capacity + rows) { return fail(error) }
+                let elapsed = DispatchTime.now().uptimeNanoseconds - start
+                condition.lock()
+                (blocksRead, readNanoseconds) = (blocksRead + 1, readNanoseconds + elapsed)
+                condition.unlock()
                 rows += range.count
             }
             shuffled.removeAll(keepingCapacity: true)

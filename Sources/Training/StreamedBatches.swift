@@ -37,6 +37,8 @@ final class StreamedBatches {
 
     func stop() { reader.stop() }
 
+    var statistics: (blocks: Int, readSeconds: Double, waitSeconds: Double) { reader.statistics }
+
     private static func window(holding position: Int, in starts: [Int]) -> Int {
         var window = 0
         while starts[window + 1] <= position { window += 1 }

@@ -124,7 +124,7 @@ public final class Trainer {
     /// Returns the epoch's metrics, already recorded in `progress`.
     private func trainEpoch(_ epoch: Int, diagnostics: GradientDiagnostics?, stop: StopRequest?) throws(TrainingError) -> EpochMetrics {
         let start = Date()
-        sampler.load(epoch: epoch)
+        if data.stream == nil { sampler.load(epoch: epoch) }  // a streamed run's order is its windows'
         var rates = (learningRate: schedule.learningRate(atStep: engine.step), momentum: schedule.momentum(atStep: engine.step))
         while progress.stepInEpoch < stepsPerEpoch {
             let rows = sampler.positions(ofStep: progress.stepInEpoch).count
