@@ -52,13 +52,22 @@ extension DatasetLoader {
         return MemoryBudget.sum(parts.compactMap { $0 })
     }
 
-    /// Rows per block: whole chunks of a chunked dataset (as many as fit in 1 MiB, at least one), or
-    /// about 4 MiB of rows of a contiguous one; smaller when the budget is small.
+    /// Rows per block, so that a window (half the budget) holds at least 32 blocks when it can: the
+    /// more blocks a window draws from, the better it mixes a file whose rows are ordered (by
+    /// label, say). A chunked dataset's blocks are whole chunks (as many as fit in 1 MiB) when 32 of
+    /// a chunk fit in a window; else each chunk is read in equal parts (its rows divided by the
+    /// fewest parts that are small enough, at least 8 rows each), which costs decompressing a
+    /// chunk once for each window that reads a part of it. A contiguous dataset's blocks are at
+    /// most 4 MiB.
     public static func blockRows(rows: Int, rowBytes: Int, chunkRows: Int?, budget: Int) -> Int {
-        let target = max(rowBytes, min(4 << 20, budget / 8))
-        guard let chunkRows else { return min(rows, max(1, target / rowBytes)) }
-        let chunks = max(1, min(target, 1 << 20) / max(1, chunkRows * rowBytes))
-        return min(rows, chunkRows * chunks)
+        let most = max(1, budget / 2 / 32 / max(1, rowBytes))  // rows per block for 32 blocks a window
+        guard let chunkRows else { return min(rows, max(1, min(most, (4 << 20) / max(1, rowBytes)))) }
+        if chunkRows <= most {
+            let chunks = max(1, min(most, (1 << 20) / max(1, rowBytes)) / chunkRows)
+            return min(rows, chunkRows * chunks)
+        }
+        let parts = (1...chunkRows).first { chunkRows % $0 == 0 && (chunkRows / $0 <= most || chunkRows / $0 <= 8) } ?? 1
+        return min(rows, chunkRows / parts)
     }
 
     /// Blocks per window: as many as two windows in `budget` hold (the one trained on and the one
@@ -132,7 +141,9 @@ extension DatasetLoader {
             blocks = choice.blocks
             if let warning = choice.warning { notes.append(warning) }
         }
-        let chunkText = chunkRows.map { "chunks of \(MemoryBudget.grouped($0))" } ?? "contiguous"
+        let chunkText = chunkRows.map { chunk in
+            "chunks of \(MemoryBudget.grouped(chunk))" + (chunk > blockRows ? ", each read in \(chunk / blockRows) parts" : "")
+        } ?? "contiguous"
         notes.insert("data: streaming \(source.x) in blocks of \(MemoryBudget.grouped(blockRows)) rows (\(chunkText)), windows of \(blocks) block\(blocks == 1 ? "" : "s"), budget \(MemoryBudget.short(budget)): " + reason, at: 1)
         let stream = StreamedFeatures(source: source, rows: rows, featureCount: featureCount, type: type, chunkRows: chunkRows,
                                       targets: targets.values, targetWidth: targets.targetWidth, normalization: normalization,

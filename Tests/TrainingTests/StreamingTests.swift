@@ -72,23 +72,37 @@ final class StreamingTests: XCTestCase {
     // MARK: - Loading
 
     func testBudgetChoosesChunkAlignedBlocksAndWindowsThatStraddle() throws {
-        let data = try load(try digitsFile(), .streaming(budget: 200 << 10))
+        let data = try load(try digitsFile(chunkRows: 10), .streaming(budget: 200 << 10))
         let stream = try XCTUnwrap(data.stream)
-        // 200 KiB / 8 = 25 KiB of rows → two 50-row chunks a block; two windows of 3 blocks fit.
-        XCTAssertEqual(stream.shape, WindowShape(blockRows: 100, blocksPerWindow: 3))
-        XCTAssertEqual(stream.chunkRows, 50)
+        // 32 blocks of at most 12 rows (256 bytes each) fill half of 200 KiB: whole 10-row chunks;
+        // two windows of 39 blocks (260 bytes a row with its target) fit.
+        XCTAssertEqual(stream.shape, WindowShape(blockRows: 10, blocksPerWindow: 39))
+        XCTAssertEqual(stream.chunkRows, 10)
         XCTAssertEqual(data.trainingRows, 1437)
-        XCTAssertEqual(data.train.rows, 100, "in memory: only the first block, the diagnostics probe")
-        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 100 rows (chunks of 50), windows of 3 blocks, budget 200 KiB") },
+        XCTAssertEqual(data.train.rows, 10, "in memory: only the first block, the diagnostics probe")
+        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 10 rows (chunks of 10), windows of 39 blocks, budget 200 KiB") },
                       "\(data.notes)")
+    }
+
+    func testChunksTooLargeForThirtyTwoBlocksAWindowAreReadInParts() throws {
+        let data = try load(try digitsFile(chunkRows: 50), .streaming(budget: 200 << 10))
+        XCTAssertEqual(data.stream?.shape, WindowShape(blockRows: 10, blocksPerWindow: 39))
+        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 10 rows (chunks of 50, each read in 5 parts), windows of 39 blocks") },
+                      "\(data.notes)")
+        let large = try load(try digitsFile(chunkRows: 50), .streaming(budget: 4 << 20))
+        XCTAssertEqual(large.stream?.shape.blockRows, 250, "whole chunks, as many as 32 blocks a window allow")
+        XCTAssertEqual(DatasetLoader.blockRows(rows: 1_200_000, rowBytes: 784, chunkRows: 1000, budget: 113 << 20), 1000)
+        XCTAssertEqual(DatasetLoader.blockRows(rows: 60_000, rowBytes: 784, chunkRows: 1000, budget: 5_910_000), 100)
+        XCTAssertEqual(DatasetLoader.blockRows(rows: 1_200_000, rowBytes: 784, chunkRows: nil, budget: 1 << 30), 5349, "4 MiB")
     }
 
     func testTooSmallABudgetStillTrainsWithAWarning() throws {
         let data = try load(try digitsFile(), .streaming(budget: 1000))
         let stream = try XCTUnwrap(data.stream)
-        // A batch of 100 must straddle at most two windows: 1 + ⌈100/50⌉ blocks of the 50-row chunks.
-        XCTAssertEqual(stream.shape, WindowShape(blockRows: 50, blocksPerWindow: 3))
-        XCTAssertTrue(data.notes.contains { $0.description.contains("warning: the budget 1000 bytes holds less than two windows of 3 blocks") }, "\(data.notes)")
+        // Parts of chunks of at least 8 rows: 5 rows; a batch of 100 must straddle at most two
+        // windows: 1 + ⌈100/5⌉ blocks.
+        XCTAssertEqual(stream.shape, WindowShape(blockRows: 5, blocksPerWindow: 21))
+        XCTAssertTrue(data.notes.contains { $0.description.contains("warning: the budget 1000 bytes holds less than two windows of 21 blocks") }, "\(data.notes)")
         let trainer = try train(data, epochs: 1, workers: 2)
         XCTAssertEqual(trainer.engine.step, 15)
     }
@@ -129,7 +143,7 @@ final class StreamingTests: XCTestCase {
     func testStreamedRunsAreBitIdenticalForAnyWorkerCount() throws {
         let path = try digitsFile()
         let runs = try [1, 2, 3].map { try train(try load(path, .streaming(budget: 200 << 10)), workers: $0) }
-        XCTAssertEqual(WindowOrder(rows: 1437, shape: try XCTUnwrap(runs[0].data.stream?.shape), seed: 7).windowCount, 5)
+        XCTAssertEqual(WindowOrder(rows: 1437, shape: try XCTUnwrap(runs[0].data.stream?.shape), seed: 7).windowCount, 4)
         assertSameRun(runs[0], runs[1])
         assertSameRun(runs[0], runs[2])
         XCTAssertLessThan(runs[0].progress.history.last?.trainLoss ?? 9, runs[0].progress.history.first?.trainLoss ?? 0, "it learns")
@@ -153,7 +167,7 @@ final class StreamingTests: XCTestCase {
         XCTAssertThrowsError(try interrupted.run(stop: stopper.stop))
         let state = try TrainingState.read(from: checkpoint)
         let window = try XCTUnwrap(state.progress?.window, "a streamed run's checkpoint stores its window shape")
-        XCTAssertEqual(window, WindowShape(blockRows: 100, blocksPerWindow: 3))
+        XCTAssertEqual(window, WindowShape(blockRows: 10, blocksPerWindow: 39))
         XCTAssertEqual(state.progress?.stepInEpoch, 7)
 
         // Another budget on resume: the checkpoint's shape wins.
