@@ -52,15 +52,15 @@ extension DatasetLoader {
         return MemoryBudget.sum(parts.compactMap { $0 })
     }
 
-    /// Rows per block, so that a window (half the budget) holds at least 32 blocks when it can: the
+    /// Rows per block, so that a window (half the budget) holds at least 64 blocks when it can: the
     /// more blocks a window draws from, the better it mixes a file whose rows are ordered (by
-    /// label, say). A chunked dataset's blocks are whole chunks (as many as fit in 1 MiB) when 32 of
+    /// label, say). A chunked dataset's blocks are whole chunks (as many as fit in 1 MiB) when 64 of
     /// a chunk fit in a window; else each chunk is read in equal parts (its rows divided by the
     /// fewest parts that are small enough, at least 8 rows each), which costs decompressing a
     /// chunk once for each window that reads a part of it. A contiguous dataset's blocks are at
     /// most 4 MiB.
     public static func blockRows(rows: Int, rowBytes: Int, chunkRows: Int?, budget: Int) -> Int {
-        let most = max(1, budget / 2 / 32 / max(1, rowBytes))  // rows per block for 32 blocks a window
+        let most = max(1, budget / 2 / 64 / max(1, rowBytes))  // rows per block for 64 blocks a window
         guard let chunkRows else { return min(rows, max(1, min(most, (4 << 20) / max(1, rowBytes)))) }
         if chunkRows <= most {
             let chunks = max(1, min(most, (1 << 20) / max(1, rowBytes)) / chunkRows)

@@ -72,27 +72,27 @@ final class StreamingTests: XCTestCase {
     // MARK: - Loading
 
     func testBudgetChoosesChunkAlignedBlocksAndWindowsThatStraddle() throws {
-        let data = try load(try digitsFile(chunkRows: 10), .streaming(budget: 200 << 10))
+        let data = try load(try digitsFile(chunkRows: 5), .streaming(budget: 200 << 10))
         let stream = try XCTUnwrap(data.stream)
-        // 32 blocks of at most 12 rows (256 bytes each) fill half of 200 KiB: whole 10-row chunks;
-        // two windows of 39 blocks (260 bytes a row with its target) fit.
-        XCTAssertEqual(stream.shape, WindowShape(blockRows: 10, blocksPerWindow: 39))
-        XCTAssertEqual(stream.chunkRows, 10)
+        // 64 blocks of at most 6 rows (256 bytes each) fill half of 200 KiB: whole 5-row chunks;
+        // two windows of 78 blocks (260 bytes a row with its target) fit.
+        XCTAssertEqual(stream.shape, WindowShape(blockRows: 5, blocksPerWindow: 78))
+        XCTAssertEqual(stream.chunkRows, 5)
         XCTAssertEqual(data.trainingRows, 1437)
-        XCTAssertEqual(data.train.rows, 10, "in memory: only the first block, the diagnostics probe")
-        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 10 rows (chunks of 10), windows of 39 blocks, budget 200 KiB") },
+        XCTAssertEqual(data.train.rows, 5, "in memory: only the first block, the diagnostics probe")
+        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 5 rows (chunks of 5), windows of 78 blocks, budget 200 KiB") },
                       "\(data.notes)")
     }
 
-    func testChunksTooLargeForThirtyTwoBlocksAWindowAreReadInParts() throws {
+    func testChunksTooLargeForSixtyFourBlocksAWindowAreReadInParts() throws {
         let data = try load(try digitsFile(chunkRows: 50), .streaming(budget: 200 << 10))
-        XCTAssertEqual(data.stream?.shape, WindowShape(blockRows: 10, blocksPerWindow: 39))
-        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 10 rows (chunks of 50, each read in 5 parts), windows of 39 blocks") },
+        XCTAssertEqual(data.stream?.shape, WindowShape(blockRows: 5, blocksPerWindow: 78))
+        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 5 rows (chunks of 50, each read in 10 parts), windows of 78 blocks") },
                       "\(data.notes)")
         let large = try load(try digitsFile(chunkRows: 50), .streaming(budget: 4 << 20))
-        XCTAssertEqual(large.stream?.shape.blockRows, 250, "whole chunks, as many as 32 blocks a window allow")
+        XCTAssertEqual(large.stream?.shape.blockRows, 100, "whole chunks, as many as 64 blocks a window allow")
         XCTAssertEqual(DatasetLoader.blockRows(rows: 1_200_000, rowBytes: 784, chunkRows: 1000, budget: 113 << 20), 1000)
-        XCTAssertEqual(DatasetLoader.blockRows(rows: 60_000, rowBytes: 784, chunkRows: 1000, budget: 5_910_000), 100)
+        XCTAssertEqual(DatasetLoader.blockRows(rows: 60_000, rowBytes: 784, chunkRows: 1000, budget: 5_910_000), 50)
         XCTAssertEqual(DatasetLoader.blockRows(rows: 1_200_000, rowBytes: 784, chunkRows: nil, budget: 1 << 30), 5349, "4 MiB")
     }
 
@@ -167,7 +167,7 @@ final class StreamingTests: XCTestCase {
         XCTAssertThrowsError(try interrupted.run(stop: stopper.stop))
         let state = try TrainingState.read(from: checkpoint)
         let window = try XCTUnwrap(state.progress?.window, "a streamed run's checkpoint stores its window shape")
-        XCTAssertEqual(window, WindowShape(blockRows: 10, blocksPerWindow: 39))
+        XCTAssertEqual(window, WindowShape(blockRows: 5, blocksPerWindow: 78))
         XCTAssertEqual(state.progress?.stepInEpoch, 7)
 
         // Another budget on resume: the checkpoint's shape wins.
