@@ -44,6 +44,20 @@ final class StreamingCLITests: XCTestCase {
         XCTAssertTrue(streamed.stdoutLines.contains("data: streaming x_train in blocks of 5 rows (chunks of 50, each read in 10 parts), windows of 78 blocks, budget 200 KiB: --memory-budget 200 KiB"), "\(streamed)")
     }
 
+    func testAStreamedRunResumesInItsOwnWindowsWhateverTheBudget() throws {
+        let data = try chunkedDigits()
+        let whole = folder.file("whole.h5"), part = folder.file("part.h5")
+        let common = ["train", "--data", data, "--hidden", "8", "--quiet", "--seed", "3"]
+        XCTAssertSuccess(try CLI.run(common + ["--epochs", "3", "--memory-budget", "200K", "--workers", "2", "--checkpoint", whole]))
+        XCTAssertSuccess(try CLI.run(common + ["--epochs", "2", "--memory-budget", "200K", "--workers", "1", "--checkpoint", part]))
+        let resumed = try CLI.run(["train", "--resume", part, "--epochs", "3", "--workers", "3", "--memory-budget", "64M"])
+        XCTAssertSuccess(resumed)
+        let a = try TrainingState.read(from: whole), b = try TrainingState.read(from: part)
+        XCTAssertEqual(b.progress?.window, a.progress?.window)
+        XCTAssertNotNil(a.progress?.window)
+        XCTAssertEqual(a.parameters.map(\.bitPattern), b.parameters.map(\.bitPattern), "resumed with another budget and worker count")
+    }
+
     func testAMemoryBudgetThatIsNotASizeIsRefused() throws {
         for bad in ["lots", "12Q", "0"] {
             let result = try CLI.run(["train", "--data", CLI.dataset("digits.h5"), "--memory-budget", bad])
