@@ -177,7 +177,8 @@ final class ReaderState: @unchecked Sendable {
             condition.unlock()
         }
         let source = features.source
-        let opened: (File, Dataset)
+        // Released by setting it to nil under the lock: no other reference to the file may outlive that.
+        var opened: (File, Dataset)?
         do {
             opened = try HDF5Library.serialized { () throws(HDF5Error) in
                 let file = try File.open(source.file)
@@ -189,7 +190,7 @@ final class ReaderState: @unchecked Sendable {
             return fail(.invalidData(file: source.file, dataset: source.x,
                                      message: "rows \(rows.lowerBound)..<\(rows.upperBound) could not be read: \(why)"))
         }
-        defer { HDF5Library.serialized { withExtendedLifetime(opened) {} } }  // closed under the lock
+        defer { HDF5Library.serialized { opened = nil } }
         var index = 0
         while let blocks = schedule.blocks(ofWindow: index) {
             guard waitForFreeSlot(index) else { return }
@@ -199,7 +200,7 @@ final class ReaderState: @unchecked Sendable {
                 if isStopping { return }
                 let range = features.rows(ofBlock: block)
                 let start = DispatchTime.now().uptimeNanoseconds
-                if let error = read(range, from: opened.1, into: slot * capacity + rows) { return fail(error) }
+                if let error = read(range, from: opened!.1, into: slot * capacity + rows) { return fail(error) }
                 let elapsed = DispatchTime.now().uptimeNanoseconds - start
                 condition.lock()
                 (blocksRead, readNanoseconds) = (blocksRead + 1, readNanoseconds + elapsed)

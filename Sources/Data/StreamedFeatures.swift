@@ -145,9 +145,11 @@ public struct StreamedSamples: Sendable {
     /// Every use of HDF5 holds `HDF5Library.serialized`: a streamed run's reader may be reading.
     public func forEachBlock(blockRows: Int, _ body: (FeatureMatrix, Int) throws(TrainingError) -> Void) throws(TrainingError) {
         let source = source, featureCount = featureCount
-        let opened = try HDF5Library.serialized { () throws(TrainingError) in try DatasetLoader.openFeatures(source) }
-        defer { HDF5Library.serialized { withExtendedLifetime(opened) {} } }
-        try DatasetLoader.forEachBlock(of: opened.dataset, source: source, featureCount: featureCount, blockRows: blockRows,
+        // Released by setting it to nil under the lock (a reader thread may be using HDF5).
+        var opened: (file: File, dataset: Dataset, shape: [Int], rows: Int, featureCount: Int, type: StoredType)?
+        opened = try HDF5Library.serialized { () throws(TrainingError) in try DatasetLoader.openFeatures(source) }
+        defer { HDF5Library.serialized { opened = nil } }
+        try DatasetLoader.forEachBlock(of: opened!.dataset, source: source, featureCount: featureCount, blockRows: blockRows,
                                        normalization: normalization) { (block, first) throws(TrainingError) in
             if let (index, value) = block.firstNonFinite() {
                 throw .invalidData(file: source.file, dataset: source.x,

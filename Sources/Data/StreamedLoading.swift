@@ -125,29 +125,18 @@ extension DatasetLoader {
                                                        targetWidth: targets.targetWidth)
         let probe = try readProbe(dataset, rows: min(rows, blockRows), featureCount: featureCount,
                                   normalization: normalization, targets: targets)
-        let blockCount = (rows + blockRows - 1) / blockRows
-        let windowRowBytes = featureCount * type.bytes + targets.targetWidth * 4
         var notes: [SettingText] = [
             "data: \(source.file) \(source.x) \(dataset.shape) \(dataset.elementType) → \(rows) rows × \(featureCount) features",
             targets.note,
             "normalize: " + describe(normalization, request: options.normalize, type: dataset.elementType),
         ]
-        let blocks: Int
-        if let shape = options.windowShape {
-            blocks = shape.blocksPerWindow
-        } else {
-            let choice = blocksPerWindow(blockRows: blockRows, blockCount: blockCount, windowRowBytes: windowRowBytes,
-                                         budget: budget, batchSize: options.batchSize)
-            blocks = choice.blocks
-            if let warning = choice.warning { notes.append(warning) }
-        }
-        let chunkText = chunkRows.map { chunk in
-            "chunks of \(MemoryBudget.grouped(chunk))" + (chunk > blockRows ? ", each read in \(chunk / blockRows) parts" : "")
-        } ?? "contiguous"
-        notes.insert("data: streaming \(source.x) in blocks of \(MemoryBudget.grouped(blockRows)) rows (\(chunkText)), windows of \(blocks) block\(blocks == 1 ? "" : "s"), budget \(MemoryBudget.short(budget)): " + reason, at: 1)
+        let (shape, streamingNotes) = windowShape(options, rows: rows, blockRows: blockRows, chunkRows: chunkRows,
+                                                  windowRowBytes: featureCount * type.bytes + targets.targetWidth * 4,
+                                                  budget: budget, reason: reason)
+        notes.insert(contentsOf: streamingNotes, at: 1)
         let stream = StreamedFeatures(source: source, rows: rows, featureCount: featureCount, type: type, chunkRows: chunkRows,
                                       targets: targets.values, targetWidth: targets.targetWidth, normalization: normalization,
-                                      shape: WindowShape(blockRows: blockRows, blocksPerWindow: blocks), budget: budget,
+                                      shape: shape, budget: budget,
                                       identity: identity, fingerprint: fingerprint)
         targets.values = []
         let streamedValidation = validation.map {
@@ -156,6 +145,27 @@ extension DatasetLoader {
         }
         return LoadedData(train: probe, validation: nil, task: targets.task, outputSize: targets.outputSize,
                           normalization: normalization, notes: notes, stream: stream, streamedValidation: streamedValidation)
+    }
+
+    /// The window shape (the checkpoint's, or the most blocks the budget holds) and the start-up
+    /// lines that say how the data is streamed, and why.
+    private static func windowShape(_ options: LoaderOptions, rows: Int, blockRows: Int, chunkRows: Int?, windowRowBytes: Int,
+                                    budget: Int, reason: SettingText) -> (WindowShape, [SettingText]) {
+        var notes: [SettingText] = []
+        let blocks: Int
+        if let shape = options.windowShape {
+            blocks = shape.blocksPerWindow
+        } else {
+            let choice = blocksPerWindow(blockRows: blockRows, blockCount: (rows + blockRows - 1) / blockRows,
+                                         windowRowBytes: windowRowBytes, budget: budget, batchSize: options.batchSize)
+            blocks = choice.blocks
+            notes += choice.warning.map { [$0] } ?? []
+        }
+        let chunkText = chunkRows.map { chunk in
+            "chunks of \(MemoryBudget.grouped(chunk))" + (chunk > blockRows ? ", each read in \(chunk / blockRows) parts" : "")
+        } ?? "contiguous"
+        notes.insert("data: streaming \(options.train.x) in blocks of \(MemoryBudget.grouped(blockRows)) rows (\(chunkText)), windows of \(blocks) block\(blocks == 1 ? "" : "s"), budget \(MemoryBudget.short(budget)): " + reason, at: 0)
+        return (WindowShape(blockRows: blockRows, blocksPerWindow: blocks), notes)
     }
 
     /// Refuses, before reading anything, streamed data whose rows cannot be indexed (Int32) or whose
