@@ -83,6 +83,10 @@ public final class Trainer {
         guard progress.stepInEpoch < stepsPerEpoch, !overflow, checkpoint.step <= done + progress.stepInEpoch else {
             throw .checkpoint(path: path, message: "/progress: step \(progress.stepInEpoch) of epoch \(progress.epoch + 1) (global step \(checkpoint.step)) is not a position in a run of \(stepsPerEpoch) steps per epoch")
         }
+        guard progress.window == data.stream?.shape else {
+            let order = { (shape: WindowShape?) in shape.map { "streamed in windows of \($0)" } ?? "in memory" }
+            throw .checkpoint(path: path, message: "/progress: its run visited rows \(order(progress.window)); this one would visit them \(order(data.stream?.shape)), so it would not continue the same run")
+        }
         engine.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState, step: checkpoint.step)
         if let snapshot = progress.plateau, let plateau = schedule as? PlateauState {
             schedule = PlateauState(plateau.parameters, restoring: snapshot)

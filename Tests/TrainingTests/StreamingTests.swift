@@ -180,6 +180,21 @@ final class StreamingTests: XCTestCase {
         assertSameRun(whole, resumed)
     }
 
+    func testACheckpointIsNotContinuedInAnotherOrder() throws {
+        let path = try digitsFile()
+        let checkpoint = folder.path("memory.ckpt.h5")
+        let inMemory = try Trainer(configuration: configuration(epochs: 1, workers: 2, checkpoint: checkpoint),
+                                   data: try load(path, .inMemory), observer: SilentObserver(), stateWriter: CheckpointWriter())
+        _ = try inMemory.run()
+        let state = try TrainingState.read(from: checkpoint)
+        XCTAssertNil(state.progress?.window)
+        let streamed = try Trainer(configuration: configuration(epochs: 2, workers: 2), data: try load(path, .streaming(budget: 200 << 10)),
+                                   observer: SilentObserver())
+        XCTAssertThrowsError(try streamed.restore(from: state, path: checkpoint)) { error in
+            XCTAssertTrue("\(error)".contains("in memory") && "\(error)".contains("streamed in windows of 78 blocks of 5 rows"), "\(error)")
+        }
+    }
+
     // MARK: - The two-level order
 
     func testOneWindowIsTheSamplersPermutation() {
