@@ -40,9 +40,9 @@ final class StreamingTests: XCTestCase {
     }
 
     private func load(_ path: String, _ memory: MemoryRequest, shape: WindowShape? = nil,
-                      normalize: Normalization.Request = .auto) throws -> LoadedData {
+                      normalize: Normalization.Request = .auto, validation: Bool = true) throws -> LoadedData {
         var options = LoaderOptions(train: DataSource(file: path, x: "x_train", y: "y_train"))
-        options.validation = DataSource(file: path, x: "x_test", y: "y_test")
+        options.validation = validation ? DataSource(file: path, x: "x_test", y: "y_test") : nil
         (options.memory, options.windowShape, options.batchSize, options.normalize) = (memory, shape, 100, normalize)
         return try DatasetLoader.load(options)
     }
@@ -266,6 +266,24 @@ final class StreamingTests: XCTestCase {
         let data = try load(path, .streaming(budget: 200 << 10))
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         XCTAssertEqual(truncate(path, off_t(size / 2)), 0)
+        let trainer = try Trainer(configuration: configuration(epochs: 1, workers: 2), data: data, observer: SilentObserver())
+        XCTAssertThrowsError(try trainer.run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(path) && text.contains("x_train") && text.contains("rows"), text)
+            XCTAssertFalse(text.contains("\n"), text)
+        }
+    }
+
+    func testAChunkDamagedAfterLoadingFailsTrainingNamingFileDatasetAndRows() throws {
+        let path = try digitsFile(chunkRows: 50)
+        let data = try load(path, .streaming(budget: 200 << 10), validation: false)
+        // Overwrite compressed chunk bytes in place (same file, same size): inflating them fails.
+        // x_train's chunks, written first, take most of the file's first half.
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(size / 4))
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
+        try handle.close()
         let trainer = try Trainer(configuration: configuration(epochs: 1, workers: 2), data: data, observer: SilentObserver())
         XCTAssertThrowsError(try trainer.run()) { error in
             let text = "\(error)"
