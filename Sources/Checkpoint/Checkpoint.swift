@@ -40,7 +40,10 @@ extension TrainingState {
     /// so an existing checkpoint is replaced whole or not at all.
     public func write(to path: String) throws(TrainingError) {
         do {
-            try AtomicFile.write(to: path) { (temporary: String) throws(HDF5Error) in try writeContents(to: temporary) }
+            // Serialised: a streamed run's reader thread may be reading its data meanwhile.
+            try HDF5Library.serialized { () throws(AtomicFile.Failure) in
+                try AtomicFile.write(to: path) { (temporary: String) throws(HDF5Error) in try writeContents(to: temporary) }
+            }
         } catch {
             throw .checkpoint(path: path, message: error.description)
         }

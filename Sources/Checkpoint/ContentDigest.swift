@@ -63,6 +63,7 @@ struct ContentDigest {
     private mutating func addProgress(_ p: TrainingProgress) {
         add("progress \(p.epoch) \(p.stepInEpoch) \(p.epochLossSum.bitPattern) \(p.epochSamples) \(p.epochSkipped) "
             + "\(p.bestValidationLoss.bitPattern) \(p.epochsWithoutImprovement) \(p.bestSavedMetric?.bitPattern ?? 0)")
+        if let window = p.window { add("window \(window.blockRows) \(window.blocksPerWindow)") }
         if let plateau = p.plateau {
             add("plateau \(plateau.best.bitPattern) \(plateau.badEpochs) \(plateau.cooldownCounter) \(plateau.currentRate.bitPattern) \(plateau.epochs)")
         }

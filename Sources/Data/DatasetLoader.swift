@@ -26,6 +26,12 @@ public struct LoaderOptions: Sendable {
     public var task: TaskKind?
     public var normalize: Normalization.Request = .auto
     public var seed: UInt64 = 0
+    /// Whether the training features are read whole or streamed (see `MemoryRequest`).
+    public var memory: MemoryRequest = .inMemory
+    /// A streamed run's window shape, when a checkpoint fixes it; else chosen from the budget.
+    public var windowShape: WindowShape?
+    /// The run's batch size: a streamed run's windows are at least this large.
+    public var batchSize = 1
 
     public init(train: DataSource) {
         self.train = train
@@ -42,6 +48,17 @@ public struct LoadedData: Sendable {
     public let normalization: Normalization
     /// One line per decision the loader made (task, classes, normalisation), for the user to see.
     public let notes: [SettingText]
+    /// The training features when they are streamed from their file; `train` then holds only
+    /// their first block (a probe for diagnostics).
+    public var stream: StreamedFeatures? = nil
+    /// Validation samples left in their file when the training data is streamed (`validation` is then nil).
+    public var streamedValidation: StreamedSamples? = nil
+
+    /// Whether the run has validation data, in memory or streamed.
+    public var hasValidation: Bool { validation != nil || streamedValidation != nil }
+
+    /// Training rows: all of them, whether in memory or streamed.
+    public var trainingRows: Int { stream?.rows ?? train.rows }
 }
 
 /// Reads X/Y datasets from HDF5 files, checks them, infers the task, splits and normalises.
@@ -49,6 +66,11 @@ public enum DatasetLoader {
     /// Loads training (and validation) data as `options` describe.
     public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
         var notes: [SettingText] = []
+        var placementNote: SettingText?
+        switch placement(for: options) {
+        case .stream(let budget, let reason): return try loadStreamed(options, budget: budget, reason: reason)
+        case .inMemory(let note): placementNote = note
+        }
         try checkFitsInMemory(options.train)
         // Features stay in their stored type; the normalisation is applied as rows are gathered.
         let rawX = try readFeatureMatrix(options.train)
@@ -57,19 +79,7 @@ public enum DatasetLoader {
         targets.values = []
         var validation: SampleSet?
         if let source = options.validation {
-            let x = try readFeatureMatrix(source)
-            guard x.featureCount == rawX.featureCount else {
-                throw .invalidData(file: source.file, dataset: source.x,
-                                   message: "has \(x.featureCount) features per row; the training data \(options.train.x) has \(rawX.featureCount)")
-            }
-            var y = try readTargets(source, rows: x.rows, task: targets.task,
-                                    classCount: targets.task == .classification ? targets.outputSize : nil)
-            guard y.targetWidth == targets.targetWidth, y.outputSize == targets.outputSize || targets.task == .classification else {
-                throw .invalidData(file: source.file, dataset: source.y,
-                                   message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
-            }
-            validation = SampleSet(matrix: x.matrix, targets: y.values, targetWidth: y.targetWidth)
-            y.values = []
+            validation = try readValidation(source, featureCount: rawX.featureCount, trainX: options.train.x, targets: targets)
         } else if options.validationSplit > 0 {
             let held = Int((Double(train.rows) * options.validationSplit).rounded(.up))
             guard held >= 1, held < train.rows else {
@@ -89,6 +99,7 @@ public enum DatasetLoader {
         validation?.normalize(with: normalization)
         notes.insert(contentsOf: [
             "data: \(options.train.file) \(options.train.x) \(rawX.shape) \(rawX.type) → \(train.rows) rows × \(train.featureCount) features",
+        ] + (placementNote.map { [$0] } ?? []) + [
             targets.note,
             "normalize: " + describe(normalization, request: options.normalize, type: rawX.type),
         ], at: 0)
@@ -157,7 +168,7 @@ public enum DatasetLoader {
         }
     }
 
-    private static func describe(_ normalization: Normalization, request: Normalization.Request, type: ElementType) -> SettingText {
+    static func describe(_ normalization: Normalization, request: Normalization.Request, type: ElementType) -> SettingText {
         switch (request, normalization) {
         case (.auto, .scale(let factor)):
             "auto: \(type) features scaled by 1/\(Int((1 / factor).rounded())) to [0, 1] (use \(.normalize) none to keep raw values)"
@@ -174,6 +185,22 @@ public enum DatasetLoader {
 }
 
 extension DatasetLoader {
+    /// Reads validation data whose features and targets must match the training data's.
+    static func readValidation(_ source: DataSource, featureCount: Int, trainX: String, targets: Targets) throws(TrainingError) -> SampleSet {
+        let x = try readFeatureMatrix(source)
+        guard x.featureCount == featureCount else {
+            throw .invalidData(file: source.file, dataset: source.x,
+                               message: "has \(x.featureCount) features per row; the training data \(trainX) has \(featureCount)")
+        }
+        let y = try readTargets(source, rows: x.rows, task: targets.task,
+                                classCount: targets.task == .classification ? targets.outputSize : nil)
+        guard y.targetWidth == targets.targetWidth, y.outputSize == targets.outputSize || targets.task == .classification else {
+            throw .invalidData(file: source.file, dataset: source.y,
+                               message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
+        }
+        return SampleSet(matrix: x.matrix, targets: y.values, targetWidth: y.targetWidth)
+    }
+
     /// Refuses, before reading anything, training data whose features (in their stored type) and
     /// targets (as Float32) cannot fit in memory together.
     static func checkFitsInMemory(_ source: DataSource) throws(TrainingError) {

@@ -53,6 +53,8 @@ public final class Predictor: @unchecked Sendable {
         public var correct = 0
         public var absoluteErrorSum = 0.0
         public var squaredErrorSum = 0.0
+
+        public init(rows: Int = 0) { self.rows = rows }
     }
 
     /// Loss and accuracy (or regression errors) of the current parameters over `rows` samples,
@@ -63,7 +65,11 @@ public final class Predictor: @unchecked Sendable {
 
     /// As `evaluate(input:targets:rows:)`, on samples in their stored type: each worker converts the
     /// rows of its chunk into its own buffer first (Float32 rows without normalisation are read in place).
-    public func evaluate(features: FeatureRows, targets: UnsafePointer<Float>, rows: Int) -> EvaluationSums {
+    ///
+    /// - Parameter total: sums of earlier rows to add to, chunk after chunk: evaluating a dataset a
+    ///   block of whole chunks at a time gives the bits of evaluating it at once.
+    public func evaluate(features: FeatureRows, targets: UnsafePointer<Float>, rows: Int,
+                         continuing total: EvaluationSums = EvaluationSums()) -> EvaluationSums {
         let chunk = Self.chunkRows
         let chunks = (rows + chunk - 1) / chunk
         var partial = [EvaluationSums](repeating: EvaluationSums(), count: chunks)
@@ -89,7 +95,7 @@ public final class Predictor: @unchecked Sendable {
                 }
             }
         }
-        return partial.reduce(into: EvaluationSums()) { total, part in
+        return partial.reduce(into: total) { total, part in
             total.rows += part.rows
             total.lossSum += part.lossSum
             total.weightSum += part.weightSum

@@ -5,7 +5,7 @@
 public enum Setting: String, Sendable, CaseIterable {
     // Data
     case data, x, y, validationData = "val_data", validationX = "val_x", validationY = "val_y"
-    case validationSplit = "val_split", task, normalize
+    case validationSplit = "val_split", task, normalize, memoryBudget = "memory_budget"
     // Model
     case hidden, activation, dropout, initializer = "init", loss, labelSmoothing = "label_smoothing"
     case classWeights = "class_weights", inputs, outputs

@@ -10,7 +10,7 @@ import Optimizers
 ///
 /// Buffers (allocated once):
 ///
-///     order   (rows, Int32)   the loaded epoch's permutation
+///     order   (rows, Int32)   the loaded epoch's permutation (allocated by the first `load`)
 public struct BatchSampler: Sendable {
     public let rows: Int
     public let batchSize: Int
@@ -24,7 +24,7 @@ public struct BatchSampler: Sendable {
     public init(rows: Int, batchSize: Int, seed: UInt64) {
         precondition(rows >= 1 && batchSize >= 1, "a sampler needs rows and a positive batch size")
         (self.rows, self.batchSize, self.seed) = (rows, batchSize, seed)
-        order = [Int32](repeating: 0, count: rows)
+        order = []
         position = rows
     }
 
@@ -35,6 +35,7 @@ public struct BatchSampler: Sendable {
     public mutating func load(epoch: Int) {
         self.epoch = epoch
         position = 0
+        if order.count != rows { order = [Int32](repeating: 0, count: rows) }
         for i in order.indices { order[i] = Int32(i) }
         var rng = Xoshiro256(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15, stream: "epoch-order")
         rng.shuffle(&order)

@@ -23,6 +23,11 @@ public struct Evaluation: Sendable, Equatable {
                 predictor.evaluate(features: x, targets: y.baseAddress!, rows: samples.rows)
             }
         }
+        self.init(predictor: predictor, sums: sums)
+    }
+
+    /// The loss and quality that `sums` of `predictor`'s evaluation give.
+    public init(predictor: Predictor, sums: Predictor.EvaluationSums) {
         rows = sums.rows
         loss = sums.weightSum > 0 ? sums.lossSum / sums.weightSum : 0
         if predictor.loss.usesClassIndices {

@@ -33,5 +33,5 @@ extension Trainer {
         return "  plateau: the \(plateauMetricName) has not improved on \(String(format2: plateau.best, 4)) for \(plateau.parameters.patience + 1) epochs; lr \(Float(before)) → \(Float(plateau.currentRate))"
     }
 
-    private var plateauMetricName: String { data.validation == nil ? "training loss" : "validation loss" }
+    private var plateauMetricName: String { !data.hasValidation ? "training loss" : "validation loss" }
 }

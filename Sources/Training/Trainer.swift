@@ -33,6 +33,8 @@ public final class Trainer {
     /// Saves checkpoints; needed when the configuration names a checkpoint path or the run can be interrupted.
     let stateWriter: (any TrainingStateWriter)?
     var sampler: BatchSampler
+    /// A streamed run's batches and reader, started at its first step.
+    var streamed: StreamedBatches?
     /// The last finite batch loss, for the message when a loss or gradient stops being finite.
     private var lastFiniteLoss: Double?
 
@@ -44,18 +46,18 @@ public final class Trainer {
                 stateWriter: (any TrainingStateWriter)? = nil, ranks: Communicator = .single) throws(TrainingError) {
         try configuration.validate()
         precondition(configuration.checkpointPath == nil || stateWriter != nil, "a run that saves checkpoints needs a TrainingStateWriter")
-        guard configuration.batchSize <= data.train.rows else {
-            throw .invalidSetting(.batchSize, "\(configuration.batchSize) is larger than the \(data.train.rows) training rows")
+        guard configuration.batchSize <= data.trainingRows else {
+            throw .invalidSetting(.batchSize, "\(configuration.batchSize) is larger than the \(data.trainingRows) training rows")
         }
-        if configuration.earlyStopPatience != nil && data.validation == nil {
+        if configuration.earlyStopPatience != nil && !data.hasValidation {
             throw .invalidSetting(.earlyStop, "needs validation data (\(.validationX)/\(.validationY), \(.validationData) or \(.validationSplit))")
         }
         let model = try ModelDescription(configuration: configuration, inputs: data.train.featureCount,
                                          outputs: data.outputSize, task: data.task)
-        try MemoryBudget.checkRun(configuration, architecture: model.architecture, rows: data.train.rows)
+        try MemoryBudget.checkRun(configuration, architecture: model.architecture, rows: data.trainingRows)
         (self.configuration, self.data, self.model) = (configuration, data, model)
         (self.observer, self.stateWriter) = (observer, stateWriter)
-        sampler = BatchSampler(rows: data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
+        sampler = BatchSampler(rows: data.trainingRows, batchSize: configuration.batchSize, seed: configuration.seed)
         schedule = configuration.makeSchedule(stepsPerEpoch: sampler.stepsPerEpoch)
         engine = StepEngine(
             architecture: model.architecture, loss: model.loss,
@@ -65,7 +67,8 @@ public final class Trainer {
         engine.health = configuration.health
         var dropoutStream = Xoshiro256(seed: configuration.seed, stream: "dropout")
         engine.dropoutSeed = dropoutStream.next()
-        fingerprint = DataFingerprint(data.train)
+        fingerprint = data.stream?.fingerprint ?? DataFingerprint(data.train)
+        progress.window = data.stream?.shape
     }
 
     /// Continues from a checkpoint's parameters, optimizer state and progress.
@@ -82,6 +85,10 @@ public final class Trainer {
         let (done, overflow) = progress.epoch.multipliedReportingOverflow(by: stepsPerEpoch)
         guard progress.stepInEpoch < stepsPerEpoch, !overflow, checkpoint.step <= done + progress.stepInEpoch else {
             throw .checkpoint(path: path, message: "/progress: step \(progress.stepInEpoch) of epoch \(progress.epoch + 1) (global step \(checkpoint.step)) is not a position in a run of \(stepsPerEpoch) steps per epoch")
+        }
+        guard progress.window == data.stream?.shape else {
+            let order = { (shape: WindowShape?) in shape.map { "streamed in windows of \($0)" } ?? "in memory" }
+            throw .checkpoint(path: path, message: "/progress: its run visited rows \(order(progress.window)); this one would visit them \(order(data.stream?.shape)), so it would not continue the same run")
         }
         engine.restore(parameters: checkpoint.parameters, optimizerState: checkpoint.optimizerState, step: checkpoint.step)
         if let snapshot = progress.plateau, let plateau = schedule as? PlateauState {
@@ -100,6 +107,7 @@ public final class Trainer {
     public func run(stop: StopRequest? = nil) throws(TrainingError) -> TrainingSummary {
         try checkRanksAgree()
         let metricsFile = try openMetricsFile()
+        defer { stopStreaming() }
         announce()
         let diagnostics = configuration.diagnostics ? GradientDiagnostics(architecture: model.architecture) : nil
         var stoppedEarly = false
@@ -125,12 +133,12 @@ public final class Trainer {
     /// Returns the epoch's metrics, already recorded in `progress`.
     private func trainEpoch(_ epoch: Int, diagnostics: GradientDiagnostics?, stop: StopRequest?) throws(TrainingError) -> EpochMetrics {
         let start = Date()
-        sampler.load(epoch: epoch)
+        if data.stream == nil { sampler.load(epoch: epoch) }  // a streamed run's order is its windows'
         var rates = (learningRate: schedule.learningRate(atStep: engine.step), momentum: schedule.momentum(atStep: engine.step))
         while progress.stepInEpoch < stepsPerEpoch {
             let rows = sampler.positions(ofStep: progress.stepInEpoch).count
             engine.stopVote = stop?.isRequested ?? false  // across processes, travels with the step's rows
-            let result = sampler.withRows(ofStep: progress.stepInEpoch) { engine.trainStep(on: data.train, rows: $0, schedule: schedule) }
+            let result = try trainStep(epoch: epoch, step: progress.stepInEpoch)
             progress.stepInEpoch += 1
             if try acceptStep(result, epoch: epoch, rows: rows) {
                 rates = (result.learningRate, result.momentum)
@@ -145,9 +153,8 @@ public final class Trainer {
         var metrics = EpochMetrics(epoch: epoch, step: engine.step,
                                    trainLoss: progress.epochLossSum / Double(max(progress.epochSamples, 1)),
                                    learningRate: rates.learningRate, momentum: rates.momentum,
-                                   samplesPerSecond: Double(data.train.rows) / seconds, seconds: seconds)
-        if let validation = data.validation {
-            let result = evaluate(validation)
+                                   samplesPerSecond: Double(data.trainingRows) / seconds, seconds: seconds)
+        if let result = try evaluateValidation() {
             (metrics.validationLoss, metrics.validationAccuracy, metrics.validationMAE) = (result.loss, result.accuracy, result.meanAbsoluteError)
         }
         return metrics

@@ -1,3 +1,4 @@
+import Data
 import DataParallel
 import NeuralNet
 import Optimizers
@@ -25,6 +26,9 @@ public struct TrainingProgress: Sendable, Equatable {
     public var bestSavedMetric: Double?
     /// Reduce-on-plateau's state, when that schedule is used.
     public var plateau: PlateauState.Snapshot?
+    /// A streamed run's window shape (rows per block, blocks per window), which with the seed fixes
+    /// its sample order; nil for a run whose data was in memory (`BatchSampler`'s order).
+    public var window: WindowShape?
 
     public init() {}
 

@@ -88,7 +88,8 @@ final class ExplainTests: XCTestCase {
         let own = Set(["--inputs", "--outputs", "--steps-per-epoch"])
         let explainFlags = flags(explain.stdout), trainFlags = flags(train.stdout)
         let notExplained: Set = ["--tensorboard", "--plot",  // train's output while it runs
-                                 "--kernels", "--isa"]  // train runs products; explain only describes them
+                                 "--kernels", "--isa",  // train runs products; explain only describes them
+                                 "--memory-budget"]  // how train holds its data; explain reads only its shape
         XCTAssertEqual(explainFlags.subtracting(own), trainFlags.subtracting(notExplained), "explain takes the flags of train plus \(own.sorted())")
         XCTAssertTrue(own.isSubset(of: explainFlags), explain.description)
         let top = try CLI.run(["--help"])

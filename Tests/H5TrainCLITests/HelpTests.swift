@@ -34,7 +34,7 @@ final class HelpTests: XCTestCase {
         let text = collapsingWhitespace(result.stdout)
         XCTAssertTrue(text.contains("USAGE: h5train train <options>"), result.description)
 
-        let flags = ["--data", "--x", "--y", "--val-data", "--val-x", "--val-y", "--val-split", "--task", "--normalize",
+        let flags = ["--data", "--x", "--y", "--val-data", "--val-x", "--val-y", "--val-split", "--task", "--normalize", "--memory-budget",
                      "--hidden", "--activation", "--init", "--loss", "--label-smoothing", "--class-weights", "--epochs", "--batch-size", "--optimizer", "--lr",
                      "--momentum", "--nesterov", "--weight-decay", "--lr-step", "--lr-gamma",
                      "--gamma", "--milestones", "--power", "--start-factor", "--end-factor", "--total-epochs", "--eta-min",

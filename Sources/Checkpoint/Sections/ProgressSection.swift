@@ -1,3 +1,4 @@
+import Data
 import DataParallel
 import HDF5
 import Optimizers
@@ -24,6 +25,10 @@ extension TrainingProgress {
             try group.setAttribute("plateau_lr", plateau.currentRate)
             try group.setAttribute("plateau_epochs", plateau.epochs)
         }
+        if let window {
+            try group.setAttribute("window_block_rows", window.blockRows)
+            try group.setAttribute("window_blocks", window.blocksPerWindow)
+        }
         let nan = Double.nan
         let rows = history.flatMap { m -> [Double] in
             [Double(m.epoch), Double(m.step), m.trainLoss, m.validationLoss ?? nan, m.validationAccuracy ?? nan,
@@ -48,6 +53,14 @@ extension TrainingProgress {
                 best: try group.doubleAttribute("plateau_best"), badEpochs: try group.intAttribute("plateau_bad_epochs"),
                 cooldownCounter: try group.intAttribute("plateau_cooldown"), currentRate: try group.doubleAttribute("plateau_lr"),
                 epochs: try group.intAttribute("plateau_epochs"))
+        }
+        if group.hasAttribute("window_block_rows") {
+            let (rows, blocks) = (try group.intAttribute("window_block_rows"), try group.intAttribute("window_blocks"))
+            guard rows >= 1, blocks >= 1 else {
+                throw HDF5Error(.shapeMismatch, call: "read progress", file: group.file, object: group.name,
+                                detail: "window_block_rows \(rows) and window_blocks \(blocks) must be at least 1")
+            }
+            window = WindowShape(blockRows: rows, blocksPerWindow: blocks)
         }
         let table = try group.dataset("history")
         let values = try table.read(Double.self)

@@ -42,8 +42,8 @@ struct Evaluate: ParsableCommand {
             guard workers >= 1 else { throw .invalidSetting(.workers, "must be at least 1, got \(workers)") }
             let model = try TrainingState.read(from: checkpoint)
             try model.checkEngineFits(workers: workers)
-            let samples = try model.loadSamples(DataSource(file: data, x: x, y: y))
-            let result = Evaluation(predictor: model.makePredictor(workers: workers), samples: samples)
+            // Features are read a block at a time: a test set need not fit in memory.
+            let result = try model.evaluate(DataSource(file: data, x: x, y: y), predictor: model.makePredictor(workers: workers))
             var parts = ["\(data) \(x)/\(y): \(result.rows) rows", "loss \(result.loss)"]
             if let accuracy = result.accuracy { parts.append("accuracy \(String(format: "%.2f", accuracy * 100))%") }
             if let mse = result.meanSquaredError { parts.append("mse \(mse)") }

@@ -16,6 +16,8 @@ extension Train {
         "--kernels", "--isa",  // may differ from the run so far: resume warns that the last bits may then differ
         // The data may have moved; its fingerprint must still match.
         "--data", "--x", "--y", "--val-data", "--val-x", "--val-y",
+        // A streamed run keeps the window shape its checkpoint stores, whatever the budget.
+        "--memory-budget",
     ]
 
     /// Flags `--override` may apply on resume.
@@ -92,6 +94,9 @@ extension Train {
             if let y = data.valY { validation.y = y }
             source.validation = validation
         }
+        // A run that streamed continues in its windows; one that did not, in memory.
+        let window = checkpoint.progress?.window
+        (source.memory, source.windowShape, source.batchSize) = (window == nil ? .inMemory : memory.request, window, configuration.batchSize)
         let loaded = try DatasetLoader.load(source)
         let reporter = ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag)
         observers.add(reporter)

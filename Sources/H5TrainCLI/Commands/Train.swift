@@ -28,6 +28,8 @@ struct Train: ParsableCommand {
 
     @OptionGroup(title: "Data") var data: DataOptions
 
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
+
     @OptionGroup var options: RunOptions
 
     @OptionGroup(title: "Run logs") var logs: RunLogOptions
@@ -45,7 +47,8 @@ struct Train: ParsableCommand {
             } else {
                 let configuration = try options.trainingConfiguration
                 try configuration.validate()  // flag errors before any data is read
-                let source = try data.loaderOptions(seed: configuration.seed)
+                var source = try data.loaderOptions(seed: configuration.seed)
+                (source.memory, source.batchSize) = (memory.request, configuration.batchSize)
                 observers.add(ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag))
                 trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source), observer: observers,
                                       stateWriter: CheckpointWriter(), ranks: ranks)

@@ -52,7 +52,7 @@ struct RunLogOptions: ParsableArguments {
     static func configurationText(_ trainer: Trainer) -> String {
         let command = CommandLine.arguments.dropFirst().joined(separator: " ")
         let shape = DataShape(inputs: trainer.data.train.featureCount, outputs: trainer.data.outputSize, task: trainer.data.task,
-                              trainingRows: trainer.data.train.rows, notes: trainer.data.notes)
+                              trainingRows: trainer.data.trainingRows, notes: trainer.data.notes)
         let lines = (try? Explanation.lines(configuration: trainer.configuration, shape: shape)) ?? []
         return "    h5train \(command)\n\n" + lines.map { "    " + $0 }.joined(separator: "\n")
     }

@@ -1,0 +1,176 @@
+import DataParallel
+import HDF5
+import NeuralNet
+import Settings
+
+/// The normalisation statistics of features seen a block of rows at a time, in row order: the same
+/// sums, in the same order and precision, as `Normalization.fit` over the whole matrix, so a
+/// streamed run is normalised bit for bit like one that read its data whole.
+public struct NormalizationAccumulator: Sendable {
+    public let request: Normalization.Request
+    public let featureCount: Int
+    private var sum: [Double]
+    private var sumSquares: [Double]
+    private var rows = 0
+    private var largest: Float = 0
+
+    public init(_ request: Normalization.Request, featureCount: Int) {
+        (self.request, self.featureCount) = (request, featureCount)
+        let width = request == .standardize ? featureCount : 0
+        sum = [Double](repeating: 0, count: width)
+        sumSquares = sum
+    }
+
+    /// Whether `finish` needs to see the values (scale and standardize), or only the type.
+    public var needsValues: Bool { request == .scale || request == .standardize }
+
+    /// Adds the next rows (rows × featureCount values, as Float32).
+    public mutating func add(_ block: FeatureRows, rows count: Int) {
+        switch request {
+        case .scale:
+            for i in 0..<(count * featureCount) { largest = Swift.max(largest, Swift.abs(block.value(at: i))) }
+        case .standardize:
+            for r in 0..<count {
+                for j in 0..<featureCount {
+                    let x = Double(block.value(at: r * featureCount + j))
+                    sum[j] += x
+                    sumSquares[j] += x * x
+                }
+            }
+        case .none, .auto:
+            break
+        }
+        rows += count
+    }
+
+    /// The normalisation, as `Normalization.fit` chooses it.
+    public func finish(unsignedMaximum: Double?) -> Normalization {
+        switch request {
+        case .none:
+            return .none
+        case .auto:
+            guard let maximum = unsignedMaximum, maximum > 0 else { return .none }
+            return .scale(factor: Float(1 / maximum))
+        case .scale:
+            return largest > 0 ? .scale(factor: 1 / largest) : .none
+        case .standardize:
+            let n = Double(max(rows, 1))
+            var mean = [Float](repeating: 0, count: featureCount)
+            var std = [Float](repeating: 1, count: featureCount)
+            for j in 0..<featureCount {
+                let mu = sum[j] / n
+                let variance = max(0, sumSquares[j] / n - mu * mu)
+                mean[j] = Float(mu)
+                std[j] = variance > 0 ? Float(variance.squareRoot()) : 1
+            }
+            return .standardize(mean: mean, std: std)
+        }
+    }
+}
+
+/// FNV-1a over 64-bit words, byte by byte: the hash `DataFingerprint` uses.
+struct FNV1a {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    mutating func mix(_ word: UInt64) {
+        var word = word
+        for _ in 0..<8 {
+            hash = (hash ^ (word & 0xFF)) &* 0x0000_0100_0000_01B3
+            word >>= 8
+        }
+    }
+}
+
+extension DatasetLoader {
+    /// Reads the rows of `dataset` in order, `blockRows` at a time, in their stored type, calling
+    /// `body` with each block as a matrix (normalised by `normalization`) and its first row.
+    /// Failures name the file, dataset and rows.
+    static func forEachBlock(of dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
+                             normalization: Normalization, upTo limit: Int? = nil,
+                             _ body: (FeatureMatrix, Int) throws(TrainingError) -> Void) throws(TrainingError) {
+        let rows = min(dataset.rowCount, limit ?? dataset.rowCount)
+        for first in stride(from: 0, to: rows, by: blockRows) {
+            let range = first..<min(first + blockRows, rows)
+            var block: FeatureMatrix
+            do {
+                block = try HDF5Library.serialized { () throws(HDF5Error) -> FeatureMatrix in
+                    switch StoredType(dataset.elementType) {
+                    case .uint8: FeatureMatrix(.uint8(try dataset.read(UInt8.self, rows: range)), featureCount: featureCount)
+                    case .float32: FeatureMatrix(.float32(try dataset.read(Float.self, rows: range)), featureCount: featureCount)
+                    case .float64: FeatureMatrix(.float64(try dataset.read(Double.self, rows: range)), featureCount: featureCount)
+                    }
+                }
+            } catch {
+                throw .hdf5(error.description)  // names the file, the dataset and the rows
+            }
+            if normalization != .none { block.normalize(with: normalization) }
+            try body(block, first)
+        }
+    }
+
+    /// One pass over the streamed training features: refuses a value that is not finite as Float32
+    /// and fits the normalisation `request` asks for.
+    static func scanFeatures(_ dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
+                             request: Normalization.Request) throws(TrainingError) -> Normalization {
+        var statistics = NormalizationAccumulator(request, featureCount: featureCount)
+        let unsignedMaximum = dataset.elementType.unsignedMaximum
+        try forEachBlock(of: dataset, source: source, featureCount: featureCount, blockRows: blockRows,
+                         normalization: .none) { (block, first) throws(TrainingError) in
+            if let (index, value) = block.firstNonFinite() {
+                throw .invalidData(file: source.file, dataset: source.x,
+                                   message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
+            }
+            if statistics.needsValues { block.withRows { statistics.add($0, rows: block.rows) } }
+        }
+        return statistics.finish(unsignedMaximum: unsignedMaximum)
+    }
+}
+
+extension DataFingerprint {
+    /// The fingerprint of streamed training data, read block by block: the same hash as
+    /// `init(_:)` computes for the same samples in memory.
+    static func streamed(_ dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
+                         normalization: Normalization, targets: [Float], targetWidth: Int) throws(TrainingError) -> DataFingerprint {
+        let rows = dataset.rowCount
+        var fnv = FNV1a()
+        fnv.mix(UInt64(rows))
+        fnv.mix(UInt64(featureCount))
+        fnv.mix(UInt64(targetWidth))
+        let featureValues = rows * featureCount
+        let stride = max(1, featureValues / 1_000_000)
+        try DatasetLoader.forEachBlock(of: dataset, source: source, featureCount: featureCount, blockRows: blockRows,
+                                       normalization: normalization) { (block, first) throws(TrainingError) in
+            if let (index, value) = block.firstNonFinite() {
+                throw .invalidData(file: source.file, dataset: source.x,
+                                   message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
+            }
+            let start = first * featureCount, end = start + block.count
+            let firstSampled = (start + stride - 1) / stride * stride
+            block.withRows { features in
+                for i in Swift.stride(from: firstSampled, to: end, by: stride) { fnv.mix(UInt64(features.value(at: i - start).bitPattern)) }
+            }
+        }
+        let targetStride = max(1, targets.count / 1_000_000)
+        for i in Swift.stride(from: 0, to: targets.count, by: targetStride) { fnv.mix(UInt64(targets[i].bitPattern)) }
+        return DataFingerprint(rows: rows, featureCount: featureCount, targetWidth: targetWidth, hash: fnv.hash)
+    }
+}
+
+extension DatasetLoader {
+    /// Opens a features dataset for reading in blocks: the file (keep it alive while reading), the
+    /// dataset, its shape, rows and features per row, and the type blocks are kept in.
+    public static func openFeatures(_ source: DataSource) throws(TrainingError) -> (file: File, dataset: Dataset, shape: [Int], rows: Int, featureCount: Int, type: StoredType) {
+        let file: File, dataset: Dataset
+        do {
+            file = try File.open(source.file)
+            dataset = try file.dataset(source.x)
+        } catch {
+            throw .hdf5(error.description)
+        }
+        guard dataset.elementType.isNumeric else {
+            throw .invalidData(file: source.file, dataset: source.x, message: "holds \(dataset.elementType); expected numbers")
+        }
+        let (rows, featureCount) = try FeatureChecks.rowsAndFeatures(of: dataset.shape, file: source.file, dataset: source.x)
+        return (file, dataset, dataset.shape, rows, featureCount, StoredType(dataset.elementType))
+    }
+}

@@ -1,0 +1,74 @@
+import Data
+import DataParallel
+import Settings
+
+/// A streamed run's batches: the `WindowOrder` positions of each step, gathered from the reader's
+/// resident windows. A batch lies in one window or straddles two consecutive ones (the reader
+/// keeps both resident: see `BlockReader`); windows before a step's first are released to be
+/// refilled.
+///
+/// Buffers (allocated once, or once per epoch):
+///
+///     batch    (batchSize, Int32)        the step's rows as indices into the reader's two slots
+///     starts   (windows + 1)             the epoch's window boundaries, per epoch
+final class StreamedBatches {
+    let order: WindowOrder
+    let batchSize: Int
+    private let reader: BlockReader
+    private let schedule: ReaderSchedule
+    private var epoch = 0
+    private var starts: [Int] = []
+    /// The window holding the last step's first row.
+    private var window = 0
+    private var batch: [Int32]
+
+    /// Starts reading at the window holding step `step` of `epoch`, through epoch `lastEpoch`.
+    init(_ features: StreamedFeatures, batchSize: Int, seed: UInt64, epoch: Int, step: Int, lastEpoch: Int) {
+        order = WindowOrder(rows: features.rows, shape: features.shape, seed: seed)
+        self.batchSize = batchSize
+        batch = [Int32](repeating: 0, count: batchSize)
+        let starts = order.windowStarts(epoch: epoch)
+        let first = Self.window(holding: step * batchSize, in: starts)
+        schedule = ReaderSchedule(order: order, firstEpoch: epoch, firstWindow: first, lastEpoch: lastEpoch)
+        reader = BlockReader(features, schedule: schedule)
+    }
+
+    deinit { reader.stop() }
+
+    func stop() { reader.stop() }
+
+    var statistics: (blocks: Int, readSeconds: Double, waitSeconds: Double) { reader.statistics }
+
+    private static func window(holding position: Int, in starts: [Int]) -> Int {
+        var window = 0
+        while starts[window + 1] <= position { window += 1 }
+        return window
+    }
+
+    /// Calls `body` with the selection of step `step` of `epoch` once its windows are resident.
+    func withSelection<Result>(epoch: Int, step: Int, _ body: (BatchSelection) -> Result) throws(TrainingError) -> Result {
+        if epoch != self.epoch {
+            (self.epoch, starts, window) = (epoch, order.windowStarts(epoch: epoch), 0)
+        }
+        let first = step * batchSize, end = min(first + batchSize, order.rows)
+        while starts[window + 1] <= first { window += 1 }
+        let index = schedule.index(epoch: epoch, window: window)
+        reader.release(before: index)
+        let current = try reader.window(index)
+        let straddles = end > starts[window + 1]
+        let next = straddles ? try reader.window(index + 1) : current
+        batch.withUnsafeMutableBufferPointer { rows in
+            for position in first..<end {
+                let inNext = position >= starts[window + 1]
+                let (resident, start) = inNext ? (next, starts[window + 1]) : (current, starts[window])
+                rows[position - first] = Int32(resident.slot * reader.capacity) + resident.order[position - start]
+            }
+        }
+        return reader.withSlots { features, targets in
+            batch.withUnsafeBufferPointer { rows in
+                body(BatchSelection(features: features, targets: targets,
+                                    rows: UnsafeBufferPointer(rebasing: rows[0..<(end - first)])))
+            }
+        }
+    }
+}

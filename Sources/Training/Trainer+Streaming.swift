@@ -1,0 +1,42 @@
+import Data
+import DataParallel
+import Optimizers
+import Settings
+
+extension Trainer {
+    /// One optimizer step on step `step` of `epoch`: rows of the data in memory in the sampler's
+    /// order, or of the streamed data's resident windows in the two-level order.
+    func trainStep(epoch: Int, step: Int) throws(TrainingError) -> StepResult {
+        guard let features = data.stream else {
+            return sampler.withRows(ofStep: step) { engine.trainStep(on: data.train, rows: $0, schedule: schedule) }
+        }
+        if streamed == nil {
+            streamed = StreamedBatches(features, batchSize: configuration.batchSize, seed: configuration.seed,
+                                       epoch: epoch, step: step, lastEpoch: configuration.epochs)
+        }
+        let (stepEngine, rates) = (engine, schedule)
+        return try streamed!.withSelection(epoch: epoch, step: step) { selection in
+            stepEngine.trainStep(selection: selection, learningRate: rates.learningRate(atStep: stepEngine.step),
+                                 momentum: rates.momentum(atStep: stepEngine.step))
+        }
+    }
+
+    /// Loss and quality on the validation data, in memory or read a block at a time; nil without any.
+    func evaluateValidation() throws(TrainingError) -> Evaluation? {
+        if let validation = data.validation { return evaluate(validation) }
+        guard let samples = data.streamedValidation else { return nil }
+        return try Evaluation.blockwise(samples, predictor: engine.predictor)
+    }
+
+    /// Stops a streamed run's reader (after the run, or when it fails or stops early).
+    func stopStreaming() {
+        guard let streamed else { return }
+        streamed.stop()
+        let (blocks, reading, waiting) = streamed.statistics
+        if blocks > 0 {
+            let perBlock = String(format2: reading / Double(blocks) * 1000, 2)
+            observer.note("data: read \(blocks) blocks, \(perBlock) ms a block (\(String(format2: reading, 1)) s on the reader thread); training waited \(String(format2: waiting, 1)) s for them")
+        }
+        self.streamed = nil
+    }
+}
