@@ -16,7 +16,8 @@
 //   DataParallel   the step engine and its two phases, the worker pool, the forward-only predictor,
 //                  stored feature rows converted and normalised as workers gather them, and the
 //                  ranks of a run across processes (mpirun): who owns what, what a step exchanges
-//   Data           loader, targets, normalisation, sample sets (features in their stored type), fingerprint
+//   Data           loader, targets, normalisation, sample sets (features in their stored type),
+//                  streamed rows (chunk-aligned blocks read ahead on one thread), fingerprint
 //   Training       the loop, sampler, progress, metrics, diagnostics, LR finder, benchmark
 //   Checkpoint     the HDF5 checkpoint format, atomic writes, inspect, prediction files, and the
 //                  exports (ONNX, safetensors, Keras)
