@@ -25,6 +25,12 @@ final class MPIRunTests: XCTestCase {
         try assertSplitInvariance(["--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--dropout", "0.3", "--clip-norm", "0.5"])
     }
 
+    /// Streamed through a budget of a few windows of 16 rows (so batches straddle windows): every
+    /// rank streams its own windows in the same two-level order, and the bits are one process's.
+    func testStreamedDataIsBitIdenticalForAnyRanksAndWorkers() throws {
+        try assertSplitInvariance(["--optimizer", "adam", "--lr", "0.003", "--memory-budget", "64K"])
+    }
+
     func testResumeFromTwoRanksWithOneProcessOfTwoWorkersContinuesExactly() throws {
         let mpirun = try MPI.mpirun()
         let folder = try TemporaryDirectory()
