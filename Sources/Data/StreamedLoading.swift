@@ -116,8 +116,9 @@ extension DatasetLoader {
             try openValidation(validation, featureCount: featureCount, trainX: source.x, targets: targets)
         }
         let chunkRows = chunk?.first
+        let (windowBudget, budgetNote) = windowsBudget(budget, residentBytes: targets.values.count * 4 + rows * 4)
         let blockRows = options.windowShape?.blockRows
-            ?? Self.blockRows(rows: rows, rowBytes: featureCount * type.bytes, chunkRows: chunkRows, budget: budget)
+            ?? Self.blockRows(rows: rows, rowBytes: featureCount * type.bytes, chunkRows: chunkRows, budget: windowBudget)
         let normalization = try fitStreamedNormalization(dataset, source: source, featureCount: featureCount,
                                                          blockRows: blockRows, request: options.normalize)
         let fingerprint = try DataFingerprint.streamed(dataset, source: source, featureCount: featureCount, blockRows: blockRows,
@@ -132,8 +133,8 @@ extension DatasetLoader {
         ]
         let (shape, streamingNotes) = windowShape(options, rows: rows, blockRows: blockRows, chunkRows: chunkRows,
                                                   windowRowBytes: featureCount * type.bytes + targets.targetWidth * 4,
-                                                  budget: budget, reason: reason)
-        notes.insert(contentsOf: streamingNotes, at: 1)
+                                                  budget: budget, windowBudget: windowBudget, reason: reason)
+        notes.insert(contentsOf: streamingNotes + (budgetNote.map { [$0] } ?? []), at: 1)
         let stream = StreamedFeatures(source: source, rows: rows, featureCount: featureCount, type: type, chunkRows: chunkRows,
                                       targets: targets.values, targetWidth: targets.targetWidth, normalization: normalization,
                                       shape: shape, budget: budget,
@@ -147,17 +148,25 @@ extension DatasetLoader {
                           normalization: normalization, notes: notes, stream: stream, streamedValidation: streamedValidation)
     }
 
+    /// The part of the budget the windows get: what the targets and the sample order (Float32 and
+    /// Int32 a row, which stay in memory) leave of it, so the whole run fits the budget — but at
+    /// least half of it, with a warning when they take more than the other half.
+    static func windowsBudget(_ budget: Int, residentBytes: Int) -> (Int, SettingText?) {
+        guard residentBytes > budget / 2 else { return (budget - residentBytes, nil) }
+        return (budget / 2, "data: warning: the targets and sample order (\(MemoryBudget.short(residentBytes))) stay in memory and take more than half the budget \(MemoryBudget.short(budget)); the windows get half of it (\(.memoryBudget))")
+    }
+
     /// The window shape (the checkpoint's, or the most blocks the budget holds) and the start-up
     /// lines that say how the data is streamed, and why.
     private static func windowShape(_ options: LoaderOptions, rows: Int, blockRows: Int, chunkRows: Int?, windowRowBytes: Int,
-                                    budget: Int, reason: SettingText) -> (WindowShape, [SettingText]) {
+                                    budget: Int, windowBudget: Int, reason: SettingText) -> (WindowShape, [SettingText]) {
         var notes: [SettingText] = []
         let blocks: Int
         if let shape = options.windowShape {
             blocks = shape.blocksPerWindow
         } else {
             let choice = blocksPerWindow(blockRows: blockRows, blockCount: (rows + blockRows - 1) / blockRows,
-                                         windowRowBytes: windowRowBytes, budget: budget, batchSize: options.batchSize)
+                                         windowRowBytes: windowRowBytes, budget: windowBudget, batchSize: options.batchSize)
             blocks = choice.blocks
             notes += choice.warning.map { [$0] } ?? []
         }

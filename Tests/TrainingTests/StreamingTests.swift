@@ -75,19 +75,20 @@ final class StreamingTests: XCTestCase {
         let data = try load(try digitsFile(chunkRows: 5), .streaming(budget: 200 << 10))
         let stream = try XCTUnwrap(data.stream)
         // 64 blocks of at most 6 rows (256 bytes each) fill half of 200 KiB: whole 5-row chunks;
-        // two windows of 78 blocks (260 bytes a row with its target) fit.
-        XCTAssertEqual(stream.shape, WindowShape(blockRows: 5, blocksPerWindow: 78))
+        // the targets and the sample order (8 bytes a row, 11,496 bytes) come off the budget, and
+        // two windows of 74 blocks (260 bytes a row with its target) fit in the rest.
+        XCTAssertEqual(stream.shape, WindowShape(blockRows: 5, blocksPerWindow: 74))
         XCTAssertEqual(stream.chunkRows, 5)
         XCTAssertEqual(data.trainingRows, 1437)
         XCTAssertEqual(data.train.rows, 5, "in memory: only the first block, the diagnostics probe")
-        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 5 rows (chunks of 5), windows of 78 blocks, budget 200 KiB") },
+        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 5 rows (chunks of 5), windows of 74 blocks, budget 200 KiB") },
                       "\(data.notes)")
     }
 
     func testChunksTooLargeForSixtyFourBlocksAWindowAreReadInParts() throws {
         let data = try load(try digitsFile(chunkRows: 50), .streaming(budget: 200 << 10))
-        XCTAssertEqual(data.stream?.shape, WindowShape(blockRows: 5, blocksPerWindow: 78))
-        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 5 rows (chunks of 50, each read in 10 parts), windows of 78 blocks") },
+        XCTAssertEqual(data.stream?.shape, WindowShape(blockRows: 5, blocksPerWindow: 74))
+        XCTAssertTrue(data.notes.contains { $0.description.hasPrefix("data: streaming x_train in blocks of 5 rows (chunks of 50, each read in 10 parts), windows of 74 blocks") },
                       "\(data.notes)")
         let large = try load(try digitsFile(chunkRows: 50), .streaming(budget: 4 << 20))
         XCTAssertEqual(large.stream?.shape.blockRows, 100, "whole chunks, as many as 64 blocks a window allow")
@@ -102,7 +103,7 @@ final class StreamingTests: XCTestCase {
         // Parts of chunks of at least 8 rows: 5 rows; a batch of 100 must straddle at most two
         // windows: 1 + ⌈100/5⌉ blocks.
         XCTAssertEqual(stream.shape, WindowShape(blockRows: 5, blocksPerWindow: 21))
-        XCTAssertTrue(data.notes.contains { $0.description.contains("warning: the budget 1000 bytes holds less than two windows of 21 blocks") }, "\(data.notes)")
+        XCTAssertTrue(data.notes.contains { $0.description.contains("warning: the budget 500 bytes holds less than two windows of 21 blocks") } && data.notes.contains { $0.description.contains("take more than half the budget 1000 bytes") }, "\(data.notes)")
         let trainer = try train(data, epochs: 1, workers: 2)
         XCTAssertEqual(trainer.engine.step, 15)
     }
@@ -167,7 +168,7 @@ final class StreamingTests: XCTestCase {
         XCTAssertThrowsError(try interrupted.run(stop: stopper.stop))
         let state = try TrainingState.read(from: checkpoint)
         let window = try XCTUnwrap(state.progress?.window, "a streamed run's checkpoint stores its window shape")
-        XCTAssertEqual(window, WindowShape(blockRows: 5, blocksPerWindow: 78))
+        XCTAssertEqual(window, WindowShape(blockRows: 5, blocksPerWindow: 74))
         XCTAssertEqual(state.progress?.stepInEpoch, 7)
 
         // Another budget on resume: the checkpoint's shape wins.
@@ -191,7 +192,7 @@ final class StreamingTests: XCTestCase {
         let streamed = try Trainer(configuration: configuration(epochs: 2, workers: 2), data: try load(path, .streaming(budget: 200 << 10)),
                                    observer: SilentObserver())
         XCTAssertThrowsError(try streamed.restore(from: state, path: checkpoint)) { error in
-            XCTAssertTrue("\(error)".contains("in memory") && "\(error)".contains("streamed in windows of 78 blocks of 5 rows"), "\(error)")
+            XCTAssertTrue("\(error)".contains("in memory") && "\(error)".contains("streamed in windows of 74 blocks of 5 rows"), "\(error)")
         }
     }
 
