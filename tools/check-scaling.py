@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Checks tools/scaling-model.py against `h5train bench` runs on the emulated cluster (tools/mpi-netns).
 
-For each batch size: calibrates the compute rate, then for each configuration (hosts, link rate)
-brings the namespaced hosts up, runs `mpirun -np R h5train bench … --workers 1` in them REPEATS
-times, and prints the median samples/s and rank 0's communication per step (bytes, ms) next to
+For each configuration (hosts, link rate) brings the namespaced hosts up and, per batch size,
+calibrates the compute rate (just before: the machine's load drifts), runs
+`mpirun -np R h5train bench … --workers 1` in them REPEATS times, and prints the median samples/s and rank 0's communication per step (bytes, ms) next to
 what the model predicts for the same run. The hosts are taken down at the end, whatever happens.
 
 Compute rate of a rank, two ways (the R ranks share this machine's cores):
@@ -118,15 +118,15 @@ def main():
     net = sm.Net("784-512-256-10")
     configs = [(int(h), r) for h, r in (c.split(":") for c in args.configs.split(","))]
     batches = [int(b) for b in args.batches.split(",")]
-    calib = {b: calibrate(args, b, sorted({h for h, _ in configs})) for b in batches}
     rows = []
     try:
         for hosts, rate in configs:
             up = [NETNS, "up", "--hosts", str(hosts)] + (["--no-shape"] if rate == "none" else ["--rate", rate])
             print(run(up).strip().splitlines()[-1], flush=True)
             for batch in batches:
+                calib = calibrate(args, batch, [hosts])   # just before, as the machine's load drifts
                 measured, nbytes, ms, rates = measure(args, batch, hosts)
-                rows.append((hosts, rate, batch, measured, nbytes, ms, rates))
+                rows.append((hosts, rate, batch, measured, nbytes, ms, rates, calib))
                 print(f"  R={hosts} {rate} B={batch}: {', '.join(f'{r:,.0f}' for r in rates)} samples/s; "
                       f"{nbytes} bytes, {ms:.3f} ms per step", flush=True)
     finally:
@@ -134,10 +134,9 @@ def main():
     print("\n| R | link | B | measured samples/s | predicted (g share / g conc) | measured comm ms | predicted comm ms "
           "| measured bytes | predicted bytes | T_c pred. ms (share / conc) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for hosts, rate, batch, measured, nbytes, ms, _ in rows:
+    for hosts, rate, batch, measured, nbytes, ms, _, (alone, conc) in rows:
         alpha_us, gbits = LINKS[(hosts, rate)]
         model = sm.Model(argparse.Namespace(alpha_us=alpha_us, algorithm="ring", messages="packed", link_efficiency=1.0))
-        alone, conc = calib[batch]
         g_share = alone * net.flop / 1e9 * min(1.0, args.cores / hosts)
         g_conc = conc[hosts] * net.flop / 1e9
         comm, _ = model.comm_parts(net, batch, hosts, gbits)
