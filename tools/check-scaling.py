@@ -14,6 +14,7 @@ Network: alpha per message step and the all-gather bandwidth from the fits in do
 
 Usage (root): tools/check-scaling.py [--binary h5train] [--data mnist.h5] [--batches 512,1536]
               [--configs 2:1gbit,3:1gbit,2:none,3:none] [--steps 30] [--warmup 5] [--repeats 3]
+              [--mpirun-args "--mca btl_tcp_links 2"]
 Set OPENBLAS_CORETYPE in the environment; it is passed to the ranks (-x).
 """
 import argparse
@@ -95,7 +96,7 @@ def calibrate(args, batch, ranks_needed):
 def measure(args, batch, ranks):
     rates, comms = [], []
     for _ in range(args.repeats):
-        out = run([NETNS, "run", "--"] + (["-x", "OPENBLAS_CORETYPE"] if "OPENBLAS_CORETYPE" in os.environ else []) + ["-np", str(ranks)] + bench_args(args, batch))
+        out = run([NETNS, "run", "--"] + (["-x", "OPENBLAS_CORETYPE"] if "OPENBLAS_CORETYPE" in os.environ else []) + args.mpirun_args.split() + ["-np", str(ranks)] + bench_args(args, batch))
         rates.append(rate_of(out))
         comms.append(communication_of(out))
     return statistics.median(rates), statistics.median(c[0] for c in comms), statistics.median(c[1] for c in comms), rates
@@ -111,6 +112,7 @@ def main():
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--cores", type=int, default=os.cpu_count())
+    p.add_argument("--mpirun-args", default="", help='more mpirun arguments, e.g. "--mca btl_tcp_links 2"')
     args = p.parse_args()
     if "OPENBLAS_CORETYPE" not in os.environ:
         print("check-scaling: OPENBLAS_CORETYPE is not set; OpenBLAS picks its kernels itself", file=sys.stderr)
