@@ -19,6 +19,8 @@ struct Bench: ParsableCommand {
         must). The stages: gather (copying the batch's rows), forward (products, bias, activation, \
         loss), backward (the deltas), gradients (∂W and ∂b over the batch), update (norm, clipping, \
         optimizer); other is waiting at the step's two barriers and the main thread's own work. \
+        With --memory-budget the training data is streamed from its file as `train` streams it, \
+        and each worker count's steps read their windows on one reader thread (its line follows the table). \
         Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted. \
         Under mpirun the steps are spread over the ranks (each with the given workers); rank 0 prints \
         the table and, per worker count, what it received from the other ranks per step, in how many \
@@ -62,6 +64,8 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the initial weights and the sample order. (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
+
     @OptionGroup(title: "Kernels") var kernels: KernelOptions
 
     func run() throws {
@@ -75,8 +79,9 @@ struct Bench: ParsableCommand {
             guard steps >= 1, warmup >= 0 else { throw TrainingError.invalidSetting(.steps, "must be at least 1") }
             let widths = hidden.split(separator: ",").compactMap { Int($0) }
             var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
-            options.seed = seed
+            (options.seed, options.memory, options.batchSize) = (seed, memory.request, batchSize)
             let loaded = try DatasetLoader.load(options)
+            if ranks.isReporting { for line in loaded.notes { print(line.withFlags) } }
             let perf = PerfControl()
             var results: [BenchmarkResult] = []
             var allocations: [Int] = []
@@ -109,6 +114,7 @@ struct Bench: ParsableCommand {
                 print("heap allocations: run under tools/count-allocations to count them")
             }
             for result in results where result.ranks > 1 { print(Self.communicationLine(result)) }
+            for result in results { if let report = result.readerReport { print("\(report) (\(result.workers) worker\(result.workers == 1 ? "" : "s"))") } }
         }
     }
 
