@@ -84,7 +84,7 @@ struct Bench: ParsableCommand {
             if ranks.isReporting { for line in loaded.notes { print(line.withFlags) } }
             let perf = PerfControl()
             var results: [BenchmarkResult] = []
-            var allocations: [Int] = []
+            var allocations: [Int] = [], readerAllocations: [Int] = []
             for count in counts {
                 var config = TrainingConfiguration()
                 config.hidden = widths
@@ -94,28 +94,42 @@ struct Bench: ParsableCommand {
                 config.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
                 config.workers = count
                 try config.validate()
-                var before = 0, after = 0
+                var before = 0, after = 0, readerBefore = 0, readerAfter = 0
                 results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup, ranks: ranks) { timed in
                     perf.counting {
-                        before = AllocationCounter.count ?? 0
+                        (before, readerBefore) = (AllocationCounter.count ?? 0, Self.readerAllocations())
                         timed()
-                        after = AllocationCounter.count ?? 0
+                        (after, readerAfter) = (AllocationCounter.count ?? 0, Self.readerAllocations())
                     }
                 })
                 allocations.append(after - before)
+                readerAllocations.append(readerAfter - readerBefore)
             }
             guard ranks.isReporting else { return }
             print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
                              batch: batchSize, shard: shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize),
                              kernels: products))
             if AllocationCounter.count != nil {
-                print("heap allocations during the timed steps: " + zip(counts, allocations).map { "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)" }.joined(separator: ", "))
+                print(allocationLine("heap allocations during the timed steps", counts: counts, allocations: allocations))
+                if loaded.stream != nil {
+                    print(allocationLine("of which on the reader thread", counts: counts, allocations: readerAllocations))
+                }
             } else {
                 print("heap allocations: run under tools/count-allocations to count them")
             }
             for result in results where result.ranks > 1 { print(Self.communicationLine(result)) }
             for result in results { if let report = result.readerReport { print("\(report) (\(result.workers) worker\(result.workers == 1 ? "" : "s"))") } }
         }
+    }
+
+    /// The allocations of the streamed data's reader thread so far (0 when not counted).
+    static func readerAllocations() -> Int { AllocationCounter.count(onThreadsNamed: BlockReader.threadName) ?? 0 }
+
+    /// `title`: per worker count, the allocations and allocations per timed step.
+    func allocationLine(_ title: String, counts: [Int], allocations: [Int]) -> String {
+        "\(title): " + zip(counts, allocations).map {
+            "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)"
+        }.joined(separator: ", ")
     }
 
     /// What rank 0 received per timed step across processes.
