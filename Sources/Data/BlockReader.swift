@@ -1,5 +1,8 @@
 import DataParallel
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HDF5
 import Settings
 
@@ -28,18 +31,34 @@ public protocol WindowSchedule: Sendable {
 public final class BlockReader: @unchecked Sendable {
     private let state: ReaderState
     public let capacity: Int
+    /// The reader thread's name (at most 15 bytes, Linux's limit), by which tools/count-allocations
+    /// counts its allocations apart.
+    public static let threadName = "h5train reader"
 
     /// Prepares the slots for windows of `features.shape` and starts the reader thread.
     public init(_ features: StreamedFeatures, schedule: some WindowSchedule) {
         capacity = features.shape.blockRows * features.shape.blocksPerWindow
         state = ReaderState(features, capacity: capacity)
         let state = self.state
-        let thread = Thread { state.run(schedule) }
-        thread.name = "h5train block reader"
+        let thread = Thread {
+            Self.nameCurrentThread()
+            state.run(schedule)
+        }
+        thread.name = Self.threadName
         thread.start()
     }
 
     deinit { state.stop() }
+
+    /// Names the calling thread as the system shows it (`Thread.name` alone does not, on Linux).
+    /// glibc declares `pthread_setname_np` only under _GNU_SOURCE, which Swift's Glibc module lacks.
+    private static func nameCurrentThread() {
+        #if os(Linux)
+        typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+        guard let symbol = dlsym(nil, "pthread_setname_np") else { return }
+        _ = threadName.withCString { unsafeBitCast(symbol, to: SetName.self)(pthread_self(), $0) }
+        #endif
+    }
 
     /// Waits until window `index` is loaded and returns its slot, its row count and its order;
     /// throws the reader's failure (naming the file, dataset and rows) instead of waiting for it.

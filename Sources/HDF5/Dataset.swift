@@ -99,13 +99,19 @@ public final class Dataset: AttributeHolder {
         }
         let fileSpace = try check("H5Dget_space", H5Dget_space(id), context)
         defer { H5Sclose(fileSpace) }
-        let start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in hsize_t(0) }
-        let counts = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
-        try check("H5Sselect_hyperslab",
-                  H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil), context)
-        let memorySpace = try check("H5Screate_simple", H5Screate_simple(Int32(counts.count), counts, nil), context)
-        defer { H5Sclose(memorySpace) }
-        try checkRead(H5Dread(id, memoryType, memorySpace, fileSpace, h5shim_p_default(), base), rows: rows)
+        // The hyperslab's start and counts on the stack: a streamed run reads a block at a time.
+        try withUnsafeTemporaryAllocation(of: hsize_t.self, capacity: 2 * shape.count) { (dims) throws(HDF5Error) in
+            let (start, counts) = (dims.baseAddress!, dims.baseAddress! + shape.count)
+            for (axis, size) in shape.enumerated() {
+                start[axis] = axis == 0 ? hsize_t(rows.lowerBound) : 0
+                counts[axis] = axis == 0 ? hsize_t(rows.count) : hsize_t(size)
+            }
+            try check("H5Sselect_hyperslab",
+                      H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, counts, nil), context)
+            let memorySpace = try check("H5Screate_simple", H5Screate_simple(Int32(shape.count), counts, nil), context)
+            defer { H5Sclose(memorySpace) }
+            try checkRead(H5Dread(id, memoryType, memorySpace, fileSpace, h5shim_p_default(), base), rows: rows)
+        }
     }
 
     /// Reads a string dataset (fixed- or variable-length strings) as an array in row-major order.

@@ -18,6 +18,8 @@ public struct BenchmarkResult: Sendable {
     /// during the timed steps.
     public var ranks = 1
     public var communication = CommunicationTraffic()
+    /// What the reader thread did when the data was streamed (blocks read, time reading and waiting).
+    public var readerReport: String?
 
     public var samplesPerSecond: Double { Double(samples) / seconds }
     public var gigaflopsPerSecond: Double { Double(samples) * Double(flopPerSample) / seconds / 1e9 }
@@ -42,13 +44,16 @@ public enum Benchmark {
         around: (() -> Void) -> Void = { $0() }
     ) throws(TrainingError) -> BenchmarkResult {
         let trainer = try Trainer(configuration: configuration, data: data, observer: SilentObserver(), ranks: ranks)
-        var sampler = BatchSampler(rows: data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
-        var samples = 0
+        let batches = SweepBatches(data: data, batchSize: configuration.batchSize, seed: configuration.seed, steps: warmup + steps)
+        var samples = 0, failure: TrainingError?
 
         func step() -> Int {
-            sampler.nextBatch { rows in
-                _ = trainer.engine.trainStep(on: data.train, rows: rows, schedule: trainer.schedule)
-                return rows.count
+            guard failure == nil else { return 0 }
+            do throws(TrainingError) {
+                return try batches.trainStep(trainer.engine, schedule: trainer.schedule).rows
+            } catch {
+                failure = error
+                return 0
             }
         }
 
@@ -61,6 +66,8 @@ public enum Benchmark {
             for _ in 0..<steps { samples += step() }
             seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
+        let readerReport = batches.stop()
+        if let failure { throw failure }
         let stages = trainer.engine.stageTimes.since(stagesBefore)
         var result = BenchmarkResult(
             workers: configuration.workers, steps: steps, samples: samples, seconds: seconds,
@@ -69,6 +76,7 @@ public enum Benchmark {
             finalParameters: trainer.engine.parameterValues)
         result.ranks = ranks.size
         result.communication = trainer.engine.communicationTraffic.since(trafficBefore)
+        result.readerReport = readerReport
         return result
     }
 }

@@ -51,7 +51,7 @@ public struct LRFinder: Sendable {
     }
 
     /// Runs the sweep on a copy of `trainer`'s network, on batches of its training data in the order
-    /// training would use (epoch 1's permutation, then epoch 2's, …).
+    /// training would use (epoch 1's permutation, then epoch 2's, …; a streamed run's windows).
     ///
     /// - Parameter progress: called after each step with the step and its point.
     public func run(on trainer: Trainer, progress: (LRFinderPoint) -> Void = { _ in }) throws(TrainingError) -> LRFinderResult {
@@ -63,13 +63,20 @@ public struct LRFinder: Sendable {
             workers: original.pool.workerCount, maximumBatch: original.maximumBatch)
         engine.health = original.health
         let configuration = trainer.configuration, schedule = schedule
-        var sampler = BatchSampler(rows: trainer.data.train.rows, batchSize: configuration.batchSize, seed: configuration.seed)
+        let batches = SweepBatches(data: trainer.data, batchSize: configuration.batchSize, seed: configuration.seed, steps: steps)
+        var result = try sweep(engine, batches: batches, schedule: schedule, progress: progress)
+        result.readerReport = batches.stop()
+        return result
+    }
 
+    /// The sweep's steps on `engine`, until the last or until the loss diverges.
+    private func sweep(_ engine: StepEngine, batches: SweepBatches, schedule: ExponentialSchedule,
+                       progress: (LRFinderPoint) -> Void) throws(TrainingError) -> LRFinderResult {
         var points: [LRFinderPoint] = []
         var average = 0.0, best = Double.infinity
         let beta = 1 - smoothing
         for k in 0..<steps {
-            let result = sampler.nextBatch { engine.trainStep(on: trainer.data.train, rows: $0, schedule: schedule) }
+            let result = try batches.trainStep(engine, schedule: schedule).result
             average = beta * average + (1 - beta) * result.loss
             let smoothed = average / (1 - pow(beta, Double(k + 1)))
             let point = LRFinderPoint(step: k, learningRate: Double(result.learningRate), loss: result.loss, smoothedLoss: smoothed)

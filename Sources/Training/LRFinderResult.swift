@@ -35,6 +35,8 @@ public struct LRFinderResult: Sendable {
     public var divergedAtStep: Int?
     /// The steps the sweep would have run without divergence.
     public var plannedSteps: Int
+    /// What the reader thread did when the data was streamed (blocks read, time reading and waiting).
+    public var readerReport: String?
 
     public init(points: [LRFinderPoint], divergedAtStep: Int?, plannedSteps: Int) {
         self.points = points

@@ -32,11 +32,7 @@ extension Trainer {
     func stopStreaming() {
         guard let streamed else { return }
         streamed.stop()
-        let (blocks, reading, waiting) = streamed.statistics
-        if blocks > 0 {
-            let perBlock = String(format2: reading / Double(blocks) * 1000, 2)
-            observer.note("data: read \(blocks) blocks, \(perBlock) ms a block (\(String(format2: reading, 1)) s on the reader thread); training waited \(String(format2: waiting, 1)) s for them")
-        }
+        if let report = streamed.readerReport { observer.note(SettingText(report)) }
         self.streamed = nil
     }
 }

@@ -14,7 +14,7 @@ final class BenchCommandTests: XCTestCase {
                                   "--workers", "1,2,3", "--steps", "30", "--warmup", "5"])
         XCTAssertSuccess(result)
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.first?.hasPrefix("model 64-32-10, batch 64 in shards of 64 rows, 30 timed steps, 10112 FLOP per sample") ?? false, result.description)
+        XCTAssertTrue(lines.first { $0.hasPrefix("model ") }?.hasPrefix("model 64-32-10, batch 64 in shards of 64 rows, 30 timed steps, 10112 FLOP per sample") ?? false, result.description)
         let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("workers") }, result.description)
         XCTAssertEqual(lines[header].split(separator: " ").map(String.init),
                        ["workers", "samples/s", "GFLOP/s", "speed-up", "efficiency", "gather", "forward", "backward",

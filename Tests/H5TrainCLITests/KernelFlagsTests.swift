@@ -13,7 +13,7 @@ final class KernelFlagsTests: XCTestCase {
         let bench = try CLI.run(["bench", "--data", CLI.dataset("digits.h5"), "--hidden", "16", "--batch-size", "64",
                                  "--workers", "1", "--steps", "3", "--warmup", "1", "--kernels", "openblas"])
         XCTAssertSuccess(bench)
-        let header = try XCTUnwrap(bench.stdoutLines.first, bench.description)
+        let header = try XCTUnwrap(bench.stdoutLines.first { $0.hasPrefix("model ") }, bench.description)
         XCTAssertTrue(header.hasPrefix("model 64-16-10, batch 64") && header.contains(", kernels openblas "), bench.description)
         let train = try CLI.run(["train", "--data", CLI.dataset("digits.h5"), "--hidden", "16", "--epochs", "1",
                                  "--workers", "1", "--kernels", "openblas"])

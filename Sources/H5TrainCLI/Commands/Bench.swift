@@ -19,6 +19,8 @@ struct Bench: ParsableCommand {
         must). The stages: gather (copying the batch's rows), forward (products, bias, activation, \
         loss), backward (the deltas), gradients (∂W and ∂b over the batch), update (norm, clipping, \
         optimizer); other is waiting at the step's two barriers and the main thread's own work. \
+        With --memory-budget the training data is streamed from its file as `train` streams it, \
+        and each worker count's steps read their windows on one reader thread (its line follows the table). \
         Under `perf stat --control fifo:…` (PERF_CTL_FIFO set) only the timed steps are counted. \
         Under mpirun the steps are spread over the ranks (each with the given workers); rank 0 prints \
         the table and, per worker count, what it received from the other ranks per step, in how many \
@@ -62,6 +64,8 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the initial weights and the sample order. (default: 0)", transform: parseSeed)
     var seed: UInt64 = 0
 
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
+
     @OptionGroup(title: "Kernels") var kernels: KernelOptions
 
     func run() throws {
@@ -75,11 +79,12 @@ struct Bench: ParsableCommand {
             guard steps >= 1, warmup >= 0 else { throw TrainingError.invalidSetting(.steps, "must be at least 1") }
             let widths = hidden.split(separator: ",").compactMap { Int($0) }
             var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
-            options.seed = seed
+            (options.seed, options.memory, options.batchSize) = (seed, memory.request, batchSize)
             let loaded = try DatasetLoader.load(options)
+            if ranks.isReporting { for line in loaded.notes { print(line.withFlags) } }
             let perf = PerfControl()
             var results: [BenchmarkResult] = []
-            var allocations: [Int] = []
+            var allocations: [Int] = [], readerAllocations: [Int] = []
             for count in counts {
                 var config = TrainingConfiguration()
                 config.hidden = widths
@@ -89,27 +94,42 @@ struct Bench: ParsableCommand {
                 config.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
                 config.workers = count
                 try config.validate()
-                var before = 0, after = 0
+                var before = 0, after = 0, readerBefore = 0, readerAfter = 0
                 results.append(try Benchmark.run(data: loaded, configuration: config, steps: steps, warmup: warmup, ranks: ranks) { timed in
                     perf.counting {
-                        before = AllocationCounter.count ?? 0
+                        (before, readerBefore) = (AllocationCounter.count ?? 0, Self.readerAllocations())
                         timed()
-                        after = AllocationCounter.count ?? 0
+                        (after, readerAfter) = (AllocationCounter.count ?? 0, Self.readerAllocations())
                     }
                 })
                 allocations.append(after - before)
+                readerAllocations.append(readerAfter - readerBefore)
             }
             guard ranks.isReporting else { return }
             print(Self.table(results, model: "\(loaded.train.featureCount)-\(widths.map(String.init).joined(separator: "-"))-\(loaded.outputSize)",
                              batch: batchSize, shard: shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize),
                              kernels: products))
             if AllocationCounter.count != nil {
-                print("heap allocations during the timed steps: " + zip(counts, allocations).map { "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)" }.joined(separator: ", "))
+                print(allocationLine("heap allocations during the timed steps", counts: counts, allocations: allocations))
+                if loaded.stream != nil {
+                    print(allocationLine("of which on the reader thread", counts: counts, allocations: readerAllocations))
+                }
             } else {
                 print("heap allocations: run under tools/count-allocations to count them")
             }
             for result in results where result.ranks > 1 { print(Self.communicationLine(result)) }
+            for result in results { if let report = result.readerReport { print("\(report) (\(result.workers) worker\(result.workers == 1 ? "" : "s"))") } }
         }
+    }
+
+    /// The allocations of the streamed data's reader thread so far (0 when not counted).
+    static func readerAllocations() -> Int { AllocationCounter.count(onThreadsNamed: BlockReader.threadName) ?? 0 }
+
+    /// `title`: per worker count, the allocations and allocations per timed step.
+    func allocationLine(_ title: String, counts: [Int], allocations: [Int]) -> String {
+        "\(title): " + zip(counts, allocations).map {
+            "\($0) worker\($0 == 1 ? "" : "s"): \($1) (\(String(format: "%.2f", Double($1) / Double(steps))) per step)"
+        }.joined(separator: ", ")
     }
 
     /// What rank 0 received per timed step across processes.

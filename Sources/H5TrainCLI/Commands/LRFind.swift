@@ -35,6 +35,8 @@ struct LRFind: ParsableCommand {
 
     @OptionGroup(title: "Data") var data: DataOptions
 
+    @OptionGroup(title: "Memory") var memory: MemoryOptions
+
     @OptionGroup var model: ModelOptions
 
     @Option(parsing: .unconditional, help: "Samples per optimizer step (the last batch of an epoch may be smaller).")
@@ -95,7 +97,9 @@ struct LRFind: ParsableCommand {
             configuration.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
             try configuration.validate()  // flag errors before any data is read
             for case let (setting, path?) in [(Setting.output, out), (.plot, plot)] { try AtomicFile.checkWritable(path, setting: setting) }
-            let loaded = try DatasetLoader.load(data.loaderOptions(seed: seed))
+            var source = try data.loaderOptions(seed: seed)
+            (source.memory, source.batchSize) = (memory.request, batchSize)
+            let loaded = try DatasetLoader.load(source)
             let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver())
             let say: (String) -> Void = quiet ? { _ in } : { print($0) }
             for line in loaded.notes + trainer.model.notes { say(line.withFlags) }
@@ -103,6 +107,7 @@ struct LRFind: ParsableCommand {
 
             let result = try finder.run(on: trainer)
             for line in Self.report(result) { say(line) }
+            if let report = result.readerReport { say(report) }
             if quiet, let suggestion = result.suggestion { print(Self.format(suggestion.rate)) }
             if let out {
                 try writeTextFile(result.csv, to: out, what: "the curve")

@@ -1,0 +1,65 @@
+import Data
+import DataParallel
+import Optimizers
+import Settings
+
+/// The batches of a sweep that ignores epoch boundaries (benchmark, LR finder), in the order
+/// training visits them: the sampler's permutations of the data in memory, or the streamed
+/// data's two-level window order (epoch 1's steps, then epoch 2's, …), read by one reader thread
+/// started here and stopped by `stop`.
+final class SweepBatches {
+    private let data: LoadedData
+    private var sampler: BatchSampler?
+    private var streamed: StreamedBatches?
+    private let stepsPerEpoch: Int
+    private var epoch = 1, step = 0
+
+    /// Batches of `batchSize` rows for up to `steps` steps (a streamed reader reads no further).
+    init(data: LoadedData, batchSize: Int, seed: UInt64, steps: Int) {
+        self.data = data
+        stepsPerEpoch = (data.trainingRows + batchSize - 1) / batchSize
+        if let features = data.stream {
+            let lastEpoch = 1 + max(steps - 1, 0) / stepsPerEpoch
+            streamed = StreamedBatches(features, batchSize: batchSize, seed: seed, epoch: 1, step: 0, lastEpoch: lastEpoch)
+        } else {
+            sampler = BatchSampler(rows: data.train.rows, batchSize: batchSize, seed: seed)
+        }
+    }
+
+    deinit { streamed?.stop() }
+
+    /// One step of `engine` on the next batch, at the rate and momentum `schedule` gives its next
+    /// step; returns the step's result and its batch's row count.
+    func trainStep(_ engine: StepEngine, schedule: any LearningRateSchedule) throws(TrainingError) -> (result: StepResult, rows: Int) {
+        guard let streamed else {
+            let samples = data.train
+            return sampler!.nextBatch { (engine.trainStep(on: samples, rows: $0, schedule: schedule), $0.count) }
+        }
+        let rows = min(streamed.batchSize, streamed.order.rows - step * streamed.batchSize)
+        let result = try streamed.withSelection(epoch: epoch, step: step) { selection in
+            engine.trainStep(selection: selection, learningRate: schedule.learningRate(atStep: engine.step),
+                             momentum: schedule.momentum(atStep: engine.step))
+        }
+        step += 1
+        if step == stepsPerEpoch { (epoch, step) = (epoch + 1, 0) }
+        return (result, rows)
+    }
+
+    /// Stops the reader thread, if any; returns its line (blocks read, time reading and waiting).
+    func stop() -> String? {
+        guard let streamed else { return nil }
+        streamed.stop()
+        return streamed.readerReport
+    }
+}
+
+extension StreamedBatches {
+    /// What the reader did: blocks read, milliseconds a block, seconds on the reader thread, and
+    /// the seconds training waited for them; nil before any block was read.
+    var readerReport: String? {
+        let (blocks, reading, waiting) = statistics
+        guard blocks > 0 else { return nil }
+        let perBlock = String(format2: reading / Double(blocks) * 1000, 2)
+        return "data: read \(blocks) blocks, \(perBlock) ms a block (\(String(format2: reading, 1)) s on the reader thread); training waited \(String(format2: waiting, 1)) s for them"
+    }
+}
