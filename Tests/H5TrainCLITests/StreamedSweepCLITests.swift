@@ -22,7 +22,7 @@ final class StreamedSweepCLITests: XCTestCase {
         return path
     }
 
-    private let streamingLine = "data: streaming x_train in blocks of 5 rows (chunks of 50, each read in 10 parts), windows of 78 blocks, budget 200 KiB: --memory-budget 200 KiB"
+    private let streamingLine = "data: streaming x_train in blocks of 5 rows (chunks of 50, each read in 10 parts), windows of 74 blocks, budget 200 KiB: --memory-budget 200 KiB"
 
     func testBenchSaysItStreamsAndStillFindsIdenticalWeights() throws {
         let result = try CLI.run(["bench", "--data", try chunkedDigits(), "--hidden", "16", "--batch-size", "64",

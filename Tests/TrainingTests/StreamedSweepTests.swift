@@ -70,10 +70,10 @@ final class StreamedSweepTests: XCTestCase {
         XCTAssertEqual(one.finalParameters.map(\.bitPattern), two.finalParameters.map(\.bitPattern))
         XCTAssertEqual(one.samples, timedSamples)
         let report = try XCTUnwrap(one.readerReport)
-        // Epochs 1 and 2 whole (288 blocks each), epoch 3's windows 0 and 1 (78 blocks each), and
+        // Epochs 1 and 2 whole (288 blocks each), epoch 3's windows 0 and 1 (74 blocks each), and
         // perhaps some of window 2, which the reader may fill ahead before it is stopped.
         let blocks = try XCTUnwrap(Int(report.split(separator: " ")[2]), report)
-        XCTAssertTrue((2 * 288 + 2 * 78)...(2 * 288 + 3 * 78) ~= blocks, report)
+        XCTAssertTrue((2 * 288 + 2 * 74)...(2 * 288 + 3 * 74) ~= blocks, report)
 
         // Reference: the same 35 steps on the data in memory, their rows taken from the window order.
         let memory = try load(path, .inMemory)
