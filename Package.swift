@@ -3,6 +3,7 @@
 //
 // Modules, in the order data flows through them (each depends only on modules above it):
 //   CHDF5, CBLAS   system libraries (HDF5 C library, OpenBLAS CBLAS) + prefixed C shims
+//   CDeflate       libdeflate, which inflates gzip-compressed HDF5 chunks faster than HDF5's zlib
 //   CDNNL          oneDNN shim, loaded at run time (the package builds and runs without it)
 //   CMPI           Open MPI shim, loaded at run time only under mpirun (the package builds without it)
 //   ONNXProto, TensorBoardProto   Swift types generated from ONNX's and TensorBoard's .proto files
@@ -56,7 +57,12 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["proto", "README.md"]
         ),
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .systemLibrary(
+            name: "CDeflate",  // libdeflate: inflates gzip chunks faster than HDF5's zlib
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
+        ),
+        .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"]),
         .target(name: "RunLogs", dependencies: ["TensorBoardProto"]),
         .target(name: "Settings"),
         .systemLibrary(name: "CDNNL"),  // no link: shim.h opens libdnnl with dlopen when present

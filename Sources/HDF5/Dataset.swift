@@ -97,6 +97,8 @@ public final class Dataset: AttributeHolder {
             try checkRead(status, rows: nil)
             return
         }
+        if let layout = (try? deflatedChunkLayout(memoryType: memoryType)) ?? nil,
+           readDeflatedChunks(rows: rows, into: UnsafeMutableRawPointer(base), layout) { return }
         let fileSpace = try check("H5Dget_space", H5Dget_space(id), context)
         defer { H5Sclose(fileSpace) }
         // The hyperslab's start and counts on the stack: a streamed run reads a block at a time.
