@@ -185,19 +185,30 @@ public enum DatasetLoader {
 }
 
 extension DatasetLoader {
-    /// Reads validation data whose features and targets must match the training data's.
-    static func readValidation(_ source: DataSource, featureCount: Int, trainX: String, targets: Targets) throws(TrainingError) -> SampleSet {
-        let x = try readFeatureMatrix(source)
-        guard x.featureCount == featureCount else {
+    /// Checks validation features' width against the training data's, then reads and checks the
+    /// validation targets.
+    static func validationTargets(_ source: DataSource, featureCount: Int, rows: Int, trainingFeatureCount: Int,
+                                  trainX: String, targets: Targets) throws(TrainingError) -> Targets {
+        guard featureCount == trainingFeatureCount else {
             throw .invalidData(file: source.file, dataset: source.x,
-                               message: "has \(x.featureCount) features per row; the training data \(trainX) has \(featureCount)")
+                               message: "has \(featureCount) features per row; the training data \(trainX) has \(trainingFeatureCount)")
         }
-        let y = try readTargets(source, rows: x.rows, task: targets.task,
+        let y = try readTargets(source, rows: rows, task: targets.task,
                                 classCount: targets.task == .classification ? targets.outputSize : nil)
         guard y.targetWidth == targets.targetWidth, y.outputSize == targets.outputSize || targets.task == .classification else {
             throw .invalidData(file: source.file, dataset: source.y,
                                message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
         }
+        return y
+    }
+}
+
+extension DatasetLoader {
+    /// Reads validation data whose features and targets must match the training data's.
+    static func readValidation(_ source: DataSource, featureCount: Int, trainX: String, targets: Targets) throws(TrainingError) -> SampleSet {
+        let x = try readFeatureMatrix(source)
+        let y = try validationTargets(source, featureCount: x.featureCount, rows: x.rows, trainingFeatureCount: featureCount,
+                                      trainX: trainX, targets: targets)
         return SampleSet(matrix: x.matrix, targets: y.values, targetWidth: y.targetWidth)
     }
 

@@ -66,10 +66,16 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
                 sumSquares[j] += x * x
             }
         }
+        return standardization(sum: sum, sumSquares: sumSquares, rows: rows)
+    }
+
+    /// Each feature's mean and standard deviation (1 where it does not vary) from its Σx and Σx²
+    /// over `rows` rows, summed in float64 in row order.
+    static func standardization(sum: [Double], sumSquares: [Double], rows: Int) -> Normalization {
         let n = Double(max(rows, 1))
-        var mean = [Float](repeating: 0, count: featureCount)
-        var std = [Float](repeating: 1, count: featureCount)
-        for j in 0..<featureCount {
+        var mean = [Float](repeating: 0, count: sum.count)
+        var std = [Float](repeating: 1, count: sum.count)
+        for j in sum.indices {
             let mu = sum[j] / n
             let variance = max(0, sumSquares[j] / n - mu * mu)
             mean[j] = Float(mu)

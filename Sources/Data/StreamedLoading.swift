@@ -196,16 +196,8 @@ extension DatasetLoader {
                                        targets: Targets) throws(TrainingError) -> (source: DataSource, rows: Int, type: StoredType, targets: Targets) {
         let x = try HDF5Library.serialized { () throws(TrainingError) in try openFeatures(source) }
         defer { HDF5Library.serialized { withExtendedLifetime(x) {} } }
-        guard x.featureCount == featureCount else {
-            throw .invalidData(file: source.file, dataset: source.x,
-                               message: "has \(x.featureCount) features per row; the training data \(trainX) has \(featureCount)")
-        }
-        let y = try readTargets(source, rows: x.rows, task: targets.task,
-                                classCount: targets.task == .classification ? targets.outputSize : nil)
-        guard y.targetWidth == targets.targetWidth, y.outputSize == targets.outputSize || targets.task == .classification else {
-            throw .invalidData(file: source.file, dataset: source.y,
-                               message: "has \(y.outputSize) target columns; the training targets have \(targets.outputSize)")
-        }
+        let y = try validationTargets(source, featureCount: x.featureCount, rows: x.rows, trainingFeatureCount: featureCount,
+                                      trainX: trainX, targets: targets)
         return (source, x.rows, x.type, y)
     }
 

@@ -54,16 +54,7 @@ public struct NormalizationAccumulator: Sendable {
         case .scale:
             return largest > 0 ? .scale(factor: 1 / largest) : .none
         case .standardize:
-            let n = Double(max(rows, 1))
-            var mean = [Float](repeating: 0, count: featureCount)
-            var std = [Float](repeating: 1, count: featureCount)
-            for j in 0..<featureCount {
-                let mu = sum[j] / n
-                let variance = max(0, sumSquares[j] / n - mu * mu)
-                mean[j] = Float(mu)
-                std[j] = variance > 0 ? Float(variance.squareRoot()) : 1
-            }
-            return .standardize(mean: mean, std: std)
+            return Normalization.standardization(sum: sum, sumSquares: sumSquares, rows: rows)
         }
     }
 }
