@@ -16,8 +16,9 @@ struct Train: ParsableCommand {
         Each minibatch is cut into micro-shards of --shard-size rows. The workers run the shards' \
         forward and backward passes in parallel, then compute fixed blocks of the batch-mean gradient \
         and apply the optimizer (--optimizer, SGD with momentum by default) to them. For a given --seed \
-        the result is bit-for-bit the same for \
-        any --workers.
+        the result is bit-for-bit the same for any --workers, and for any number of processes \
+        under Open MPI (mpirun -np 2 h5train train …: each step is spread over every rank's workers). \
+        Data larger than memory streams from its file through --memory-budget.
 
         Example (MNIST, 784-512-256-10, ReLU):
           h5train train --data mnist.h5 --val-x x_test --val-y y_test
