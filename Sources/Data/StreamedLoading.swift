@@ -93,17 +93,7 @@ extension DatasetLoader {
         guard options.validationSplit == 0 else {
             throw .invalidSetting(.memoryBudget, "streams \(source.file) \(source.x), which cannot hold out \(.validationSplit) rows; name validation datasets with \(.validationX) and \(.validationY) instead")
         }
-        let opened: (File, Dataset, [Int]?)
-        do {
-            opened = try HDF5Library.serialized { () throws(HDF5Error) in
-                let file = try File.open(source.file)
-                let dataset = try file.dataset(source.x)
-                return (file, dataset, try dataset.chunkShape())
-            }
-        } catch {
-            throw .hdf5(error.description)
-        }
-        let (file, dataset, chunk) = opened
+        let (file, dataset, chunk) = try openChunked(source)
         defer { HDF5Library.serialized { withExtendedLifetime((file, dataset)) {} } }
         guard dataset.elementType.isNumeric, let identity = FileIdentity.of(source.file) else {
             throw .invalidData(file: source.file, dataset: source.x, message: "holds \(dataset.elementType); expected numbers")
@@ -154,6 +144,19 @@ extension DatasetLoader {
     static func windowsBudget(_ budget: Int, residentBytes: Int) -> (Int, SettingText?) {
         guard residentBytes > budget / 2 else { return (budget - residentBytes, nil) }
         return (budget / 2, "data: warning: the targets and sample order (\(MemoryBudget.short(residentBytes))) stay in memory and take more than half the budget \(MemoryBudget.short(budget)); the windows get half of it (\(.memoryBudget))")
+    }
+
+    /// The training features' file and dataset, and the dataset's chunk shape (nil when contiguous).
+    private static func openChunked(_ source: DataSource) throws(TrainingError) -> (File, Dataset, [Int]?) {
+        do {
+            return try HDF5Library.serialized { () throws(HDF5Error) in
+                let file = try File.open(source.file)
+                let dataset = try file.dataset(source.x)
+                return (file, dataset, try dataset.chunkShape())
+            }
+        } catch {
+            throw .hdf5(error.description)
+        }
     }
 
     /// The window shape (the checkpoint's, or the most blocks the budget holds) and the start-up
