@@ -56,6 +56,21 @@ extension Train {
         Set(arguments.filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=", maxSplits: 1)[0]) })
     }
 
+    /// The checkpoint's data sources, with the files and datasets the data flags name instead.
+    private func resumedSource(_ stored: LoaderOptions, given: Set<String>) -> LoaderOptions {
+        var source = stored
+        if let file = data.data { source.train.file = file }
+        if given.contains("--x") { source.train.x = data.x }
+        if given.contains("--y") { source.train.y = data.y }
+        if var validation = source.validation {
+            if let file = data.valData { validation.file = file } else if let file = data.data { validation.file = file }
+            if let x = data.valX { validation.x = x }
+            if let y = data.valY { validation.y = y }
+            source.validation = validation
+        }
+        return source
+    }
+
     func resumedTrainer(from path: String, observers: ObserverList, ranks: Communicator = .single) throws -> Trainer {
         let checkpoint = try TrainingState.read(from: path)
         guard var configuration = checkpoint.configuration, let stored = checkpoint.data, checkpoint.progress != nil else {
@@ -84,16 +99,7 @@ extension Train {
         configuration.metricsPath = options.metrics
         try configuration.validate()
 
-        var source = stored
-        if let file = data.data { source.train.file = file }
-        if given.contains("--x") { source.train.x = data.x }
-        if given.contains("--y") { source.train.y = data.y }
-        if var validation = source.validation {
-            if let file = data.valData { validation.file = file } else if let file = data.data { validation.file = file }
-            if let x = data.valX { validation.x = x }
-            if let y = data.valY { validation.y = y }
-            source.validation = validation
-        }
+        var source = resumedSource(stored, given: given)
         // A run that streamed continues in its windows; one that did not, in memory.
         let window = checkpoint.progress?.window
         (source.memory, source.windowShape, source.batchSize) = (window == nil ? .inMemory : memory.request, window, configuration.batchSize)
