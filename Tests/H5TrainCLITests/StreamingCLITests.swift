@@ -13,9 +13,11 @@ final class StreamingCLITests: XCTestCase {
     override func tearDown() { folder = nil }
 
     /// The digits training data in gzip chunks of 50 rows, as a file of its own.
-    private func chunkedDigits() throws -> String {
+    /// digits' training rows (`copies` times over) in gzip chunks of 50 rows.
+    private func chunkedDigits(copies: Int = 1) throws -> String {
         let source = try File.open(CLI.dataset("digits.h5"))
-        let x = try source.dataset("x_train").read(Float.self), y = try source.dataset("y_train").read(Int64.self)
+        let x = [[Float]](repeating: try source.dataset("x_train").read(Float.self), count: copies).flatMap { $0 }
+        let y = [[Int64]](repeating: try source.dataset("y_train").read(Int64.self), count: copies).flatMap { $0 }
         let path = folder.file("digits-chunked.h5")
         let file = try File.create(path)
         try file.root.createDataset("x_train", shape: [y.count, 8, 8], values: x, chunkRows: 50, gzipLevel: 4)
@@ -76,11 +78,24 @@ final class StreamingCLITests: XCTestCase {
         try assertDamageMidRun(mentions: ["deleted"]) { path in try FileManager.default.removeItem(atPath: path) }
     }
 
+    /// Compressed chunk bytes overwritten in place (same file, same size): inflating them fails.
+    /// Four copies of digits (1.5 MB of features) outgrow HDF5's 1 MiB chunk cache, so damaged
+    /// chunks are read again.
+    func testAChunkDamagedMidRunStopsTrainingWithOneLine() throws {
+        try assertDamageMidRun(mentions: [], copies: 4) { path in
+            let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+            let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+            try handle.seek(toOffset: UInt64(size / 4))  // inside x_train's chunks, written first
+            try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
+            try handle.close()
+        }
+    }
+
     /// Starts a long streamed run, damages its data once a checkpoint exists, and expects exit 1,
     /// one line naming the file, the dataset and the rows, and the last checkpoint readable.
-    private func assertDamageMidRun(mentions: [String], damage: (String) throws -> Void,
+    private func assertDamageMidRun(mentions: [String], copies: Int = 1, damage: (String) throws -> Void,
                                     file: StaticString = #filePath, line: UInt = #line) throws {
-        let data = try chunkedDigits(), checkpoint = folder.file("run.ckpt.h5")
+        let data = try chunkedDigits(copies: copies), checkpoint = folder.file("run.ckpt.h5")
         let output = folder.file("stdout"), errors = folder.file("stderr")
         FileManager.default.createFile(atPath: output, contents: nil)
         FileManager.default.createFile(atPath: errors, contents: nil)
