@@ -40,11 +40,8 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
         _ request: Request, features: Features, featureCount: Int, unsignedMaximum: Double?
     ) -> Normalization where Features.Index == Int {
         switch request {
-        case .none:
-            return .none
-        case .auto:
-            guard let maximum = unsignedMaximum, maximum > 0 else { return .none }
-            return .scale(factor: Float(1 / maximum))
+        case .none, .auto:
+            return withoutStatistics(request, unsignedMaximum: unsignedMaximum)
         case .scale:
             let largest = features.reduce(Float(0)) { max($0, abs($1)) }
             return largest > 0 ? .scale(factor: 1 / largest) : .none
@@ -67,6 +64,13 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
             }
         }
         return standardization(sum: sum, sumSquares: sumSquares, rows: rows)
+    }
+
+    /// The normalisation of a request that needs no statistics of the features: `none`, or `auto`
+    /// (unsigned integers scaled by their type's maximum to [0, 1], anything else as stored).
+    static func withoutStatistics(_ request: Request, unsignedMaximum: Double?) -> Normalization {
+        guard request == .auto, let maximum = unsignedMaximum, maximum > 0 else { return .none }
+        return .scale(factor: Float(1 / maximum))
     }
 
     /// Each feature's mean and standard deviation (1 where it does not vary) from its Σx and Σx²

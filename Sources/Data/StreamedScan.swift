@@ -46,11 +46,8 @@ public struct NormalizationAccumulator: Sendable {
     /// The normalisation, as `Normalization.fit` chooses it.
     public func finish(unsignedMaximum: Double?) -> Normalization {
         switch request {
-        case .none:
-            return .none
-        case .auto:
-            guard let maximum = unsignedMaximum, maximum > 0 else { return .none }
-            return .scale(factor: Float(1 / maximum))
+        case .none, .auto:
+            return Normalization.withoutStatistics(request, unsignedMaximum: unsignedMaximum)
         case .scale:
             return largest > 0 ? .scale(factor: 1 / largest) : .none
         case .standardize:

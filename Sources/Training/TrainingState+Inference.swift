@@ -26,13 +26,19 @@ extension TrainingState {
             return SampleSet(features: features, targets: [Float](repeating: 0, count: x.rows * width),
                              featureCount: inputs, targetWidth: width)
         }
+        let y = try targets(source, rows: x.rows)
+        return SampleSet(features: features, targets: y.values, featureCount: inputs, targetWidth: y.targetWidth)
+    }
+
+    /// The targets of `source` (rows of them), checked against what this model predicts.
+    func targets(_ source: DataSource, rows: Int) throws(TrainingError) -> Targets {
         let outputs = model.architecture.outputSize
-        let y = try DatasetLoader.readTargets(source, rows: x.rows, task: model.task,
+        let y = try DatasetLoader.readTargets(source, rows: rows, task: model.task,
                                               classCount: model.task == .classification ? outputs : nil)
         guard model.task == .classification || y.outputSize == outputs else {
             throw .invalidData(file: source.file, dataset: source.y,
                                message: "has \(y.outputSize) target columns; the checkpoint's model predicts \(outputs)")
         }
-        return SampleSet(features: features, targets: y.values, featureCount: inputs, targetWidth: y.targetWidth)
+        return y
     }
 }

@@ -39,13 +39,7 @@ extension TrainingState {
             throw .invalidData(file: source.file, dataset: source.x,
                                message: "has \(x.featureCount) features per row (shape \(x.shape)); the checkpoint's model takes \(inputs)")
         }
-        let outputs = model.architecture.outputSize
-        let y = try DatasetLoader.readTargets(source, rows: x.rows, task: model.task,
-                                              classCount: model.task == .classification ? outputs : nil)
-        guard model.task == .classification || y.outputSize == outputs else {
-            throw .invalidData(file: source.file, dataset: source.y,
-                               message: "has \(y.outputSize) target columns; the checkpoint's model predicts \(outputs)")
-        }
+        let y = try targets(source, rows: x.rows)
         let samples = StreamedSamples(source: source, rows: x.rows, featureCount: inputs, type: x.type, targets: y.values,
                                       targetWidth: y.targetWidth, normalization: normalization)
         return try Evaluation.blockwise(samples, predictor: predictor, blockRows: blockRows)
