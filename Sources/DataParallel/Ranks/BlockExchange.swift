@@ -1,104 +1,135 @@
 import NeuralNet
 import Settings
 
-/// How the parameters (or gradient, or one optimizer state buffer) of every rank's blocks travel in
-/// one MPI_Allgatherv: rank r's section holds, optionally, the Σ g² of its blocks (Float64, in block
-/// order), then the values of its blocks — each block's weight rows, then its biases — in block
-/// order; the sections follow each other in rank order. Each rank packs its own section into a
-/// preallocated buffer, the allgather fills the others in place, and each rank unpacks the others'
-/// sections. Nothing is allocated after `init`.
+/// How the parameters (or gradient, or one optimizer state buffer) of every rank's blocks reach
+/// every rank: two MPI_Allgatherv in place, started together.
 ///
-/// Owned buffers: `buffer` (the sum of the sections' bytes: 4·P, plus 8 per block with squares),
-/// `counts` and `displacements` (R each, Int32, in bytes).
+///  - **Spans**, in place in the values themselves: each rank's blocks are consecutive
+///    (`RankShares.blocksByRank`), so its weights lie in one span of the parameter buffer — from its
+///    first block's weights up to the next rank's — and the spans of all ranks cut the buffer into
+///    R pieces. Nothing is copied by H5Train; MPI writes each owner's span straight into every
+///    other rank's values.
+///  - **Sides**, a small packed buffer: rank r's section holds, optionally, the Σ g² of its blocks
+///    (Float64, block order), then the biases of its blocks (Float32, block order). A layer's biases
+///    follow its weights and belong to its first block, so they can lie in another rank's span,
+///    where that rank's copy is stale. After both gathers every rank writes every section's
+///    biases (its own included) back into place, so every value ends as its owner's.
+///
+/// Owned buffers: `counts`, `displacements` (R each, Int32, in floats), `side` (8 per block with
+/// squares + 4 per bias), `sideCounts`, `sideDisplacements` (R each, Int32, bytes). Nothing is
+/// allocated after `init`.
 public final class BlockExchange: @unchecked Sendable {
     public let shares: RankShares
-    /// Every rank's parameter ranges, in section order: rank r's are `ranges[rangeStarts[r]..<rangeStarts[r+1]]`.
-    private let ranges: [Range<Int>]
-    private let rangeStarts: [Int]
-    /// Every rank's blocks (indices), in section order, when sections carry their squares; else empty.
-    private let squareBlocks: [[Int]]
-    public let buffer: UnsafeMutableRawPointer
+    /// Each rank's span of the values (floats), by rank: `displacements[r] ..< displacements[r] + counts[r]`.
     public let counts: UnsafeMutablePointer<Int32>
     public let displacements: UnsafeMutablePointer<Int32>
-    /// Bytes in all sections.
-    public let totalBytes: Int
+    /// Every rank's bias ranges, in section order: rank r's are `biases[biasStarts[r]..<biasStarts[r+1]]`.
+    private let biases: [Range<Int>]
+    private let biasStarts: [Int]
+    /// Every rank's blocks (indices), in section order, when sections carry their squares; else empty.
+    private let squareBlocks: [[Int]]
+    public let side: UnsafeMutableRawPointer
+    public let sideCounts: UnsafeMutablePointer<Int32>
+    public let sideDisplacements: UnsafeMutablePointer<Int32>
+    /// Bytes every rank receives from the others in one exchange, by rank.
+    private let receivedBytes: [Int]
 
-    /// - Parameter carriesSquares: sections start with their blocks' Σ g² (the step's exchange).
+    /// - Parameter carriesSquares: side sections start with their blocks' Σ g² (the step's exchange).
     public init(blocks: [GradientBlock], shares: RankShares, carriesSquares: Bool = false) {
         self.shares = shares
-        var ranges: [Range<Int>] = [], starts = [0]
         let byRank = shares.blocksByRank(blocks)
-        for owned in byRank {
-            for block in owned {
-                ranges.append(block.weightRange)
-                if !block.biasRange.isEmpty { ranges.append(block.biasRange) }
-            }
-            starts.append(ranges.count)
-        }
-        (self.ranges, rangeStarts) = (ranges, starts)
-        squareBlocks = carriesSquares ? byRank.map { $0.map(\.index) } : []
+        let parameterCount = blocks.map { max($0.weightRange.upperBound, $0.biasRange.upperBound) }.max() ?? 0
+        precondition(parameterCount <= Int(Int32.max), "\(parameterCount) parameters do not fit one MPI message")
         counts = .allocate(capacity: shares.ranks)
         displacements = .allocate(capacity: shares.ranks)
+        var spanEnd = parameterCount
+        for r in stride(from: shares.ranks - 1, through: 0, by: -1) {
+            let start = r == 0 ? 0 : byRank[r].first?.weightRange.lowerBound ?? spanEnd
+            (displacements + r).initialize(to: Int32(start))
+            (counts + r).initialize(to: Int32(spanEnd - start))
+            spanEnd = start
+        }
+        var biases: [Range<Int>] = [], starts = [0]
+        for owned in byRank {
+            biases += owned.map(\.biasRange).filter { !$0.isEmpty }
+            starts.append(biases.count)
+        }
+        (self.biases, biasStarts) = (biases, starts)
+        squareBlocks = carriesSquares ? byRank.map { $0.map(\.index) } : []
+        sideCounts = .allocate(capacity: shares.ranks)
+        sideDisplacements = .allocate(capacity: shares.ranks)
         var offset = 0
         for r in 0..<shares.ranks {
-            let values = ranges[starts[r]..<starts[r + 1]].reduce(0) { $0 + $1.count }
-            let bytes = 4 * values + (carriesSquares ? 8 * byRank[r].count : 0)
-            (counts + r).initialize(to: Int32(bytes))
-            (displacements + r).initialize(to: Int32(offset))
+            let bytes = 4 * biases[starts[r]..<starts[r + 1]].reduce(0) { $0 + $1.count }
+                + (carriesSquares ? 8 * byRank[r].count : 0)
+            (sideCounts + r).initialize(to: Int32(bytes))
+            (sideDisplacements + r).initialize(to: Int32(offset))
             offset += bytes
         }
-        precondition(offset <= Int(Int32.max), "\(offset) bytes do not fit one MPI message")
-        totalBytes = offset
-        buffer = .allocate(byteCount: max(offset, 1), alignment: 16)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: max(offset, 1))
+        side = .allocate(byteCount: max(offset, 1), alignment: 16)
+        side.initializeMemory(as: UInt8.self, repeating: 0, count: max(offset, 1))
+        let (spans, sides) = (counts, sideCounts)
+        receivedBytes = (0..<shares.ranks).map { r in
+            4 * (parameterCount - Int(spans[r])) + offset - Int(sides[r])
+        }
     }
 
     deinit {
-        buffer.deallocate()
         counts.deallocate()
         displacements.deallocate()
+        side.deallocate()
+        sideCounts.deallocate()
+        sideDisplacements.deallocate()
     }
 
-    /// Copies this rank's blocks of `values` (laid out as the parameters), and of `squares` (by
-    /// block index) when sections carry them, into its section.
-    public func pack(_ values: UnsafePointer<Float>, squares: UnsafePointer<Double>? = nil) {
+    /// Bytes this rank receives from the others in one `share`.
+    public var receivedPerShare: Int { receivedBytes[shares.rank] }
+
+    /// Copies this rank's blocks' squares (by block index, when sections carry them) and biases into
+    /// its side section.
+    public func packSide(_ values: UnsafePointer<Float>, squares: UnsafePointer<Double>? = nil) {
         let rank = shares.rank
-        var offset = Int(displacements[rank])
+        var offset = Int(sideDisplacements[rank])
         if !squareBlocks.isEmpty, let squares {
             for block in squareBlocks[rank] {
-                (buffer + offset).copyMemory(from: squares + block, byteCount: 8)
+                (side + offset).copyMemory(from: squares + block, byteCount: 8)
                 offset += 8
             }
         }
-        for range in ranges[rangeStarts[rank]..<rangeStarts[rank + 1]] {
-            (buffer + offset).copyMemory(from: values + range.lowerBound, byteCount: 4 * range.count)
+        for range in biases[biasStarts[rank]..<biasStarts[rank + 1]] {
+            (side + offset).copyMemory(from: values + range.lowerBound, byteCount: 4 * range.count)
             offset += 4 * range.count
         }
     }
 
-    /// Copies every other rank's section back into `values` (and `squares`) at their blocks' places.
-    public func unpack(into values: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Double>? = nil) {
-        for r in 0..<shares.ranks where r != shares.rank {
-            var offset = Int(displacements[r])
-            if !squareBlocks.isEmpty, let squares {
+    /// After the spans and sides are gathered: every rank's biases (its own too: another rank's span
+    /// may have overwritten them) and the other ranks' squares, into place.
+    public func unpackSides(into values: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Double>? = nil) {
+        for r in 0..<shares.ranks {
+            var offset = Int(sideDisplacements[r])
+            if !squareBlocks.isEmpty {
                 for block in squareBlocks[r] {
-                    UnsafeMutableRawPointer(squares + block).copyMemory(from: buffer + offset, byteCount: 8)
+                    if r != shares.rank, let squares {
+                        UnsafeMutableRawPointer(squares + block).copyMemory(from: side + offset, byteCount: 8)
+                    }
                     offset += 8
                 }
             }
-            for range in ranges[rangeStarts[r]..<rangeStarts[r + 1]] {
-                UnsafeMutableRawPointer(values + range.lowerBound).copyMemory(from: buffer + offset, byteCount: 4 * range.count)
+            for range in biases[biasStarts[r]..<biasStarts[r + 1]] {
+                UnsafeMutableRawPointer(values + range.lowerBound).copyMemory(from: side + offset, byteCount: 4 * range.count)
                 offset += 4 * range.count
             }
         }
     }
 
-    /// Packs, exchanges and unpacks `values` (P floats laid out as the parameters), with `squares`
-    /// when sections carry them: afterwards every rank holds every owner's values of its blocks.
+    /// Exchanges `values` (P floats laid out as the parameters), with `squares` when sections carry
+    /// them: afterwards every rank holds every owner's values of its blocks.
     public func share(_ values: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Double>? = nil,
                       over ranks: Communicator) throws(TrainingError) {
-        pack(values, squares: squares.map { UnsafePointer($0) })
-        try ranks.allgatherInPlace(buffer, counts: counts, displacements: displacements, type: .byte)
-        unpack(into: values, squares: squares)
+        packSide(values, squares: squares.map { UnsafePointer($0) })
+        try ranks.allgatherInPlace(
+            InPlaceGather(buffer: UnsafeMutableRawPointer(values), counts: counts, displacements: displacements, type: .float),
+            InPlaceGather(buffer: side, counts: sideCounts, displacements: sideDisplacements, type: .byte))
+        unpackSides(into: values, squares: squares)
     }
 }

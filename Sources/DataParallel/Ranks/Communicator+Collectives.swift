@@ -19,6 +19,16 @@ extension Communicator {
         try check(h5mpi_allgatherv_in_place_polite(library, buffer, counts, displacements, type.rawValue), "MPI_Iallgatherv")
     }
 
+    /// Two `allgatherInPlace` at once: both start, then this rank waits for both together, so the
+    /// pair costs the ranks one synchronisation. Nothing for `.single`.
+    public func allgatherInPlace(_ first: InPlaceGather, _ second: InPlaceGather) throws(TrainingError) {
+        guard let library else { return }
+        try check(h5mpi_allgatherv_pair_in_place_polite(library, first.buffer, first.counts, first.displacements,
+                                                        first.type.rawValue, second.buffer, second.counts,
+                                                        second.displacements, second.type.rawValue),
+                  "MPI_Iallgatherv")
+    }
+
     /// MPI_Allreduce in place over `count` doubles: their sum, or their maximum, over every rank.
     /// (A sum is exact only where one rank contributes; never use it to share values.)
     public func allreduceInPlace(_ values: UnsafeMutablePointer<Double>, count: Int, maximum: Bool) throws(TrainingError) {
@@ -55,5 +65,19 @@ extension Communicator {
     public func barrier() throws(TrainingError) {
         guard let library else { return }
         try check(h5mpi_barrier(library), "MPI_Barrier")
+    }
+}
+
+/// One in-place all-gather's operands: rank r's `counts[r]` elements at `buffer + displacements[r]`
+/// (in elements of `type`).
+public struct InPlaceGather {
+    public let buffer: UnsafeMutableRawPointer
+    public let counts: UnsafePointer<Int32>
+    public let displacements: UnsafePointer<Int32>
+    public let type: CommunicatedType
+
+    public init(buffer: UnsafeMutableRawPointer, counts: UnsafePointer<Int32>, displacements: UnsafePointer<Int32>,
+                type: CommunicatedType) {
+        (self.buffer, self.counts, self.displacements, self.type) = (buffer, counts, displacements, type)
     }
 }

@@ -2,19 +2,20 @@ import Dispatch
 import NeuralNet
 import Settings
 
-/// What a run across processes exchanges within a step: one MPI_Allgatherv after each phase
-/// (two when clipping by norm or skipping non-finite steps needs the norm before any update), each
-/// packing this rank's part into a preallocated buffer, gathering in place, and unpacking the
-/// others' parts. Nothing is allocated per step.
+/// What a run across processes exchanges within a step: one all-gather after each phase (two when
+/// clipping by norm or skipping non-finite steps needs the norm before any update). The rows are
+/// packed into a preallocated buffer, gathered in place and unpacked; the parameters are gathered
+/// in place in the model itself. H5Train allocates nothing per step (Open MPI's non-blocking
+/// collectives do, inside the library).
 ///
 ///  - After phase 1: this rank's rows of every layer's δ and of every layer's input but the first
 ///    (the operands of the gradient products), then its shards' loss and weight sums (Float64),
 ///    then its vote on stopping (Float64, 1 when a stop was requested: SIGINT, SIGTERM).
 ///    The first layer's input needs no exchange: every rank gathers all the batch's rows from its
 ///    own copy of the data.
-///  - After phase 2: the Σ g² of this rank's blocks and their updated parameters (`BlockExchange`),
-///    so every rank sums all blocks' squares in block order and holds the same model. Without the
-///    fused update, the squares travel first on their own.
+///  - After phase 2: the updated parameters of this rank's blocks, gathered in place, and their
+///    Σ g² (`BlockExchange`), so every rank sums all blocks' squares in block order and holds the
+///    same model. Without the fused update, the squares travel first on their own.
 ///
 /// Fewer, larger messages: each collective is a point where every rank waits for the last one, so
 /// one per phase keeps the step's synchronisation to that of the worker pool's two barriers.
@@ -164,7 +165,7 @@ final class RankExchange {
     /// same norm and holds the same model.
     func shareParameters(_ parameters: UnsafeMutablePointer<Float>) throws(TrainingError) {
         let exchange = parameterExchange
-        try measure(received: exchange.totalBytes - Int(exchange.counts[shares.rank])) { () throws(TrainingError) in
+        try measure(received: exchange.receivedPerShare) { () throws(TrainingError) in
             try exchange.share(parameters, squares: blockSquares, over: ranks)
         }
     }

@@ -5,8 +5,9 @@ import NeuralNet
 ///
 /// Phase 1: rank r runs the contiguous shards `shards(ofRank:)` (so its rows of the batch buffers are
 /// contiguous and can be exchanged with one message per buffer); its workers stride over them.
-/// Phase 2: the gradient blocks are balanced by cost over the ranks, then each rank's over its
-/// workers; a block's owner alone computes it, updates its parameters and keeps its optimizer state.
+/// Phase 2: the gradient blocks are cut into consecutive runs balanced by cost, one per rank, then
+/// each rank's are balanced over its workers; a block's owner alone computes it, updates its
+/// parameters and keeps its optimizer state.
 public struct RankShares: Sendable, Equatable {
     public let rank: Int
     public let ranks: Int
@@ -34,9 +35,37 @@ public struct RankShares: Sendable, Equatable {
         return start..<min(batchRows, max(start, shards.upperBound * plan.shardSize))
     }
 
-    /// The blocks each rank owns, by rank, each list in block order: balanced by cost over the ranks.
+    /// The blocks each rank owns, by rank: consecutive runs in block order, cut where the costliest
+    /// rank's cost is least. Consecutive blocks make each rank's weights one span of the parameter
+    /// buffer, which the step's exchange gathers in place, without copies (`BlockExchange`). Ranks
+    /// beyond what the blocks need own none.
     public func blocksByRank(_ blocks: [GradientBlock]) -> [[GradientBlock]] {
-        StepEngine.balance(blocks, workers: ranks).map { $0.sorted { $0.index < $1.index } }
+        Self.consecutiveRuns(costs: blocks.map(\.cost), parts: ranks).map { Array(blocks[$0]) }
+    }
+
+    /// `parts` consecutive runs covering `costs` (empty ones last) whose largest sum is least: a binary
+    /// search on that sum, each candidate tried by filling runs greedily from the front.
+    static func consecutiveRuns(costs: [Int], parts: Int) -> [Range<Int>] {
+        func runs(limit: Int) -> [Range<Int>] {
+            var result: [Range<Int>] = [], start = 0, sum = 0
+            for (index, cost) in costs.enumerated() {
+                if sum + cost > limit && index > start {
+                    result.append(start..<index)
+                    (start, sum) = (index, 0)
+                }
+                sum += cost
+            }
+            if start < costs.count { result.append(start..<costs.count) }
+            return result
+        }
+        var low = costs.max() ?? 0, high = costs.reduce(0, +)
+        while low < high {
+            let middle = (low + high) / 2
+            if runs(limit: middle).count <= parts { high = middle } else { low = middle + 1 }
+        }
+        var result = runs(limit: low)
+        while result.count < parts { result.append(costs.count..<costs.count) }
+        return result
     }
 
     /// The blocks this rank owns, in block order.
