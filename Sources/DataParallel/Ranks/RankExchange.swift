@@ -165,16 +165,17 @@ final class RankExchange {
     /// same norm and holds the same model.
     func shareParameters(_ parameters: UnsafeMutablePointer<Float>) throws(TrainingError) {
         let exchange = parameterExchange
-        try measure(received: exchange.receivedPerShare) { () throws(TrainingError) in
+        try measure(received: exchange.receivedPerShare, calls: 2) { () throws(TrainingError) in
             try exchange.share(parameters, squares: blockSquares, over: ranks)
         }
     }
 
     @inline(__always)
-    private func measure(received bytes: Int, _ body: () throws(TrainingError) -> Void) throws(TrainingError) {
+    private func measure(received bytes: Int, calls: Int = 1,
+                         _ body: () throws(TrainingError) -> Void) throws(TrainingError) {
         let start = DispatchTime.now().uptimeNanoseconds
         try body()
-        traffic.record(bytes: bytes, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        traffic.record(bytes: bytes, calls: calls, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
     }
 }
 
@@ -187,9 +188,9 @@ public struct CommunicationTraffic: Sendable, Equatable {
 
     public init() {}
 
-    mutating func record(bytes received: Int, nanoseconds elapsed: UInt64) {
+    mutating func record(bytes received: Int, calls: Int, nanoseconds elapsed: UInt64) {
         bytes += received
-        collectives += 1
+        collectives += calls
         nanoseconds += elapsed
     }
 
