@@ -1,10 +1,13 @@
 import NeuralNet
 import Optimizers
+import Settings
 
 /// Forward passes only, on all workers: evaluation (loss and accuracy or errors) and predictions.
 ///
 /// Needs no optimizer and no schedule. Rows are cut into fixed chunks of ``chunkRows`` and the
-/// per-chunk sums are added in chunk order, so results do not depend on the worker count.
+/// per-chunk sums are added in chunk order, so results do not depend on the worker count. The step
+/// engine's predictor evaluates across processes too: each rank takes a contiguous range of the
+/// chunks, and the chunks' sums are all-gathered, so every rank adds the same sums in the same order.
 ///
 /// Owned buffers: one `NetworkPass` per worker, for ``chunkRows`` rows.
 public final class Predictor: @unchecked Sendable {
@@ -15,6 +18,8 @@ public final class Predictor: @unchecked Sendable {
     /// The parameters the passes read: borrowed from a step engine, or owned (`ownedParameters`).
     private let parameters: UnsafePointer<Float>
     private let ownedParameters: UnsafeMutablePointer<Float>?
+    /// The processes `evaluate` is spread over (`.single`: this one).
+    let ranks: Communicator
 
     /// Rows one chunk holds: large enough for efficient products, fixed so results do not depend
     /// on the worker count.
@@ -32,8 +37,9 @@ public final class Predictor: @unchecked Sendable {
 
     /// A predictor reading parameters that another object owns and keeps alive (the step engine's).
     init(architecture: NetworkArchitecture, loss: Loss, parameters: UnsafePointer<Float>,
-         owned: UnsafeMutablePointer<Float>? = nil, pool: WorkerPool, products: MatrixProducts) {
+         owned: UnsafeMutablePointer<Float>? = nil, pool: WorkerPool, products: MatrixProducts, ranks: Communicator = .single) {
         (self.architecture, self.loss, self.parameters, self.ownedParameters, self.pool) = (architecture, loss, parameters, owned, pool)
+        self.ranks = ranks
         passes = (0..<pool.workerCount).map { _ in NetworkPass(architecture: architecture, capacity: Self.chunkRows, products: products) }
     }
 
@@ -68,10 +74,13 @@ public final class Predictor: @unchecked Sendable {
     ///
     /// - Parameter total: sums of earlier rows to add to, chunk after chunk: evaluating a dataset a
     ///   block of whole chunks at a time gives the bits of evaluating it at once.
+    ///
+    /// Across processes this is a collective: every rank calls it with the same rows.
     public func evaluate(features: FeatureRows, targets: UnsafePointer<Float>, rows: Int,
                          continuing total: EvaluationSums = EvaluationSums()) -> EvaluationSums {
         let chunk = Self.chunkRows
         let chunks = (rows + chunk - 1) / chunk
+        let owned = Self.chunks(ofRank: ranks.rank, ranks: ranks.size, chunks: chunks)
         var partial = [EvaluationSums](repeating: EvaluationSums(), count: chunks)
         let n = architecture.inputSize, width = targetWidth
         precondition(features.featureCount == n, "samples have \(features.featureCount) features, the network takes \(n)")
@@ -81,7 +90,7 @@ public final class Predictor: @unchecked Sendable {
         defer { staging.deallocate() }
         partial.withUnsafeMutableBufferPointer { partial in
             pool.run { worker in
-                for c in stride(from: worker, to: chunks, by: pool.workerCount) {
+                for c in stride(from: owned.lowerBound + worker, to: owned.upperBound, by: pool.workerCount) {
                     let start = c * chunk, count = min(chunk, rows - start)
                     let input: UnsafePointer<Float>
                     if let inPlace {
@@ -95,6 +104,7 @@ public final class Predictor: @unchecked Sendable {
                 }
             }
         }
+        if ranks.isDistributed { gatherChunkSums(&partial) }
         return partial.reduce(into: total) { total, part in
             total.rows += part.rows
             total.lossSum += part.lossSum
@@ -102,6 +112,36 @@ public final class Predictor: @unchecked Sendable {
             total.correct += part.correct
             total.absoluteErrorSum += part.absoluteErrorSum
             total.squaredErrorSum += part.squaredErrorSum
+        }
+    }
+
+    /// The chunks rank `rank` of `ranks` evaluates: ⌊C·r/R⌋ ..< ⌊C·(r+1)/R⌋.
+    static func chunks(ofRank rank: Int, ranks: Int, chunks: Int) -> Range<Int> {
+        (chunks * rank / ranks)..<(chunks * (rank + 1) / ranks)
+    }
+
+    /// Every rank's chunk sums to every rank, as six Float64s a chunk (the counts are exact in
+    /// Float64), in one in-place all-gather. Fails the job, naming this rank, if MPI fails.
+    private func gatherChunkSums(_ partial: inout [EvaluationSums]) {
+        let fields = 6, chunks = partial.count
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: max(chunks * fields, 1))
+        defer { values.deallocate() }
+        values.initialize(repeating: 0, count: max(chunks * fields, 1))
+        for c in Self.chunks(ofRank: ranks.rank, ranks: ranks.size, chunks: chunks) {
+            let part = partial[c], place = values + c * fields
+            (place[0], place[1], place[2]) = (Double(part.rows), part.lossSum, part.weightSum)
+            (place[3], place[4], place[5]) = (Double(part.correct), part.absoluteErrorSum, part.squaredErrorSum)
+        }
+        let ranges = (0..<ranks.size).map { Self.chunks(ofRank: $0, ranks: ranks.size, chunks: chunks) }
+        let counts = ranges.map { Int32($0.count * fields) }, displacements = ranges.map { Int32($0.lowerBound * fields) }
+        ranks.orAbort { () throws(TrainingError) in
+            try ranks.allgatherInPlace(values, counts: counts, displacements: displacements, type: .double)
+        }
+        for c in 0..<chunks {
+            let place = values + c * fields
+            partial[c] = EvaluationSums(rows: Int(place[0]))
+            (partial[c].lossSum, partial[c].weightSum, partial[c].correct) = (place[1], place[2], Int(place[3]))
+            (partial[c].absoluteErrorSum, partial[c].squaredErrorSum) = (place[4], place[5])
         }
     }
 

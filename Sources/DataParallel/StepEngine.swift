@@ -134,7 +134,7 @@ public final class StepEngine: @unchecked Sendable {
                            shardLoss: shardLoss, shardWeight: shardWeight, blockSquares: blockSquares)
             : nil
         predictor = Predictor(architecture: architecture, loss: loss, parameters: UnsafePointer(parameters), pool: pool,
-                              products: products)
+                              products: products, ranks: ranks)
         clock = StageClock(workers: workers)
         deltasPhase = DeltasPhase(batch: batch, plan: plan, loss: loss,
                                   targetWidth: loss.usesClassIndices ? 1 : architecture.outputSize, workerCount: workers,

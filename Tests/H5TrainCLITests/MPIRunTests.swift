@@ -14,8 +14,10 @@ final class MPIRunTests: XCTestCase {
     /// ranks 7 shards split 2, 2, 3; the last batch's 3 shards split 1, 1, 1.
     private static let common = ["--hidden", "24,16", "--batch-size", "100", "--shard-size", "16", "--seed", "7"]
 
+    /// With validation on 20 % of the rows (288: two chunks of evaluation, which 3 ranks split 0, 1
+    /// and 1): every rank evaluates its chunks, and the metrics are one process's to the last digit.
     func testAdamCheckpointsAreBitIdenticalForAnyRanksAndWorkers() throws {
-        try assertSplitInvariance(["--optimizer", "adam", "--lr", "0.003"])
+        try assertSplitInvariance(["--optimizer", "adam", "--lr", "0.003", "--val-split", "0.2"])
     }
 
     /// SGD with Nesterov momentum. Dropout masks depend only on (seed, step, row); clipping by norm
@@ -142,10 +144,10 @@ final class MPIRunTests: XCTestCase {
     private func assertSplitInvariance(_ extra: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let mpirun = try MPI.mpirun()
         let folder = try TemporaryDirectory()
-        var reference: [String: [UInt32]]?
+        var reference: [String: [UInt32]]?, referenceMetrics: [String]?
         for (ranks, workers) in Self.splits {
-            let checkpoint = folder.file("r\(ranks)w\(workers).h5")
-            let arguments = train(checkpoint, workers: workers) + Self.common + ["--epochs", "2"] + extra
+            let checkpoint = folder.file("r\(ranks)w\(workers).h5"), metricsPath = folder.file("r\(ranks)w\(workers).csv")
+            let arguments = train(checkpoint, workers: workers) + Self.common + ["--epochs", "2", "--metrics", metricsPath] + extra
             let result = try CLI.run(arguments, timeout: 120, launcher: ranks == 1 ? [] : MPI.launcher(mpirun, ranks: ranks),
                                      file: file, line: line)
             XCTAssertSuccess(result, file: file, line: line)
@@ -155,6 +157,12 @@ final class MPIRunTests: XCTestCase {
             if ranks > 1 {
                 XCTAssertTrue(trainLines.first?.contains("\(ranks) ranks × \(workers) worker") == true, "\(result)", file: file, line: line)
             }
+            // Losses, validation metrics and learning rate, not the timings (the last two columns).
+            let metrics = try String(contentsOfFile: metricsPath, encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast(2).joined(separator: ",") }
+            XCTAssertEqual(metrics.count, 3, "\(metrics)", file: file, line: line)
+            XCTAssertEqual(metrics, referenceMetrics ?? metrics, "\(ranks) ranks × \(workers) workers", file: file, line: line)
+            referenceMetrics = referenceMetrics ?? metrics
             let bits = try trainedBits(checkpoint)
             XCTAssertTrue(bits.keys.contains("/optimizer/state"), "datasets: \(bits.keys.sorted())", file: file, line: line)
             if let reference {
