@@ -24,7 +24,7 @@ public enum CheckpointFormat {
 ///     /model/dense_<i>/weight  float32 (outputs × inputs), as PyTorch's Linear.weight
 ///     /model/dense_<i>/bias    float32 (outputs)
 ///     /normalization         kind (none|scale|standardize), factor; mean, std float32 (features)
-///     /training              every hyper-parameter of the run as attributes
+///     /training              every hyper-parameter of the run as attributes; ranks, hosts
 ///     /optimizer/state       float32 (k × parameters) when the optimizer keeps state (momentum)
 ///     /progress              position in the run (epoch, step in epoch, loss accumulators, early
 ///                            stopping) and /progress/history, one row of metrics per epoch

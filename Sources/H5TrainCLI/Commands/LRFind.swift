@@ -20,7 +20,9 @@ struct LRFind: ParsableCommand {
         batches of the training data, and records the loss. The loss is smoothed with a bias-corrected \
         moving average (weight --smoothing for each new loss); the sweep stops when the smoothed loss \
         exceeds 4× its best. The network's initial weights are left untouched: a `train` with the same \
-        flags starts from exactly the same weights.
+        flags starts from exactly the same weights. Under mpirun the sweep's steps are spread over \
+        the ranks (each with --workers workers) and the curve is one process's, bit for bit; rank 0 \
+        prints it and writes the files.
 
         Two rules read the smoothed curve, without its first tenth and last five points. \
         The first gives the suggestion (the second when the loss never falls):
@@ -60,7 +62,7 @@ struct LRFind: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here). Does not change the result.",
+        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here, shared among the ranks mpirun starts on a host). Does not change the result.",
         valueName: "n"))
     var workers: Int?
 
