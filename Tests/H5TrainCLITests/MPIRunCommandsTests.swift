@@ -68,7 +68,7 @@ extension MPIRunTests {
     }
 
     /// The sweep's steps spread over 2 ranks give one process's curve bit for bit, to where it
-    /// diverges; rank 0 alone prints and writes it.
+    /// diverges, from data in memory or streamed; rank 0 alone prints and writes it.
     func testLRFindAcrossRanksGivesOneProcesssCurve() throws {
         let mpirun = try MPI.mpirun()
         let folder = try TemporaryDirectory()
@@ -86,6 +86,13 @@ extension MPIRunTests {
                        single.stdoutLines.filter { $0.hasPrefix("stopped at step ") }, "\(ranks)")
         XCTAssertTrue(ranks.stdoutLines.contains { $0.hasPrefix("lr-find: ") && $0.hasSuffix(", across 2 ranks × 1 worker on \(ProcessInfo.processInfo.hostName)") },
                       "\(ranks)")
+
+        // Streamed through a small budget: every rank reads its own windows in the same order.
+        let streamedOne = folder.file("streamed-one.csv"), streamedTwo = folder.file("streamed-two.csv")
+        XCTAssertSuccess(try CLI.run(sweep + ["--workers", "2", "--memory-budget", "64K", "--quiet", "--out", streamedOne]))
+        XCTAssertSuccess(try CLI.run(sweep + ["--workers", "1", "--memory-budget", "64K", "--quiet", "--out", streamedTwo], timeout: 120,
+                                     launcher: MPI.launcher(mpirun, ranks: 2)))
+        XCTAssertEqual(try String(contentsOfFile: streamedTwo, encoding: .utf8), try String(contentsOfFile: streamedOne, encoding: .utf8))
     }
 
     /// Two ranks on this host plan with half its memory each, and say so; the checkpoint records
