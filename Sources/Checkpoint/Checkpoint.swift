@@ -24,7 +24,7 @@ public enum CheckpointFormat {
 ///     /model/dense_<i>/weight  float32 (outputs × inputs), as PyTorch's Linear.weight
 ///     /model/dense_<i>/bias    float32 (outputs)
 ///     /normalization         kind (none|scale|standardize), factor; mean, std float32 (features)
-///     /training              every hyper-parameter of the run as attributes
+///     /training              every hyper-parameter of the run as attributes; ranks, hosts
 ///     /optimizer/state       float32 (k × parameters) when the optimizer keeps state (momentum)
 ///     /progress              position in the run (epoch, step in epoch, loss accumulators, early
 ///                            stopping) and /progress/history, one row of metrics per epoch
@@ -71,6 +71,7 @@ extension TrainingState {
         if let configuration {
             let group = try file.createGroup("training")
             try configuration.writeAttributes(to: group)
+            if let spread { try SpreadSection.write(spread, to: group) }
             storedState.configuration = try TrainingConfiguration(attributesOf: group)
         }
         if !fileState.isEmpty {
@@ -179,6 +180,7 @@ extension TrainingState {
             if group.hasAttribute("hash") { checkpoint.fingerprint = try DataFingerprint(group: group) }
         }
         if root.hasAttribute("kernels") { checkpoint.kernels = try root.stringAttribute("kernels") }
+        if file.contains("training") { checkpoint.spread = try SpreadSection.read(try file.group("training"), path: path) }
         try checkpoint.checkPosition(path: path)
         if version >= 2 {
             let stored = root.hasAttribute("content_checksum") ? try root.stringAttribute("content_checksum") : ""

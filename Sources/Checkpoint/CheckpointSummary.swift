@@ -161,6 +161,8 @@ extension CheckpointSummary {
             ("init", .string(configuration.initializer?.description ?? "default")),
             ("seed", .unsigned(configuration.seed)), ("shard_size", .int(configuration.shardSize)),
             ("workers", .int(configuration.workers)),
+            ("ranks", checkpoint.spread.map { .int($0.ranks) } ?? .null),
+            ("hosts", checkpoint.spread.map { .array($0.hosts.map { .string($0) }) } ?? .null),
         ])
     }
 
@@ -263,9 +265,16 @@ extension CheckpointSummary {
             ("batch", batch),
             ("shard size", "\(configuration.shardSize) rows"),
             ("seed", "\(configuration.seed)"),
-            ("workers", "\(configuration.workers) (does not change the result)"),
+            spreadRow(workers: configuration.workers),
             ("init", configuration.initializer?.description ?? "default for each activation"),
         ]
+    }
+
+    /// "workers  2 (…)" for one process or a checkpoint that did not record its spread; across
+    /// processes "trained with  2 ranks × 1 worker on vm (…)".
+    private func spreadRow(workers: Int) -> (String, String) {
+        guard let spread = checkpoint.spread, spread.ranks > 1 else { return ("workers", "\(workers) (does not change the result)") }
+        return ("trained with", "\(spread.describe(workers: workers)) (does not change the result)")
     }
 
     private var normalizationText: String {

@@ -28,6 +28,8 @@ public struct LoaderOptions: Sendable {
     public var seed: UInt64 = 0
     /// Whether the training features are read whole or streamed (see `MemoryRequest`).
     public var memory: MemoryRequest = .inMemory
+    /// The memory `auto` plans with: this process's share of the host's (see `MemoryShare`).
+    public var memoryShare: MemoryShare = .thisProcess
     /// A streamed run's window shape, when a checkpoint fixes it; else chosen from the budget.
     public var windowShape: WindowShape?
     /// The run's batch size: a streamed run's windows are at least this large.

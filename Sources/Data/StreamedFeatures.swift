@@ -6,8 +6,8 @@ import Settings
 public enum MemoryRequest: Sendable, Equatable {
     /// Read everything into memory (the up-front check refuses data that cannot fit).
     case inMemory
-    /// In memory when the training and validation data fit in half the memory available, else
-    /// streamed through a budget of a quarter of it.
+    /// In memory when the training and validation data fit in half of this process's share of the
+    /// memory available (`MemoryShare`), else streamed through a budget of a quarter of that share.
     case auto
     /// Streamed through windows that fit this many bytes (two windows: the one trained on and the
     /// one being read ahead).

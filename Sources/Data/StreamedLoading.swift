@@ -12,9 +12,10 @@ enum DataPlacement {
 
 extension DatasetLoader {
     /// In memory or streamed, as `options.memory` asks: `auto` streams when the training and
-    /// validation data, as stored, are more than half the memory available.
+    /// validation data, as stored, are more than half of this process's share of the memory
+    /// available (`options.memoryShare`), through a quarter of that share.
     static func placement(for options: LoaderOptions) -> DataPlacement {
-        let available = MemoryBudget.available
+        let share = options.memoryShare, available = share.bytes
         switch options.memory {
         case .inMemory:
             return .inMemory(note: nil)
@@ -27,10 +28,9 @@ extension DatasetLoader {
             guard let bytes = dataBytes(options) else { return .inMemory(note: nil) }  // the readers name what is missing
             let text = "the data (\(MemoryBudget.short(bytes)))"
             guard bytes > available / 2 else {
-                return .inMemory(note: "data: in memory: \(text) fits in half the memory available (\(MemoryBudget.short(available)))")
+                return .inMemory(note: "data: in memory: \(text) fits in half \(share.text)")
             }
-            return .stream(budget: available / 4,
-                           reason: "\(text) is more than half the memory available (\(MemoryBudget.short(available)))")
+            return .stream(budget: available / 4, reason: "\(text) is more than half \(share.text)")
         }
     }
 

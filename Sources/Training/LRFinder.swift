@@ -53,14 +53,18 @@ public struct LRFinder: Sendable {
     /// Runs the sweep on a copy of `trainer`'s network, on batches of its training data in the order
     /// training would use (epoch 1's permutation, then epoch 2's, …; a streamed run's windows).
     ///
+    /// Across processes (a trainer with ranks) every rank runs the sweep's steps together, and each
+    /// step's loss is the batch's on every rank, so all stop at the same step with the same curve.
+    ///
     /// - Parameter progress: called after each step with the step and its point.
     public func run(on trainer: Trainer, progress: (LRFinderPoint) -> Void = { _ in }) throws(TrainingError) -> LRFinderResult {
         try validate()
+        try trainer.checkRanksAgree()
         let original = trainer.engine
         let engine = StepEngine(
             architecture: original.architecture, loss: original.loss, parameters: original.parameterValues,
             optimizer: original.optimizer, plan: original.plan,
-            workers: original.pool.workerCount, maximumBatch: original.maximumBatch)
+            workers: original.pool.workerCount, maximumBatch: original.maximumBatch, ranks: original.ranks)
         engine.health = original.health
         let configuration = trainer.configuration, schedule = schedule
         let batches = SweepBatches(data: trainer.data, batchSize: configuration.batchSize, seed: configuration.seed, steps: steps)

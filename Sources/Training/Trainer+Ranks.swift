@@ -25,6 +25,7 @@ extension Trainer {
         digest.add(String(describing: configuration))
         digest.add(fingerprint.description)
         digest.add("\(progress.epoch) \(progress.stepInEpoch) \(engine.step)")
+        digest.add(progress.window.map { "streamed in windows of \($0)" } ?? "in memory")  // the sample order
         engine.withParameters { values in
             for value in values { digest.add(value.bitPattern) }
         }

@@ -18,6 +18,7 @@ extension Trainer {
         checkpoint.data = dataOptions
         checkpoint.fingerprint = fingerprint
         checkpoint.kernels = engine.products.description
+        checkpoint.spread = RankSpread(ranks: engine.ranks.size, hosts: engine.ranks.isDistributed ? engine.ranks.hostNames : [])
         return checkpoint
     }
 

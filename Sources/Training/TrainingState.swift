@@ -25,6 +25,8 @@ public struct TrainingState: Sendable {
     /// The matrix-product kernels the run trained on ("onednn avx512_core", "openblas haswell"):
     /// a run continued on other kernels may differ from an uninterrupted one in the last bits.
     public var kernels: String?
+    /// The processes the run was spread over when this was written; nil in checkpoints that did not record it.
+    public var spread: RankSpread?
 
     public init(model: ModelDescription, normalization: Normalization, parameters: [Float], optimizerState: [Float],
                 epoch: Int, step: Int, configuration: TrainingConfiguration?) {

@@ -43,8 +43,7 @@ public final class Communicator: @unchecked Sendable {
     /// The default worker count of a process: the cores it may use, shared among the ranks mpirun
     /// started on this host (OMPI_COMM_WORLD_LOCAL_SIZE), at least 1. Workers never change results.
     public static var defaultWorkers: Int {
-        let local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE").flatMap { Int(String(cString: $0)) } ?? 1
-        return max(1, WorkerPool.activeCores / max(local, 1))
+        max(1, WorkerPool.activeCores / localRanks)
     }
 
     /// `.single` unless mpirun started this process; then opens libmpi, initialises MPI and learns

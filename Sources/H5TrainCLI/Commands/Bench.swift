@@ -80,6 +80,7 @@ struct Bench: ParsableCommand {
             let widths = hidden.split(separator: ",").compactMap { Int($0) }
             var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
             (options.seed, options.memory, options.batchSize) = (seed, memory.request, batchSize)
+            options.memoryShare = try MemoryShare.agreed(by: ranks)
             let loaded = try DatasetLoader.load(options)
             if ranks.isReporting { for line in loaded.notes { print(line.withFlags) } }
             let perf = PerfControl()

@@ -36,6 +36,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup(title: "Kernels") var kernels: KernelOptions
 
     func run() throws {
+        guard runsInThisProcess("evaluate", workers: true) else { return }
         try reportingErrors { () throws(TrainingError) in
             try kernels.select()
             let workers = workers ?? WorkerPool.activeCores

@@ -45,6 +45,7 @@ struct Explain: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
+        guard runsInThisProcess("explain") else { return }
         try reportingErrors { () throws(TrainingError) in
             if options.checkpoints.resume != nil {
                 throw .invalidSetting(.resume, "explain describes a new run from its flags; `h5train inspect CHECKPOINT` describes a saved one")

@@ -55,6 +55,7 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
+        guard runsInThisProcess("export") else { return }
         // The output is the OUT argument here, not a flag.
         try reportingErrors(spelling: { $0 == .output ? "OUT" : $0.flag }) { () throws(TrainingError) in
             if let onnx {

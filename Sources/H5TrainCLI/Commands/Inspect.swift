@@ -25,6 +25,7 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
+        guard runsInThisProcess("inspect") else { return }
         try reportingErrors { () throws(TrainingError) in
             let summary = CheckpointSummary(try TrainingState.read(from: path), path: path)
             print(json ? summary.json.rendered() : summary.text(naming: \.flag), terminator: json ? "\n" : "")

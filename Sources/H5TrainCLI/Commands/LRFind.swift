@@ -20,7 +20,9 @@ struct LRFind: ParsableCommand {
         batches of the training data, and records the loss. The loss is smoothed with a bias-corrected \
         moving average (weight --smoothing for each new loss); the sweep stops when the smoothed loss \
         exceeds 4× its best. The network's initial weights are left untouched: a `train` with the same \
-        flags starts from exactly the same weights.
+        flags starts from exactly the same weights. Under mpirun the sweep's steps are spread over \
+        the ranks (each with --workers workers) and the curve is one process's, bit for bit; rank 0 \
+        prints it and writes the files.
 
         Two rules read the smoothed curve, without its first tenth and last five points. \
         The first gives the suggestion (the second when the loss never falls):
@@ -60,7 +62,7 @@ struct LRFind: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here). Does not change the result.",
+        "Worker threads (default: the number of active cores, \(WorkerPool.activeCores) here, shared among the ranks mpirun starts on a host). Does not change the result.",
         valueName: "n"))
     var workers: Int?
 
@@ -81,9 +83,10 @@ struct LRFind: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        try reportingErrors { () throws(TrainingError) in
+        let ranks = try startRanks()
+        try reportingErrors(ranks: ranks) { () throws in
             if optimizer.learningRate != nil {
-                throw .invalidSetting(.learningRate, "lr-find sweeps the rate itself; set the range with --start-lr and --end-lr")
+                throw TrainingError.invalidSetting(.learningRate, "lr-find sweeps the rate itself; set the range with --start-lr and --end-lr")
             }
             var finder = LRFinder()
             (finder.startRate, finder.endRate, finder.steps, finder.smoothing) = (startLR, endLR, steps, smoothing)
@@ -93,19 +96,25 @@ struct LRFind: ParsableCommand {
             configuration.batchSize = batchSize
             configuration.optimizer = try optimizer.settings
             configuration.seed = seed
-            configuration.workers = workers ?? WorkerPool.activeCores
+            configuration.workers = workers ?? Communicator.defaultWorkers
             configuration.shardSize = shardSize ?? TrainingConfiguration.defaultShardSize(batchSize: batchSize)
             try configuration.validate()  // flag errors before any data is read
-            for case let (setting, path?) in [(Setting.output, out), (.plot, plot)] { try AtomicFile.checkWritable(path, setting: setting) }
+            let writes = ranks.isReporting  // across processes rank 0 alone prints and writes
+            for case let (setting, path?) in [(Setting.output, out), (.plot, plot)] where writes {
+                try AtomicFile.checkWritable(path, setting: setting)
+            }
             var source = try data.loaderOptions(seed: seed)
             (source.memory, source.batchSize) = (memory.request, batchSize)
+            source.memoryShare = try MemoryShare.agreed(by: ranks)
             let loaded = try DatasetLoader.load(source)
-            let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver())
-            let say: (String) -> Void = quiet ? { _ in } : { print($0) }
+            let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver(), ranks: ranks)
+            let say: (String) -> Void = quiet || !writes ? { _ in } : { print($0) }
             for line in loaded.notes + trainer.model.notes { say(line.withFlags) }
-            say("lr-find: lr \(startLR) → \(endLR) over \(steps) steps (×\(String(format: "%.4g", pow(endLR / startLR, 1 / Double(steps - 1)))) per step), batch \(batchSize), \(trainer.engine.optimizer); on a throwaway copy of the network")
+            say("lr-find: lr \(startLR) → \(endLR) over \(steps) steps (×\(String(format: "%.4g", pow(endLR / startLR, 1 / Double(steps - 1)))) per step), batch \(batchSize), \(trainer.engine.optimizer); on a throwaway copy of the network"
+                + (ranks.isDistributed ? ", across \(RankSpread(ranks: ranks.size, hosts: ranks.hostNames).describe(workers: configuration.workers))" : ""))
 
             let result = try finder.run(on: trainer)
+            guard writes else { return }
             for line in Self.report(result) { say(line) }
             if let report = result.readerReport { say(report) }
             if quiet, let suggestion = result.suggestion { print(Self.format(suggestion.rate)) }

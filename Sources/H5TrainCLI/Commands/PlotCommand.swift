@@ -29,6 +29,7 @@ struct PlotCommand: ParsableCommand {
     var out: String
 
     func run() throws {
+        guard runsInThisProcess("plot") else { return }
         try reportingErrors { () throws(TrainingError) in
             try AtomicFile.checkWritable(out, setting: .output)
             let history = try Self.history(from: source)

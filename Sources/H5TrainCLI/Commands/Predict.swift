@@ -43,6 +43,7 @@ struct Predict: ParsableCommand {
     @OptionGroup(title: "Kernels") var kernels: KernelOptions
 
     func run() throws {
+        guard runsInThisProcess("predict", workers: true) else { return }
         try reportingErrors { () throws(TrainingError) in
             try kernels.select()
             let job = PredictionJob(checkpointPath: checkpoint, dataFile: data, dataset: x, outputPath: out,

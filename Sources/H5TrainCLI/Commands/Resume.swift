@@ -103,6 +103,7 @@ extension Train {
         // A run that streamed continues in its windows; one that did not, in memory.
         let window = checkpoint.progress?.window
         (source.memory, source.windowShape, source.batchSize) = (window == nil ? .inMemory : memory.request, window, configuration.batchSize)
+        source.memoryShare = try MemoryShare.agreed(by: ranks)
         let loaded = try DatasetLoader.load(source)
         let reporter = ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag)
         observers.add(reporter)

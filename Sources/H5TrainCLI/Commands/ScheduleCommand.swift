@@ -52,6 +52,7 @@ struct ScheduleCommand: ParsableCommand {
     static let plotPoints = 4000
 
     func run() throws {
+        guard runsInThisProcess("schedule") else { return }
         try reportingErrors { () throws(TrainingError) in
             let (total, perEpoch) = try runLength()
             var configuration = TrainingConfiguration()

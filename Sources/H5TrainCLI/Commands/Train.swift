@@ -50,6 +50,7 @@ struct Train: ParsableCommand {
                 try configuration.validate()  // flag errors before any data is read
                 var source = try data.loaderOptions(seed: configuration.seed)
                 (source.memory, source.batchSize) = (memory.request, configuration.batchSize)
+                source.memoryShare = try MemoryShare.agreed(by: ranks)
                 observers.add(ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag))
                 trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source), observer: observers,
                                       stateWriter: CheckpointWriter(), ranks: ranks)

@@ -6,8 +6,8 @@ import Settings
 struct MemoryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         auto: keep the training data in memory when it (and the validation data) fits in half the \
-        memory available, else stream it from its file; or a size (bytes, or with K, M, G: 512M, 2G) \
-        to stream it through windows that fit that budget.
+        memory available (under mpirun, this rank's share of its host's), else stream it from its \
+        file; or a size (bytes, or with K, M, G: 512M, 2G) to stream it through windows that fit that budget.
         """, valueName: "size"))
     var memoryBudget = "auto"
 
