@@ -1,9 +1,9 @@
 // oneDNN's per-call workspaces, kept for the next call instead of freed.
 //
-// oneDNN 2.6's dnnl_sgemm packs its operands into a page-aligned buffer that it allocates with
-// posix_memalign at the start of every call and frees at the end: one heap allocation per product,
-// whatever the shape or transposition, and its C API has no way to hand it a buffer (its matmul
-// primitive allocates more per call, see README). So that a training step allocates nothing,
+// oneDNN 2.6's dnnl_sgemm packs its operands into an aligned buffer (4 KiB or 128 bytes) that it
+// allocates with posix_memalign at the start of every call and frees at the end: one heap
+// allocation per product, whatever the shape or transposition, and its C API has no way to hand
+// it a buffer (its matmul primitive allocates more per call, see README). So that a training step allocates nothing,
 // h5dnnl_keep_workspaces redirects the two allocator functions libdnnl itself calls,
 // posix_memalign and free, through libdnnl's own GOT (the table of addresses through which a
 // shared library calls other libraries; no other library is affected): a large block libdnnl
