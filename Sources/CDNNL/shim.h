@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workspace.h"
+
 typedef int (*h5dnnl_sgemm_fn)(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
                                const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
                                float *c, int64_t ldc);
@@ -51,6 +53,9 @@ struct h5dnnl_library {
     h5dnnl_set_max_cpu_isa_fn set_max_cpu_isa;
     h5dnnl_get_effective_cpu_isa_fn get_effective_cpu_isa;
     h5dnnl_omp_set_num_threads_fn omp_set_num_threads;
+    /// 1 when libdnnl's per-call workspaces are kept for reuse (see workspace.h), so its products
+    /// allocate nothing once warm; 0 when they are allocated and freed by every call.
+    int keeps_workspaces;
 };
 
 /// Opens libdnnl and resolves its entry points into `library`. Returns 0 on success, else 1 when
@@ -61,7 +66,7 @@ static inline int h5dnnl_load(struct h5dnnl_library *library, const char **missi
     for (size_t i = 0; i < sizeof names / sizeof names[0] && handle == NULL; i++)
         handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) return 1;
-    struct h5dnnl_library found = {handle, NULL, NULL, NULL, NULL};
+    struct h5dnnl_library found = {handle, NULL, NULL, NULL, NULL, 0};
     found.sgemm = (h5dnnl_sgemm_fn)dlsym(handle, "dnnl_sgemm");
     found.set_max_cpu_isa = (h5dnnl_set_max_cpu_isa_fn)dlsym(handle, "dnnl_set_max_cpu_isa");
     found.get_effective_cpu_isa = (h5dnnl_get_effective_cpu_isa_fn)dlsym(handle, "dnnl_get_effective_cpu_isa");
@@ -77,6 +82,7 @@ static inline int h5dnnl_load(struct h5dnnl_library *library, const char **missi
         dlclose(handle);
         return 2;
     }
+    found.keeps_workspaces = h5dnnl_keep_workspaces(handle);
     *library = found;
     return 0;
 }

@@ -154,6 +154,15 @@ public struct MatrixProducts: Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
+    /// Whether oneDNN's products reuse their workspaces: oneDNN 2.6's sgemm allocates one on every
+    /// call, and the CDNNL shim keeps those blocks for the calling thread's next product instead of
+    /// letting them be freed (x86-64 Linux), so that a warm training step allocates nothing.
+    /// False when oneDNN cannot be loaded or its allocator calls could not be redirected.
+    public static var oneDNNKeepsWorkspaces: Bool {
+        if case .success(let loaded) = OneDNNLibrary.loaded { return loaded.table.pointee.keeps_workspaces != 0 }
+        return false
+    }
+
     private static let selection = Mutex<MatrixProducts?>(nil)
 
     /// The process's kernels: what `select` chose, else `automatic`. Workspaces and trainers made
