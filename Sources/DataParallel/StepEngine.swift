@@ -75,6 +75,11 @@ public final class StepEngine: @unchecked Sendable {
     let exchange: RankExchange?
     /// `stopVote` of one process.
     var localStopVote = false
+    /// Across processes: an in-place all-gather to make together with the next step's parameter
+    /// exchange, at no synchronisation of its own (the next batch's input rows, when the ranks
+    /// share the training rows). The step clears it once made; still set after a step means the
+    /// step made no parameter exchange (a non-finite loss), the same on every rank.
+    public var gatherWithParameters: InPlaceGather?
 
     private let parameterCount: Int
     /// The model (internal for the evaluation extension; only the step writes it).
@@ -228,7 +233,9 @@ public final class StepEngine: @unchecked Sendable {
                             clipValue: health.clipValue, mode: fused ? .fused : .gradientsOnly)
         pool.run(updatePhase)
         if let exchange {  // across processes: every block's squares (with the updated blocks when fused)
-            ranks.orAbort { () throws(TrainingError) in try fused ? exchange.shareParameters(parameters) : exchange.gatherSquares() }
+            ranks.orAbort { () throws(TrainingError) in
+                if fused { try exchange.shareParameters(parameters, alongside: takeGatherWithParameters()) } else { try exchange.gatherSquares() }
+            }
         }
         var squares = 0.0
         for index in blocks.indices { squares += blockSquares[index] }
@@ -258,7 +265,12 @@ public final class StepEngine: @unchecked Sendable {
     /// In a run across processes: every owner's updated blocks to every rank.
     private func shareParameters() {
         guard let exchange else { return }
-        ranks.orAbort { () throws(TrainingError) in try exchange.shareParameters(parameters) }
+        ranks.orAbort { () throws(TrainingError) in try exchange.shareParameters(parameters, alongside: takeGatherWithParameters()) }
+    }
+
+    private func takeGatherWithParameters() -> InPlaceGather? {
+        defer { gatherWithParameters = nil }
+        return gatherWithParameters
     }
 
     /// Σ squares of the last step's gradient per layer (before clipping by norm), into `squares`

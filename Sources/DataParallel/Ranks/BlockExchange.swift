@@ -123,13 +123,14 @@ public final class BlockExchange: @unchecked Sendable {
     }
 
     /// Exchanges `values` (P floats laid out as the parameters), with `squares` when sections carry
-    /// them: afterwards every rank holds every owner's values of its blocks.
+    /// them: afterwards every rank holds every owner's values of its blocks. `alongside`, another
+    /// in-place all-gather, is made at the same time (one synchronisation for both).
     public func share(_ values: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Double>? = nil,
-                      over ranks: Communicator) throws(TrainingError) {
+                      alongside: InPlaceGather? = nil, over ranks: Communicator) throws(TrainingError) {
         packSide(values, squares: squares.map { UnsafePointer($0) })
         try ranks.allgatherInPlace(
             InPlaceGather(buffer: UnsafeMutableRawPointer(values), counts: counts, displacements: displacements, type: .float),
-            InPlaceGather(buffer: side, counts: sideCounts, displacements: sideDisplacements, type: .byte))
+            InPlaceGather(buffer: side, counts: sideCounts, displacements: sideDisplacements, type: .byte), alongside)
         unpackSides(into: values, squares: squares)
     }
 }

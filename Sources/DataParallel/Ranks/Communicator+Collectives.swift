@@ -19,14 +19,14 @@ extension Communicator {
         try check(h5mpi_allgatherv_in_place_polite(library, buffer, counts, displacements, type.rawValue), "MPI_Iallgatherv")
     }
 
-    /// Two `allgatherInPlace` at once: both start, then this rank waits for both together, so the
-    /// pair costs the ranks one synchronisation. Nothing for `.single`.
-    public func allgatherInPlace(_ first: InPlaceGather, _ second: InPlaceGather) throws(TrainingError) {
+    /// Two or three `allgatherInPlace` at once: all start, then this rank waits for all together,
+    /// so they cost the ranks one synchronisation. Nothing for `.single`.
+    public func allgatherInPlace(_ first: InPlaceGather, _ second: InPlaceGather, _ third: InPlaceGather? = nil) throws(TrainingError) {
         guard let library else { return }
-        try check(h5mpi_allgatherv_pair_in_place_polite(library, first.buffer, first.counts, first.displacements,
-                                                        first.type.rawValue, second.buffer, second.counts,
-                                                        second.displacements, second.type.rawValue),
-                  "MPI_Iallgatherv")
+        try check(h5mpi_allgatherv_three_in_place_polite(
+            library, first.buffer, first.counts, first.displacements, first.type.rawValue,
+            second.buffer, second.counts, second.displacements, second.type.rawValue,
+            third?.buffer, third?.counts, third?.displacements, third?.type.rawValue ?? 0), "MPI_Iallgatherv")
     }
 
     /// MPI_Allreduce in place over `count` doubles: their sum, or their maximum, over every rank.
@@ -70,7 +70,7 @@ extension Communicator {
 
 /// One in-place all-gather's operands: rank r's `counts[r]` elements at `buffer + displacements[r]`
 /// (in elements of `type`).
-public struct InPlaceGather {
+public struct InPlaceGather: @unchecked Sendable {
     public let buffer: UnsafeMutableRawPointer
     public let counts: UnsafePointer<Int32>
     public let displacements: UnsafePointer<Int32>
@@ -79,5 +79,12 @@ public struct InPlaceGather {
     public init(buffer: UnsafeMutableRawPointer, counts: UnsafePointer<Int32>, displacements: UnsafePointer<Int32>,
                 type: CommunicatedType) {
         (self.buffer, self.counts, self.displacements, self.type) = (buffer, counts, displacements, type)
+    }
+
+    /// Bytes rank `rank` of `ranks` receives: every other rank's part.
+    public func receivedBytes(rank: Int, ranks: Int) -> Int {
+        var total = 0
+        for r in 0..<ranks where r != rank { total += Int(counts[r]) * type.size }
+        return total
     }
 }

@@ -162,11 +162,13 @@ final class RankExchange {
     }
 
     /// After the updates: every owner's Σ g² and parameters of its blocks, so every rank sees the
-    /// same norm and holds the same model.
-    func shareParameters(_ parameters: UnsafeMutablePointer<Float>) throws(TrainingError) {
+    /// same norm and holds the same model; `alongside` (another all-gather, such as the next batch's
+    /// input rows) is made at the same time.
+    func shareParameters(_ parameters: UnsafeMutablePointer<Float>, alongside: InPlaceGather? = nil) throws(TrainingError) {
         let exchange = parameterExchange
-        try measure(received: exchange.receivedPerShare, calls: 2) { () throws(TrainingError) in
-            try exchange.share(parameters, squares: blockSquares, over: ranks)
+        let received = exchange.receivedPerShare + (alongside?.receivedBytes(rank: shares.rank, ranks: shares.ranks) ?? 0)
+        try measure(received: received, calls: alongside == nil ? 2 : 3) { () throws(TrainingError) in
+            try exchange.share(parameters, squares: blockSquares, alongside: alongside, over: ranks)
         }
     }
 
