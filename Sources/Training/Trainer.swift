@@ -35,6 +35,8 @@ public final class Trainer {
     var sampler: BatchSampler
     /// A streamed run's batches and reader, started at its first step.
     var streamed: StreamedBatches?
+    /// The exchange of each batch's rows when the ranks share the training rows (nil otherwise).
+    var rankRows: BatchRowsExchange?
     /// The last finite batch loss, for the message when a loss or gradient stops being finite.
     private var lastFiniteLoss: Double?
 
@@ -67,7 +69,8 @@ public final class Trainer {
         engine.health = configuration.health
         var dropoutStream = Xoshiro256(seed: configuration.seed, stream: "dropout")
         engine.dropoutSeed = dropoutStream.next()
-        fingerprint = data.stream?.fingerprint ?? DataFingerprint(data.train)
+        fingerprint = data.partition?.fingerprint ?? data.stream?.fingerprint ?? DataFingerprint(data.train)
+        rankRows = .forPartition(of: data, engine: engine)
         progress.window = data.stream?.shape
     }
 

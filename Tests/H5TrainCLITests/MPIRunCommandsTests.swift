@@ -104,7 +104,7 @@ extension MPIRunTests {
         let train = try CLI.run(["train", "--data", CLI.dataset("digits.h5"), "--hidden", "16", "--epochs", "1", "--workers", "1",
                                  "--checkpoint", checkpoint], timeout: 120, launcher: MPI.launcher(mpirun, ranks: 2))
         XCTAssertSuccess(train)
-        XCTAssertTrue(train.stdoutLines.contains { $0.hasPrefix("data: in memory: the data (") && $0.contains(" fits in half this rank's share (1/2) of the memory available (") },
+        XCTAssertTrue(train.stdoutLines.contains { $0.hasPrefix("data: in memory: this rank's part of the data (") && $0.contains(" fits in half this rank's share (1/2) of the memory available (") },
                       "\(train)")
         let training = try File.open(checkpoint).group("training")
         XCTAssertEqual(try training.intAttribute("ranks"), 2)
@@ -130,7 +130,7 @@ extension MPIRunTests {
         let result = try CLI.run(arguments, timeout: 120, launcher: ["/bin/sh", "-c", script])
         XCTAssertSuccess(result)
         let host = ProcessInfo.processInfo.hostName
-        XCTAssertTrue(result.stdoutLines.contains { $0.hasPrefix("data: in memory: the data (") && $0.contains(" fits in half rank 1's share (1/2) of the memory available on \(host) (") && $0.hasSuffix("), the least of any rank's") },
+        XCTAssertTrue(result.stdoutLines.contains { $0.hasPrefix("data: in memory: this rank's part of the data (") && $0.contains(" fits in half rank 1's share (1/2) of the memory available on \(host) (") && $0.hasSuffix("), the least of any rank's") },
                       "\(result)")
     }
 

@@ -54,7 +54,7 @@ final class RankExchange {
         return false
     }
     /// Totals since the engine was made: what this rank received, in how many collectives, and how long they took.
-    private(set) var traffic = CommunicationTraffic()
+    var traffic = CommunicationTraffic()
 
     init(ranks: Communicator, plan: ShardPlan, batch: NetworkPass, afterDropout: Bool, blocks: [GradientBlock],
          shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>,
