@@ -35,7 +35,7 @@ public final class Trainer {
     var sampler: BatchSampler
     /// A streamed run's batches and reader, started at its first step.
     var streamed: StreamedBatches?
-    /// The exchange of each batch's rows when the ranks share the training rows (nil otherwise).
+    /// The exchange of each batch's rows when the ranks share the training rows, made at the first step.
     var rankRows: BatchRowsExchange?
     /// The last finite batch loss, for the message when a loss or gradient stops being finite.
     private var lastFiniteLoss: Double?
@@ -70,7 +70,6 @@ public final class Trainer {
         var dropoutStream = Xoshiro256(seed: configuration.seed, stream: "dropout")
         engine.dropoutSeed = dropoutStream.next()
         fingerprint = data.partition?.fingerprint ?? data.stream?.fingerprint ?? DataFingerprint(data.train)
-        rankRows = .forPartition(of: data, engine: engine)
         progress.window = data.stream?.shape
     }
 
