@@ -142,16 +142,30 @@ extension DataFingerprint {
         let displacements = UnsafeMutablePointer<Int32>.allocate(capacity: ranks.size)
         defer { bits.deallocate(); counts.deallocate(); displacements.deallocate() }
         for (r, part) in parts.enumerated() { (counts[r], displacements[r]) = (Int32(part.count), Int32(part.lowerBound)) }
-        let start = held.lowerBound * featureCount
-        local.matrix.withRows { features in
-            for k in parts[ranks.rank] { bits[k] = features.value(at: k * stride - start).bitPattern }
-        }
+        takeSampledValues(local, held: held, stride: stride, into: bits + parts[ranks.rank].lowerBound)
         try ranks.allgatherInPlace(bits, counts: counts, displacements: displacements, type: .float)
+        return hash(sampled: UnsafeBufferPointer(start: bits, count: total), totalRows: totalRows, featureCount: featureCount,
+                    targets: targets, targetWidth: local.targetWidth)
+    }
+
+    /// The bit patterns of the sampled values (every `stride`-th of the whole matrix) that fall in
+    /// samples `held`, as the network sees them, from `local` (those samples) into `output`.
+    static func takeSampledValues(_ local: SampleSet, held: Range<Int>, stride: Int, into output: UnsafeMutablePointer<UInt32>) {
+        let range = sampled(rows: held, featureCount: local.featureCount, stride: stride)
+        let start = held.lowerBound * local.featureCount
+        local.matrix.withRows { features in
+            for k in range { output[k - range.lowerBound] = features.value(at: k * stride - start).bitPattern }
+        }
+    }
+
+    /// `init(_:)`'s hash from all the sampled values' bit patterns, in order, and every target.
+    static func hash(sampled bits: UnsafeBufferPointer<UInt32>, totalRows: Int, featureCount: Int, targets: [Float],
+                     targetWidth: Int) -> DataFingerprint {
         var fnv = FNV1a()
-        for size in [totalRows, featureCount, local.targetWidth] { fnv.mix(UInt64(size)) }
-        for k in 0..<total { fnv.mix(UInt64(bits[k])) }
+        for size in [totalRows, featureCount, targetWidth] { fnv.mix(UInt64(size)) }
+        for value in bits { fnv.mix(UInt64(value)) }
         let targetStride = max(1, targets.count / 1_000_000)
         for i in Swift.stride(from: 0, to: targets.count, by: targetStride) { fnv.mix(UInt64(targets[i].bitPattern)) }
-        return DataFingerprint(rows: totalRows, featureCount: featureCount, targetWidth: local.targetWidth, hash: fnv.hash)
+        return DataFingerprint(rows: totalRows, featureCount: featureCount, targetWidth: targetWidth, hash: fnv.hash)
     }
 }
