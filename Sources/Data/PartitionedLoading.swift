@@ -17,6 +17,17 @@ public struct RowPartition: Sendable {
     public let targets: [Float]
     /// The whole set's fingerprint, as one process computes it.
     public let fingerprint: DataFingerprint
+    /// On rank 0, which prints diagnostics, the set's first `probeRows` rows (or all, when fewer),
+    /// normalised, when it holds fewer: what diagnostics probe the network with, as one process does.
+    public let probe: SampleSet?
+
+    /// Rows a probe of the training data holds (`--diagnostics` looks at the first 512).
+    public static let probeRows = 512
+}
+
+extension LoadedData {
+    /// The training rows diagnostics probe the network with: the set's first rows, as one process has them.
+    public var probe: SampleSet { partition?.probe ?? train }
 }
 
 extension DatasetLoader {
@@ -79,7 +90,14 @@ extension DatasetLoader {
             targets.note,
             "normalize: " + describe(normalization, request: options.normalize, type: dataset.elementType),
         ]
-        let partition = RowPartition(rows: held, totalRows: rows, targets: targets.values, fingerprint: fingerprint)
+        let probeRows = 0..<min(rows, RowPartition.probeRows)
+        var probe: SampleSet?
+        if ranks.isReporting && held.count < probeRows.count {  // rank 0 holds the first rows, and alone prints
+            var features = try readHeldRows(dataset, source: source, rows: probeRows, featureCount: featureCount, type: type)
+            features.normalize(with: normalization)
+            probe = SampleSet(matrix: features, targets: Array(targets.values[0..<(probeRows.count * width)]), targetWidth: width)
+        }
+        let partition = RowPartition(rows: held, totalRows: rows, targets: targets.values, fingerprint: fingerprint, probe: probe)
         targets.values = []
         return LoadedData(train: train, validation: validation, task: targets.task, outputSize: targets.outputSize,
                           normalization: normalization, notes: notes, partition: partition)

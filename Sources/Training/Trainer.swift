@@ -195,7 +195,7 @@ public final class Trainer {
             observer.note("  skipped \(skipped) \(steps) with a NaN or infinite loss or gradient (\(.onNonFinite) skip)")
         }
         if let diagnostics {
-            for line in diagnostics.report(parameters: engine.parameterValues, probe: data.train, engine: engine) { observer.note(line) }
+            for line in diagnostics.report(parameters: engine.parameterValues, probe: data.probe, engine: engine) { observer.note(line) }
         }
         let stop = progress.earlyStopTriggered(patience: configuration.earlyStopPatience)
         if stop, let patience = configuration.earlyStopPatience, metrics.epoch < configuration.epochs {
