@@ -1,3 +1,4 @@
+import DataParallel
 import HDF5
 import NeuralNet
 import Settings
@@ -59,19 +60,31 @@ public struct LoadedData: Sendable {
     /// Whether the run has validation data, in memory or streamed.
     public var hasValidation: Bool { validation != nil || streamedValidation != nil }
 
-    /// Training rows: all of them, whether in memory or streamed.
-    public var trainingRows: Int { stream?.rows ?? train.rows }
+    /// This rank's part of the training rows when the ranks share them (`train` then holds only those).
+    public var partition: RowPartition? = nil
+
+    /// Training rows: all of them, whether in memory, streamed, or spread over the ranks.
+    public var trainingRows: Int { partition?.totalRows ?? stream?.rows ?? train.rows }
 }
 
 /// Reads X/Y datasets from HDF5 files, checks them, infers the task, splits and normalises.
 public enum DatasetLoader {
-    /// Loads training (and validation) data as `options` describe.
-    public static func load(_ options: LoaderOptions) throws(TrainingError) -> LoadedData {
+    /// Loads training (and validation) data as `options` describe. Across processes (`ranks`), data
+    /// kept in memory is spread over them: each reads and holds only its part of the training rows
+    /// (`LoadedData.partition`); a collective then, which every rank calls.
+    public static func load(_ options: LoaderOptions, ranks: Communicator = .single) throws(TrainingError) -> LoadedData {
         var notes: [SettingText] = []
         var placementNote: SettingText?
-        switch placement(for: options) {
+        let partitioned = partitions(options, over: ranks)
+        let placed = placement(for: options, trainingParts: partitioned ? ranks.size : 1)
+        try agreePlacement(placed, partitioned: partitioned, ranks: ranks)
+        switch placed {
         case .stream(let budget, let reason): return try loadStreamed(options, budget: budget, reason: reason)
         case .inMemory(let note): placementNote = note
+        }
+        if partitioned, let loaded = try loadPartitioned(options, ranks: ranks, placementNote: placementNote) { return loaded }
+        if ranks.isDistributed && options.validationSplit > 0 {
+            notes.append("data: every rank holds all the training rows, as \(.validationSplit) holds out rows of the whole set")
         }
         try checkFitsInMemory(options.train)
         // Features stay in their stored type; the normalisation is applied as rows are gathered.

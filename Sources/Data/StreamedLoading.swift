@@ -14,7 +14,8 @@ extension DatasetLoader {
     /// In memory or streamed, as `options.memory` asks: `auto` streams when the training and
     /// validation data, as stored, are more than half of this process's share of the memory
     /// available (`options.memoryShare`), through a quarter of that share.
-    static func placement(for options: LoaderOptions) -> DataPlacement {
+    /// With `trainingParts` > 1 this rank holds only that part of the training features.
+    static func placement(for options: LoaderOptions, trainingParts: Int = 1) -> DataPlacement {
         let share = options.memoryShare, available = share.bytes
         switch options.memory {
         case .inMemory:
@@ -25,8 +26,8 @@ extension DatasetLoader {
             if options.windowShape != nil {
                 return .stream(budget: available / 4, reason: "the checkpoint's run streamed its data")
             }
-            guard let bytes = dataBytes(options) else { return .inMemory(note: nil) }  // the readers name what is missing
-            let text = "the data (\(MemoryBudget.short(bytes)))"
+            guard let bytes = dataBytes(options, trainingParts: trainingParts) else { return .inMemory(note: nil) }  // the readers name what is missing
+            let text = "\(trainingParts > 1 ? "this rank's part of the data" : "the data") (\(MemoryBudget.short(bytes)))"
             guard bytes > available / 2 else {
                 return .inMemory(note: "data: in memory: \(text) fits in half \(share.text)")
             }
@@ -36,18 +37,18 @@ extension DatasetLoader {
 
     /// Bytes of the training and validation features (as stored) and targets (Float32), or nil
     /// when a file or dataset cannot be opened or the sum overflows.
-    static func dataBytes(_ options: LoaderOptions) -> Int? {
-        func bytes(_ source: DataSource) -> Int? {
+    static func dataBytes(_ options: LoaderOptions, trainingParts: Int = 1) -> Int? {
+        func bytes(_ source: DataSource, parts: Int = 1) -> Int? {
             try? HDF5Library.serialized { () throws(HDF5Error) -> Int? in
                 let file = try File.open(source.file)
                 let x = try file.dataset(source.x), y = try file.dataset(source.y)
                 let stored = StoredType(x.elementType).bytes
                 guard let xBytes = MemoryBudget.product(x.shape + [stored]),
                       let yBytes = MemoryBudget.product(y.shape + [4]) else { return nil }
-                return MemoryBudget.sum([xBytes, yBytes])
+                return MemoryBudget.sum([(xBytes + parts - 1) / parts, yBytes])
             }
         }
-        let parts = [bytes(options.train)] + (options.validation.map { [bytes($0)] } ?? [])
+        let parts = [bytes(options.train, parts: trainingParts)] + (options.validation.map { [bytes($0)] } ?? [])
         guard !parts.contains(where: { $0 == nil }) else { return nil }
         return MemoryBudget.sum(parts.compactMap { $0 })
     }

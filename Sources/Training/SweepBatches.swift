@@ -11,6 +11,8 @@ final class SweepBatches {
     private let data: LoadedData
     private var sampler: BatchSampler?
     private var streamed: StreamedBatches?
+    /// The exchange of each batch's rows when the ranks share the training rows.
+    private var rankRows: BatchRowsExchange?
     private let stepsPerEpoch: Int
     private var epoch = 1, step = 0
 
@@ -22,7 +24,7 @@ final class SweepBatches {
             let lastEpoch = 1 + max(steps - 1, 0) / stepsPerEpoch
             streamed = StreamedBatches(features, batchSize: batchSize, seed: seed, epoch: 1, step: 0, lastEpoch: lastEpoch)
         } else {
-            sampler = BatchSampler(rows: data.train.rows, batchSize: batchSize, seed: seed)
+            sampler = BatchSampler(rows: data.trainingRows, batchSize: batchSize, seed: seed)
         }
     }
 
@@ -32,6 +34,15 @@ final class SweepBatches {
     /// step; returns the step's result and its batch's row count.
     func trainStep(_ engine: StepEngine, schedule: any LearningRateSchedule) throws(TrainingError) -> (result: StepResult, rows: Int) {
         guard let streamed else {
+            if let partition = data.partition {  // the ranks share the rows: exchange each batch's
+                if rankRows == nil { rankRows = .forPartition(of: data, engine: engine) }
+                let (exchange, data) = (rankRows!, data)
+                return sampler!.nextBatch { rows in
+                    (exchange.trainStep(engine, rows: rows, data: data, partition: partition,
+                                        learningRate: schedule.learningRate(atStep: engine.step),
+                                        momentum: schedule.momentum(atStep: engine.step)), rows.count)
+                }
+            }
             let samples = data.train
             return sampler!.nextBatch { (engine.trainStep(on: samples, rows: $0, schedule: schedule), $0.count) }
         }

@@ -7,6 +7,10 @@ extension Trainer {
     /// One optimizer step on step `step` of `epoch`: rows of the data in memory in the sampler's
     /// order, or of the streamed data's resident windows in the two-level order.
     func trainStep(epoch: Int, step: Int) throws(TrainingError) -> StepResult {
+        if let partition = data.partition {
+            if rankRows == nil { rankRows = .forPartition(of: data, engine: engine) }
+            return trainPartitionedStep(step: step, exchange: rankRows!, partition: partition)
+        }
         guard let features = data.stream else {
             return sampler.withRows(ofStep: step) { engine.trainStep(on: data.train, rows: $0, schedule: schedule) }
         }

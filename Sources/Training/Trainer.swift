@@ -35,6 +35,8 @@ public final class Trainer {
     var sampler: BatchSampler
     /// A streamed run's batches and reader, started at its first step.
     var streamed: StreamedBatches?
+    /// The exchange of each batch's rows when the ranks share the training rows, made at the first step.
+    var rankRows: BatchRowsExchange?
     /// The last finite batch loss, for the message when a loss or gradient stops being finite.
     private var lastFiniteLoss: Double?
 
@@ -67,7 +69,7 @@ public final class Trainer {
         engine.health = configuration.health
         var dropoutStream = Xoshiro256(seed: configuration.seed, stream: "dropout")
         engine.dropoutSeed = dropoutStream.next()
-        fingerprint = data.stream?.fingerprint ?? DataFingerprint(data.train)
+        fingerprint = data.partition?.fingerprint ?? data.stream?.fingerprint ?? DataFingerprint(data.train)
         progress.window = data.stream?.shape
     }
 
@@ -193,7 +195,7 @@ public final class Trainer {
             observer.note("  skipped \(skipped) \(steps) with a NaN or infinite loss or gradient (\(.onNonFinite) skip)")
         }
         if let diagnostics {
-            for line in diagnostics.report(parameters: engine.parameterValues, probe: data.train, engine: engine) { observer.note(line) }
+            for line in diagnostics.report(parameters: engine.parameterValues, probe: data.probe, engine: engine) { observer.note(line) }
         }
         let stop = progress.earlyStopTriggered(patience: configuration.earlyStopPatience)
         if stop, let patience = configuration.earlyStopPatience, metrics.epoch < configuration.epochs {

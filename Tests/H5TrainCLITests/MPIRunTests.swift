@@ -27,6 +27,14 @@ final class MPIRunTests: XCTestCase {
         try assertSplitInvariance(["--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--dropout", "0.3", "--clip-norm", "0.5"])
     }
 
+    /// Standardised (the statistics summed over the whole X in row order, in one pass over the file,
+    /// as each rank holds only its part) with validation datasets: rows spread over 2 and 3 ranks
+    /// (718 + 719 and 479 × 3), each batch's rows exchanged, and the bits are one process's.
+    func testStandardisedDataSpreadOverTheRanksIsBitIdenticalForAnyRanksAndWorkers() throws {
+        try assertSplitInvariance(["--optimizer", "adam", "--lr", "0.003", "--normalize", "standardize",
+                                   "--val-x", "x_test", "--val-y", "y_test"])
+    }
+
     /// Streamed through a budget of a few windows of 16 rows (so batches straddle windows): every
     /// rank streams its own windows in the same two-level order, and the bits are one process's.
     func testStreamedDataIsBitIdenticalForAnyRanksAndWorkers() throws {
@@ -156,6 +164,10 @@ final class MPIRunTests: XCTestCase {
             XCTAssertEqual(trainLines.count, 1, "\(result)", file: file, line: line)
             if ranks > 1 {
                 XCTAssertTrue(trainLines.first?.contains("\(ranks) ranks × \(workers) worker") == true, "\(result)", file: file, line: line)
+                // Data in memory without rows held out is spread: rank 0 holds ⌊1437/R⌋ rows, and says so.
+                let spread = !extra.contains("--val-split") && !extra.contains("--memory-budget")
+                let holds = "data: rank 0 holds rows 0..<\(1437 / ranks) of 1437 ("
+                XCTAssertEqual(result.stdoutLines.contains { $0.hasPrefix(holds) }, spread, "\(result)", file: file, line: line)
             }
             // Losses, validation metrics and learning rate, not the timings (the last two columns).
             let metrics = try String(contentsOfFile: metricsPath, encoding: .utf8).split(separator: "\n")

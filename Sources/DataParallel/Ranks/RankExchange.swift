@@ -11,8 +11,9 @@ import Settings
 ///  - After phase 1: this rank's rows of every layer's δ and of every layer's input but the first
 ///    (the operands of the gradient products), then its shards' loss and weight sums (Float64),
 ///    then its vote on stopping (Float64, 1 when a stop was requested: SIGINT, SIGTERM).
-///    The first layer's input needs no exchange: every rank gathers all the batch's rows from its
-///    own copy of the data.
+///    The first layer's input is not among them: every rank gathers all the batch's rows, from its
+///    own copy of the data or, when each rank holds only its part, after `BatchRowsExchange` has
+///    all-gathered them before phase 1 (counted in `traffic` too).
 ///  - After phase 2: the updated parameters of this rank's blocks, gathered in place, and their
 ///    Σ g² (`BlockExchange`), so every rank sums all blocks' squares in block order and holds the
 ///    same model. Without the fused update, the squares travel first on their own.
@@ -54,7 +55,7 @@ final class RankExchange {
         return false
     }
     /// Totals since the engine was made: what this rank received, in how many collectives, and how long they took.
-    private(set) var traffic = CommunicationTraffic()
+    var traffic = CommunicationTraffic()
 
     init(ranks: Communicator, plan: ShardPlan, batch: NetworkPass, afterDropout: Bool, blocks: [GradientBlock],
          shardLoss: UnsafeMutablePointer<Double>, shardWeight: UnsafeMutablePointer<Double>,

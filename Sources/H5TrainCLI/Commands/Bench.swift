@@ -81,7 +81,7 @@ struct Bench: ParsableCommand {
             var options = LoaderOptions(train: DataSource(file: data, x: x, y: y))
             (options.seed, options.memory, options.batchSize) = (seed, memory.request, batchSize)
             options.memoryShare = try MemoryShare.agreed(by: ranks)
-            let loaded = try DatasetLoader.load(options)
+            let loaded = try DatasetLoader.load(options, ranks: ranks)
             if ranks.isReporting { for line in loaded.notes { print(line.withFlags) } }
             let perf = PerfControl()
             var results: [BenchmarkResult] = []

@@ -106,7 +106,7 @@ struct LRFind: ParsableCommand {
             var source = try data.loaderOptions(seed: seed)
             (source.memory, source.batchSize) = (memory.request, batchSize)
             source.memoryShare = try MemoryShare.agreed(by: ranks)
-            let loaded = try DatasetLoader.load(source)
+            let loaded = try DatasetLoader.load(source, ranks: ranks)
             let trainer = try Trainer(configuration: configuration, data: loaded, observer: SilentObserver(), ranks: ranks)
             let say: (String) -> Void = quiet || !writes ? { _ in } : { print($0) }
             for line in loaded.notes + trainer.model.notes { say(line.withFlags) }

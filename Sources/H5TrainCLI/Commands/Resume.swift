@@ -104,7 +104,7 @@ extension Train {
         let window = checkpoint.progress?.window
         (source.memory, source.windowShape, source.batchSize) = (window == nil ? .inMemory : memory.request, window, configuration.batchSize)
         source.memoryShare = try MemoryShare.agreed(by: ranks)
-        let loaded = try DatasetLoader.load(source)
+        let loaded = try DatasetLoader.load(source, ranks: ranks)
         let reporter = ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag)
         observers.add(reporter)
         let trainer = try Trainer(configuration: configuration, data: loaded, observer: observers, stateWriter: CheckpointWriter(),

@@ -52,7 +52,7 @@ struct Train: ParsableCommand {
                 (source.memory, source.batchSize) = (memory.request, configuration.batchSize)
                 source.memoryShare = try MemoryShare.agreed(by: ranks)
                 observers.add(ConsoleReporter.automatic(quiet: options.quiet || !ranks.isReporting, spelling: \.flag))
-                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source), observer: observers,
+                trainer = try Trainer(configuration: configuration, data: try DatasetLoader.load(source, ranks: ranks), observer: observers,
                                       stateWriter: CheckpointWriter(), ranks: ranks)
                 trainer.dataOptions = source
             }

@@ -1,0 +1,164 @@
+import Dispatch
+import Settings
+
+/// The input rows of each step's batch, when every rank holds only its part of the training rows:
+/// rank r holds samples ⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋ (`heldRows(ofRank:)`), in their stored type.
+///
+/// Before a step every rank packs the batch's rows it holds (stored bytes, in batch order) into its
+/// section of `sections`, one in-place all-gather gives every rank every section, and each rank
+/// unpacks them into `batchRows` in batch order. The step then reads rows 0 ..< B of that buffer,
+/// converted and normalised exactly as rows of the whole matrix would be, so the bits are those of
+/// one process. The targets (every rank holds all of them) are copied into `batchTargets` alike.
+///
+/// Owned buffers (B = the largest batch, F = features, b = bytes per stored value, w = target width):
+///
+///     sections      (B × F × b bytes)  the batch's rows grouped by holder, rank 0's first
+///     batchRows     (B × F × b bytes)  the batch's rows in batch order
+///     batchTargets  (B × w, Float)     the batch's targets in batch order
+///     identity      (B, Int32)         0, 1, …, B − 1: the step's row indices into `batchRows`
+///     counts, displacements, cursors (R each): bytes of each holder's section, recomputed per step
+///
+/// Nothing is allocated after `init`.
+public final class BatchRowsExchange: @unchecked Sendable {
+    public let shares: RankShares
+    /// Training rows of the whole set (N).
+    public let totalRows: Int
+    public let featureCount: Int
+    /// Bytes of one stored value (1 for uint8, 4 for float32, 8 for float64).
+    public let valueBytes: Int
+    public let targetWidth: Int
+    public let capacity: Int
+    let rowBytes: Int
+    let sections: UnsafeMutableRawPointer
+    let batchRows: UnsafeMutableRawPointer
+    let batchTargets: UnsafeMutablePointer<Float>
+    private let identity: UnsafeMutablePointer<Int32>
+    let counts: UnsafeMutablePointer<Int32>
+    let displacements: UnsafeMutablePointer<Int32>
+    private let cursors: UnsafeMutablePointer<Int>
+
+    public init(shares: RankShares, totalRows: Int, featureCount: Int, valueBytes: Int, targetWidth: Int, capacity: Int) {
+        precondition(totalRows >= 1 && featureCount >= 1 && capacity >= 1, "an exchange needs rows, features and a batch")
+        (self.shares, self.totalRows, self.featureCount) = (shares, totalRows, featureCount)
+        (self.valueBytes, self.targetWidth, self.capacity) = (valueBytes, targetWidth, capacity)
+        rowBytes = featureCount * valueBytes
+        let bytes = capacity * rowBytes
+        precondition(bytes <= Int(Int32.max), "a batch's input rows (\(bytes) bytes) do not fit one MPI message")
+        sections = .allocate(byteCount: bytes, alignment: 16)
+        sections.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        batchRows = .allocate(byteCount: bytes, alignment: 16)
+        batchRows.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        batchTargets = .allocate(capacity: capacity * targetWidth)
+        batchTargets.initialize(repeating: 0, count: capacity * targetWidth)
+        identity = .allocate(capacity: capacity)
+        for i in 0..<capacity { (identity + i).initialize(to: Int32(i)) }
+        counts = .allocate(capacity: shares.ranks)
+        counts.initialize(repeating: 0, count: shares.ranks)
+        displacements = .allocate(capacity: shares.ranks)
+        displacements.initialize(repeating: 0, count: shares.ranks)
+        cursors = .allocate(capacity: shares.ranks)
+        cursors.initialize(repeating: 0, count: shares.ranks)
+    }
+
+    deinit {
+        sections.deallocate()
+        batchRows.deallocate()
+        batchTargets.deallocate()
+        identity.deallocate()
+        counts.deallocate()
+        displacements.deallocate()
+        cursors.deallocate()
+    }
+
+    /// The samples rank `r` holds: ⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋.
+    public static func heldRows(ofRank r: Int, ranks: Int, totalRows: Int) -> Range<Int> {
+        (totalRows * r / ranks)..<(totalRows * (r + 1) / ranks)
+    }
+
+    /// The samples this rank holds.
+    public var heldRows: Range<Int> { Self.heldRows(ofRank: shares.rank, ranks: shares.ranks, totalRows: totalRows) }
+
+    /// The rank holding `sample`: the r with ⌊N·r/R⌋ ≤ sample < ⌊N·(r+1)/R⌋, that is ⌊(R·(sample+1) − 1)/N⌋.
+    @inline(__always)
+    func holder(of sample: Int) -> Int { (shares.ranks * (sample + 1) - 1) / totalRows }
+
+    /// Bytes this rank receives from the others for a batch: the rows it does not hold.
+    var receivedBytes: Int {
+        var total = 0
+        for r in 0..<shares.ranks where r != shares.rank { total += Int(counts[r]) }
+        return total
+    }
+
+    /// Sets each holder's section (bytes) for the batch `rows` (global sample indices, batch order).
+    func prepare(_ rows: UnsafeBufferPointer<Int32>) {
+        precondition(rows.count >= 1 && rows.count <= capacity, "batch of \(rows.count) rows outside 1...\(capacity)")
+        for r in 0..<shares.ranks { counts[r] = 0 }
+        for sample in rows { counts[holder(of: Int(sample))] += Int32(rowBytes) }
+        var offset: Int32 = 0
+        for r in 0..<shares.ranks {
+            displacements[r] = offset
+            offset += counts[r]
+        }
+    }
+
+    /// Copies the batch's rows this rank holds, in batch order, from `local` (its held rows, stored
+    /// values, the first being sample `heldRows.lowerBound`) into its section.
+    func pack(_ rows: UnsafeBufferPointer<Int32>, from local: UnsafeRawPointer) {
+        let first = heldRows.lowerBound
+        var section = sections + Int(displacements[shares.rank])
+        for sample in rows where holder(of: Int(sample)) == shares.rank {
+            section.copyMemory(from: local + (Int(sample) - first) * rowBytes, byteCount: rowBytes)
+            section += rowBytes
+        }
+    }
+
+    /// After the gather: every section's rows into `batchRows` in batch order, and every row's
+    /// targets (from `targets`, all samples × targetWidth) into `batchTargets`.
+    func unpack(_ rows: UnsafeBufferPointer<Int32>, targets: UnsafePointer<Float>) {
+        for r in 0..<shares.ranks { cursors[r] = Int(displacements[r]) }
+        for (position, sample) in rows.enumerated() {
+            let r = holder(of: Int(sample))
+            (batchRows + position * rowBytes).copyMemory(from: sections + cursors[r], byteCount: rowBytes)
+            cursors[r] += rowBytes
+            (batchTargets + position * targetWidth).update(from: targets + Int(sample) * targetWidth, count: targetWidth)
+        }
+    }
+
+    /// The step's selection after `unpack`: rows 0 ..< rows.count of `batchRows`, read with the
+    /// held matrix's type and scaling (`local`), so each value is what the whole matrix would give.
+    func selection(rows count: Int, like local: FeatureRows) -> BatchSelection {
+        let values: FeatureRows.Values = switch local.values {
+        case .uint8: .uint8(UnsafePointer(batchRows.assumingMemoryBound(to: UInt8.self)))
+        case .float32: .float32(UnsafePointer(batchRows.assumingMemoryBound(to: Float.self)))
+        case .float64: .float64(UnsafePointer(batchRows.assumingMemoryBound(to: Double.self)))
+        }
+        return BatchSelection(features: FeatureRows(values: values, scaling: local.scaling, featureCount: featureCount),
+                              targets: batchTargets, rows: UnsafeBufferPointer(start: identity, count: count))
+    }
+
+    /// The base address of a view's stored values.
+    static func base(of rows: FeatureRows) -> UnsafeRawPointer {
+        switch rows.values {
+        case .uint8(let p): UnsafeRawPointer(p)
+        case .float32(let p): UnsafeRawPointer(p)
+        case .float64(let p): UnsafeRawPointer(p)
+        }
+    }
+
+    /// Gives every rank the batch `rows` (global sample indices, the same on every rank): packs this
+    /// rank's held rows (`local`, its held samples as a view), all-gathers the sections in place over
+    /// `engine.ranks` (counted in `engine.communicationTraffic`), and unpacks them in batch order.
+    /// Returns the selection to train the step on. A collective: every rank calls it for every step.
+    public func gather(_ rows: UnsafeBufferPointer<Int32>, local: FeatureRows, targets: UnsafePointer<Float>,
+                       engine: StepEngine) throws(TrainingError) -> BatchSelection {
+        precondition(local.featureCount == featureCount, "held rows have \(local.featureCount) features, not \(featureCount)")
+        prepare(rows)
+        pack(rows, from: Self.base(of: local))
+        let start = DispatchTime.now().uptimeNanoseconds
+        try engine.ranks.allgatherInPlace(sections, counts: counts, displacements: displacements, type: .byte)
+        engine.exchange?.traffic.record(bytes: receivedBytes, calls: 1,
+                                        nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        unpack(rows, targets: targets)
+        return selection(rows: rows.count, like: local)
+    }
+}
