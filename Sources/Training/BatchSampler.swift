@@ -61,6 +61,18 @@ public struct BatchSampler: Sendable {
         position = positions.upperBound
         return order.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[positions])) }
     }
+
+    /// As `nextBatch(_:)`, also passing the batch after it when the loaded epoch holds it (nil when
+    /// the next batch starts a new epoch).
+    public mutating func nextBatch<Result>(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>?) -> Result) -> Result {
+        if position >= rows { load(epoch: epoch + 1) }
+        let positions = position..<min(position + batchSize, rows)
+        position = positions.upperBound
+        let following = position < rows ? position..<min(position + batchSize, rows) : nil
+        return order.withUnsafeBufferPointer { order in
+            body(UnsafeBufferPointer(rebasing: order[positions]), following.map { UnsafeBufferPointer(rebasing: order[$0]) })
+        }
+    }
 }
 
 extension StepEngine {

@@ -37,8 +37,8 @@ final class SweepBatches {
             if let partition = data.partition {  // the ranks share the rows: exchange each batch's
                 if rankRows == nil { rankRows = .forPartition(of: data, engine: engine) }
                 let (exchange, data) = (rankRows!, data)
-                return sampler!.nextBatch { rows in
-                    (exchange.trainStep(engine, rows: rows, data: data, partition: partition,
+                return sampler!.nextBatch { rows, next in
+                    (exchange.trainStep(engine, rows: rows, next: next, data: data, partition: partition,
                                         learningRate: schedule.learningRate(atStep: engine.step),
                                         momentum: schedule.momentum(atStep: engine.step)), rows.count)
                 }

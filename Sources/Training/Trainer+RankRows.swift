@@ -15,17 +15,21 @@ extension BatchRowsExchange {
 
     /// One step of `engine` on the batch `rows` (global sample indices, the same on every rank):
     /// the ranks first exchange the batch's rows, each contributing those it holds, and the step
-    /// then runs on them as one process runs on the whole matrix. A collective; like the step's own
-    /// exchanges, a failing one aborts the job naming this rank.
-    func trainStep(_ engine: StepEngine, rows: UnsafeBufferPointer<Int32>, data: LoadedData, partition: RowPartition,
-                   learningRate: Float, momentum: Float?) -> StepResult {
+    /// then runs on them as one process runs on the whole matrix. With `next`, the batch after it,
+    /// that batch's rows travel with this step's parameters (`prefetch`). A collective; like the
+    /// step's own exchanges, a failing one aborts the job naming this rank.
+    func trainStep(_ engine: StepEngine, rows: UnsafeBufferPointer<Int32>, next: UnsafeBufferPointer<Int32>?,
+                   data: LoadedData, partition: RowPartition, learningRate: Float, momentum: Float?) -> StepResult {
         data.train.matrix.withRows { local in
             partition.targets.withUnsafeBufferPointer { targets in
                 var selection: BatchSelection?
                 engine.ranks.orAbort { () throws(TrainingError) in
                     selection = try gather(rows, local: local, targets: targets.baseAddress!, engine: engine)
                 }
-                return engine.trainStep(selection: selection!, learningRate: learningRate, momentum: momentum)
+                if let next { prefetch(next, local: local, engine: engine) }
+                let result = engine.trainStep(selection: selection!, learningRate: learningRate, momentum: momentum)
+                settle(engine: engine)
+                return result
             }
         }
     }
@@ -36,8 +40,16 @@ extension Trainer {
     func trainPartitionedStep(step: Int, exchange: BatchRowsExchange, partition: RowPartition) -> StepResult {
         let (learningRate, momentum) = (schedule.learningRate(atStep: engine.step), schedule.momentum(atStep: engine.step))
         let (engine, data) = (engine, data)
+        let sampler = sampler
         return sampler.withRows(ofStep: step) { rows in
-            exchange.trainStep(engine, rows: rows, data: data, partition: partition, learningRate: learningRate, momentum: momentum)
+            guard step + 1 < sampler.stepsPerEpoch else {  // the next batch is another epoch's
+                return exchange.trainStep(engine, rows: rows, next: nil, data: data, partition: partition,
+                                          learningRate: learningRate, momentum: momentum)
+            }
+            return sampler.withRows(ofStep: step + 1) { next in
+                exchange.trainStep(engine, rows: rows, next: next, data: data, partition: partition,
+                                   learningRate: learningRate, momentum: momentum)
+            }
         }
     }
 }

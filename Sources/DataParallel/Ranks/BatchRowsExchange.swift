@@ -36,6 +36,9 @@ public final class BatchRowsExchange: @unchecked Sendable {
     let counts: UnsafeMutablePointer<Int32>
     let displacements: UnsafeMutablePointer<Int32>
     private let cursors: UnsafeMutablePointer<Int>
+    /// The batch whose rows `sections` hold, gathered already with the step before's parameters
+    /// (`prefetch`): its row count and first and last samples; nil when none is.
+    private var gathered: (count: Int, first: Int32, last: Int32)?
 
     public init(shares: RankShares, totalRows: Int, featureCount: Int, valueBytes: Int, targetWidth: Int, capacity: Int) {
         precondition(totalRows >= 1 && featureCount >= 1 && capacity >= 1, "an exchange needs rows, features and a batch")
@@ -145,20 +148,47 @@ public final class BatchRowsExchange: @unchecked Sendable {
         }
     }
 
-    /// Gives every rank the batch `rows` (global sample indices, the same on every rank): packs this
-    /// rank's held rows (`local`, its held samples as a view), all-gathers the sections in place over
-    /// `engine.ranks` (counted in `engine.communicationTraffic`), and unpacks them in batch order.
-    /// Returns the selection to train the step on. A collective: every rank calls it for every step.
+    /// Gives every rank the batch `rows` (global sample indices, the same on every rank) and returns
+    /// the selection to train the step on. If `prefetch` gathered them with the step before, they
+    /// are only unpacked; else this rank packs those it holds (`local`, its held samples as a view),
+    /// all-gathers the sections in place over `engine.ranks` (counted in its traffic), and unpacks
+    /// them in batch order. A collective: every rank calls it for every step.
     public func gather(_ rows: UnsafeBufferPointer<Int32>, local: FeatureRows, targets: UnsafePointer<Float>,
                        engine: StepEngine) throws(TrainingError) -> BatchSelection {
         precondition(local.featureCount == featureCount, "held rows have \(local.featureCount) features, not \(featureCount)")
-        prepare(rows)
-        pack(rows, from: Self.base(of: local))
-        let start = DispatchTime.now().uptimeNanoseconds
-        try engine.ranks.allgatherInPlace(sections, counts: counts, displacements: displacements, type: .byte)
-        engine.exchange?.traffic.record(bytes: receivedBytes, calls: 1,
-                                        nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        if gathered == nil || gathered! != Self.marker(rows) {
+            prepare(rows)
+            pack(rows, from: Self.base(of: local))
+            let start = DispatchTime.now().uptimeNanoseconds
+            try engine.ranks.allgatherInPlace(sections, counts: counts, displacements: displacements, type: .byte)
+            engine.exchange?.traffic.record(bytes: receivedBytes, calls: 1,
+                                            nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        }
+        gathered = nil
         unpack(rows, targets: targets)
         return selection(rows: rows.count, like: local)
+    }
+
+    /// After `gather` and before the step: packs the batch `next` (the one after, the same on every
+    /// rank) and hands its all-gather to `engine`, which makes it with this step's parameter
+    /// exchange, so exchanging the input rows costs the ranks no wait of its own. `settle` after
+    /// the step records whether it was made.
+    public func prefetch(_ next: UnsafeBufferPointer<Int32>, local: FeatureRows, engine: StepEngine) {
+        prepare(next)
+        pack(next, from: Self.base(of: local))
+        engine.gatherWithParameters = InPlaceGather(buffer: sections, counts: counts, displacements: displacements, type: .byte)
+        gathered = Self.marker(next)
+    }
+
+    /// After a step that followed `prefetch`: a step that made no parameter exchange (a non-finite
+    /// loss, alike on every rank) did not gather the next batch, which `gather` then does itself.
+    public func settle(engine: StepEngine) {
+        guard engine.gatherWithParameters != nil else { return }
+        engine.gatherWithParameters = nil
+        gathered = nil
+    }
+
+    private static func marker(_ rows: UnsafeBufferPointer<Int32>) -> (count: Int, first: Int32, last: Int32) {
+        (rows.count, rows.first ?? -1, rows.last ?? -1)
     }
 }
