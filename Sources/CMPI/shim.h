@@ -159,38 +159,35 @@ static inline int64_t h5mpi_now(void) {
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-/// Up to three MPI_Allgatherv in place at once, waiting politely: every MPI_Iallgatherv is started,
-/// then MPI_Test polls them in a loop for H5MPI_SPIN_NANOSECONDS and then sleeps
-/// H5MPI_PAUSE_NANOSECONDS between polls. They progress together, so they cost the ranks one
-/// synchronisation, not three. A NULL `buffer2` or `buffer3`: that one is not made. Open MPI's
-/// blocking collectives poll until done; a rank waiting for a slower one then burns the CPU time
-/// its process group shares with that rank (Linux's autogroup scheduling gives a session's
-/// processes one share together), which slowed the step several times over when other programs
-/// ran. The worker pool's barrier spins briefly and then sleeps in the same way.
-static inline int h5mpi_allgatherv_three_in_place_polite(
-    const struct h5mpi_library *l, void *buffer1, const int *counts1, const int *displacements1, int type1,
-    void *buffer2, const int *counts2, const int *displacements2, int type2,
-    void *buffer3, const int *counts3, const int *displacements3, int type3) {
-    void *buffers[3] = {buffer1, buffer2, buffer3};
-    const int *counts[3] = {counts1, counts2, counts3}, *displacements[3] = {displacements1, displacements2, displacements3};
-    int types[3] = {type1, type2, type3}, done[3] = {1, 1, 1};
-    h5mpi_handle requests[3] = {NULL, NULL, NULL};
-    for (int i = 0; i < 3; i++) {
-        if (buffers[i] == NULL) continue;
+/// `count` MPI_Allgatherv in place at once, waiting politely: every MPI_Iallgatherv is started
+/// (gather i: `buffers[i]`, `counts[i]`, `displacements[i]`, element type `types[i]`), then MPI_Test
+/// polls them in a loop for H5MPI_SPIN_NANOSECONDS and then sleeps H5MPI_PAUSE_NANOSECONDS between
+/// polls. They progress together, so they cost the ranks one synchronisation, not `count`.
+/// `requests` and `done` are the caller's scratch (`count` each), so nothing here allocates.
+/// Open MPI's blocking collectives poll until done; a rank waiting for a slower one then burns the
+/// CPU time its process group shares with that rank (Linux's autogroup scheduling gives a
+/// session's processes one share together), which slowed the step several times over when other
+/// programs ran. The worker pool's barrier spins briefly and then sleeps in the same way.
+static inline int h5mpi_allgathervs_in_place_polite(const struct h5mpi_library *l, int count, void *const *buffers,
+                                                    const int *const *counts, const int *const *displacements,
+                                                    const int *types, h5mpi_handle *requests, int *done) {
+    for (int i = 0; i < count; i++) {
         h5mpi_handle datatype = h5mpi_datatype(l, types[i]);
+        done[i] = 0;
         int code = l->iallgatherv((const void *)1 /* MPI_IN_PLACE */, 0, datatype, buffers[i], counts[i],
                                   displacements[i], datatype, l->comm_world, &requests[i]);
         if (code != 0) return code;
-        done[i] = 0;
     }
     int64_t start = 0;
     for (;;) {
-        for (int i = 0; i < 3; i++) {
+        int all = 1;
+        for (int i = 0; i < count; i++) {
             if (done[i]) continue;
             int code = l->test(&requests[i], &done[i], NULL /* MPI_STATUS_IGNORE */);
             if (code != 0) return code;
+            all = all && done[i];
         }
-        if (done[0] && done[1] && done[2]) return 0;
+        if (all) return 0;
         if (start == 0) start = h5mpi_now();
         else if (h5mpi_now() - start > H5MPI_SPIN_NANOSECONDS) {
             struct timespec pause = {0, H5MPI_PAUSE_NANOSECONDS};
@@ -202,8 +199,9 @@ static inline int h5mpi_allgatherv_three_in_place_polite(
 /// One MPI_Allgatherv in place, waiting politely (see above).
 static inline int h5mpi_allgatherv_in_place_polite(const struct h5mpi_library *l, void *buffer, const int *counts,
                                                    const int *displacements, int type) {
-    return h5mpi_allgatherv_three_in_place_polite(l, buffer, counts, displacements, type, NULL, NULL, NULL, 0, NULL,
-                                                  NULL, NULL, 0);
+    h5mpi_handle request = NULL;
+    int done = 0;
+    return h5mpi_allgathervs_in_place_polite(l, 1, &buffer, &counts, &displacements, &type, &request, &done);
 }
 
 /// MPI_Allgather of `count` bytes from every rank into `receive` (size × count bytes).

@@ -33,6 +33,8 @@ public final class BlockExchange: @unchecked Sendable {
     public let sideDisplacements: UnsafeMutablePointer<Int32>
     /// Bytes every rank receives from the others in one exchange, by rank.
     private let receivedBytes: [Int]
+    /// The spans', the sides' and another all-gather, made together.
+    private let gathers = GatherSet(capacity: 3)
 
     /// - Parameter carriesSquares: side sections start with their blocks' Σ g² (the step's exchange).
     public init(blocks: [GradientBlock], shares: RankShares, carriesSquares: Bool = false) {
@@ -128,9 +130,11 @@ public final class BlockExchange: @unchecked Sendable {
     public func share(_ values: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Double>? = nil,
                       alongside: InPlaceGather? = nil, over ranks: Communicator) throws(TrainingError) {
         packSide(values, squares: squares.map { UnsafePointer($0) })
-        try ranks.allgatherInPlace(
-            InPlaceGather(buffer: UnsafeMutableRawPointer(values), counts: counts, displacements: displacements, type: .float),
-            InPlaceGather(buffer: side, counts: sideCounts, displacements: sideDisplacements, type: .byte), alongside)
+        gathers.removeAll()
+        gathers.append(InPlaceGather(buffer: UnsafeMutableRawPointer(values), counts: counts, displacements: displacements, type: .float))
+        gathers.append(InPlaceGather(buffer: side, counts: sideCounts, displacements: sideDisplacements, type: .byte))
+        if let alongside { gathers.append(alongside) }
+        try ranks.allgatherInPlace(gathers)
         unpackSides(into: values, squares: squares)
     }
 }

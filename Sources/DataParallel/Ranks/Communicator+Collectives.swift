@@ -19,14 +19,13 @@ extension Communicator {
         try check(h5mpi_allgatherv_in_place_polite(library, buffer, counts, displacements, type.rawValue), "MPI_Iallgatherv")
     }
 
-    /// Two or three `allgatherInPlace` at once: all start, then this rank waits for all together,
-    /// so they cost the ranks one synchronisation. Nothing for `.single`.
-    public func allgatherInPlace(_ first: InPlaceGather, _ second: InPlaceGather, _ third: InPlaceGather? = nil) throws(TrainingError) {
-        guard let library else { return }
-        try check(h5mpi_allgatherv_three_in_place_polite(
-            library, first.buffer, first.counts, first.displacements, first.type.rawValue,
-            second.buffer, second.counts, second.displacements, second.type.rawValue,
-            third?.buffer, third?.counts, third?.displacements, third?.type.rawValue ?? 0), "MPI_Iallgatherv")
+    /// Every all-gather of `gathers` at once: all start, then this rank waits for all together, so
+    /// they cost the ranks one synchronisation. Nothing for `.single`.
+    public func allgatherInPlace(_ gathers: GatherSet) throws(TrainingError) {
+        guard let library, gathers.count > 0 else { return }
+        try check(gathers.withArrays { buffers, counts, displacements, types, requests, done in
+            h5mpi_allgathervs_in_place_polite(library, Int32(gathers.count), buffers, counts, displacements, types, requests, done)
+        }, "MPI_Iallgatherv")
     }
 
     /// MPI_Allreduce in place over `count` doubles: their sum, or their maximum, over every rank.
@@ -86,5 +85,61 @@ public struct InPlaceGather: @unchecked Sendable {
         var total = 0
         for r in 0..<ranks where r != rank { total += Int(counts[r]) * type.size }
         return total
+    }
+}
+
+/// In-place all-gathers to make together (`Communicator.allgatherInPlace(_:)`), with the arrays MPI
+/// is handed allocated once, so a step that makes them allocates nothing.
+public final class GatherSet: @unchecked Sendable {
+    public let capacity: Int
+    public private(set) var count = 0
+    private let buffers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let counts: UnsafeMutablePointer<UnsafePointer<Int32>?>
+    private let displacements: UnsafeMutablePointer<UnsafePointer<Int32>?>
+    private let types: UnsafeMutablePointer<Int32>
+    private let requests: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let done: UnsafeMutablePointer<Int32>
+
+    public init(capacity: Int) {
+        precondition(capacity >= 1, "a gather set holds at least one gather")
+        self.capacity = capacity
+        buffers = .allocate(capacity: capacity)
+        buffers.initialize(repeating: nil, count: capacity)
+        counts = .allocate(capacity: capacity)
+        counts.initialize(repeating: nil, count: capacity)
+        displacements = .allocate(capacity: capacity)
+        displacements.initialize(repeating: nil, count: capacity)
+        types = .allocate(capacity: capacity)
+        types.initialize(repeating: 0, count: capacity)
+        requests = .allocate(capacity: capacity)
+        requests.initialize(repeating: nil, count: capacity)
+        done = .allocate(capacity: capacity)
+        done.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit {
+        buffers.deallocate()
+        counts.deallocate()
+        displacements.deallocate()
+        types.deallocate()
+        requests.deallocate()
+        done.deallocate()
+    }
+
+    /// Empties the set (its arrays stay).
+    public func removeAll() { count = 0 }
+
+    /// Adds `gather`; at most `capacity`.
+    public func append(_ gather: InPlaceGather) {
+        precondition(count < capacity, "more than \(capacity) gathers in one set")
+        (buffers[count], counts[count], displacements[count]) = (gather.buffer, gather.counts, gather.displacements)
+        types[count] = gather.type.rawValue
+        count += 1
+    }
+
+    fileprivate func withArrays<Result>(_ body: (UnsafePointer<UnsafeMutableRawPointer?>, UnsafePointer<UnsafePointer<Int32>?>,
+                                                  UnsafePointer<UnsafePointer<Int32>?>, UnsafePointer<Int32>,
+                                                  UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int32>) -> Result) -> Result {
+        body(buffers, counts, displacements, types, requests, done)
     }
 }

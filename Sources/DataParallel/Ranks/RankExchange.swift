@@ -2,24 +2,26 @@ import Dispatch
 import NeuralNet
 import Settings
 
-/// What a run across processes exchanges within a step: one all-gather after each phase (two when
-/// clipping by norm or skipping non-finite steps needs the norm before any update). The rows are
-/// packed into a preallocated buffer, gathered in place and unpacked; the parameters are gathered
-/// in place in the model itself. H5Train allocates nothing per step (Open MPI's non-blocking
-/// collectives do, inside the library).
+/// What a run across processes exchanges within a step: one synchronisation after each phase (two
+/// after phase 2 when clipping by norm or skipping non-finite steps needs the norm before any
+/// update), each a set of in-place all-gathers started together and waited for together. Rows and
+/// parameters are gathered in place where they live, with no copy by H5Train; only small sums
+/// are packed. H5Train allocates nothing per step (Open MPI's non-blocking collectives do, inside
+/// the library).
 ///
 ///  - After phase 1: this rank's rows of every layer's δ and of every layer's input but the first
-///    (the operands of the gradient products), then its shards' loss and weight sums (Float64),
-///    then its vote on stopping (Float64, 1 when a stop was requested: SIGINT, SIGTERM).
+///    (the operands of the gradient products; rank r's rows of each buffer are contiguous), one
+///    all-gather per buffer; and, packed, its shards' loss and weight sums (Float64) and its vote
+///    on stopping (Float64, 1 when a stop was requested: SIGINT, SIGTERM).
 ///    The first layer's input is not among them: every rank gathers all the batch's rows, from its
-///    own copy of the data or, when each rank holds only its part, after `BatchRowsExchange` has
-///    all-gathered them before phase 1 (counted in `traffic` too).
+///    own copy of the data or, when each rank holds only its part, from `BatchRowsExchange`, whose
+///    all-gather travels with the step before's parameters (counted in `traffic` too).
 ///  - After phase 2: the updated parameters of this rank's blocks, gathered in place, and their
 ///    Σ g² (`BlockExchange`), so every rank sums all blocks' squares in block order and holds the
 ///    same model. Without the fused update, the squares travel first on their own.
 ///
-/// Fewer, larger messages: each collective is a point where every rank waits for the last one, so
-/// one per phase keeps the step's synchronisation to that of the worker pool's two barriers.
+/// Each synchronisation is a point where every rank waits for the last one, so one per phase keeps
+/// the step's synchronisation to that of the worker pool's two barriers.
 final class RankExchange {
     let ranks: Communicator
     let shares: RankShares
@@ -31,10 +33,15 @@ final class RankExchange {
     private let shardLoss: UnsafeMutablePointer<Double>
     private let shardWeight: UnsafeMutablePointer<Double>
     private let blockSquares: UnsafeMutablePointer<Double>
-    /// The rows exchange: sections in rank order, bytes; counts and displacements recomputed per step.
-    private let rows: UnsafeMutableRawPointer
+    /// Each row buffer's rank sections (floats; buffer b's for rank r at `b·R + r`), recomputed per step.
+    private let rowCounts: UnsafeMutablePointer<Int32>
+    private let rowDisplacements: UnsafeMutablePointer<Int32>
+    /// The shard sums and votes: sections in rank order, bytes; counts and displacements recomputed per step.
+    private let sums: UnsafeMutableRawPointer
     private let counts: UnsafeMutablePointer<Int32>
     private let displacements: UnsafeMutablePointer<Int32>
+    /// The rows exchange's all-gathers: one per row buffer, in place, and the sums'.
+    private let rowGathers: GatherSet
     /// Σ g² by owner section (rank 0's blocks in block order, then rank 1's, …) and the block at each position.
     private let squares: UnsafeMutablePointer<Double>
     private let squareCounts: UnsafeMutablePointer<Int32>
@@ -70,10 +77,17 @@ final class RankExchange {
         }
         rowWidth = rowBuffers.reduce(0) { $0 + $1.width }
         (self.shardLoss, self.shardWeight, self.blockSquares) = (shardLoss, shardWeight, blockSquares)
-        let rowBytes = 4 * batch.capacity * rowWidth + 16 * plan.shardCount(rows: batch.capacity) + 8 * ranks.size
-        precondition(rowBytes <= Int(Int32.max), "a batch's rows (\(rowBytes) bytes) do not fit one MPI message")
-        rows = .allocate(byteCount: rowBytes, alignment: 16)
-        rows.initializeMemory(as: UInt8.self, repeating: 0, count: rowBytes)
+        precondition(batch.capacity * (rowBuffers.map(\.width).max() ?? 0) <= Int(Int32.max),
+                     "a batch's rows do not fit one MPI message")
+        precondition(Set(rowBuffers.map { UnsafeRawPointer($0.pointer) }).count == rowBuffers.count, "row buffers overlap")
+        let sumBytes = 16 * plan.shardCount(rows: batch.capacity) + 8 * ranks.size
+        sums = .allocate(byteCount: sumBytes, alignment: 16)
+        sums.initializeMemory(as: UInt8.self, repeating: 0, count: sumBytes)
+        rowCounts = .allocate(capacity: rowBuffers.count * ranks.size)
+        rowCounts.initialize(repeating: 0, count: rowBuffers.count * ranks.size)
+        rowDisplacements = .allocate(capacity: rowBuffers.count * ranks.size)
+        rowDisplacements.initialize(repeating: 0, count: rowBuffers.count * ranks.size)
+        rowGathers = GatherSet(capacity: rowBuffers.count + 1)
         votes = .allocate(capacity: ranks.size)
         votes.initialize(repeating: 0, count: ranks.size)
         counts = .allocate(capacity: ranks.size)
@@ -98,7 +112,9 @@ final class RankExchange {
     }
 
     deinit {
-        rows.deallocate()
+        sums.deallocate()
+        rowCounts.deallocate()
+        rowDisplacements.deallocate()
         votes.deallocate()
         counts.deallocate()
         displacements.deallocate()
@@ -107,38 +123,45 @@ final class RankExchange {
         squareDisplacements.deallocate()
     }
 
-    /// After phase 1: every rank's rows of the gradient operands, every shard's loss and weight,
-    /// and every rank's stop vote.
+    /// After phase 1: every rank's rows of the gradient operands, gathered in place in their
+    /// buffers (rank r's rows of each are contiguous), and every shard's loss and weight and every
+    /// rank's stop vote, packed; all the all-gathers made together.
     func gatherRows(batchRows: Int) throws(TrainingError) {
-        let shardCount = plan.shardCount(rows: batchRows)
-        var offset = 0
-        for r in 0..<shares.ranks {
-            let bytes = 4 * shares.rows(ofRank: r, plan: plan, batchRows: batchRows).count * rowWidth
-                + 16 * shares.shards(ofRank: r, shardCount: shardCount).count + 8
+        let shardCount = plan.shardCount(rows: batchRows), size = shares.ranks
+        var offset = 0, receivedRows = 0
+        for r in 0..<size {
+            let owned = shares.rows(ofRank: r, plan: plan, batchRows: batchRows)
+            for (b, buffer) in rowBuffers.enumerated() {
+                (rowCounts[b * size + r], rowDisplacements[b * size + r]) = (Int32(owned.count * buffer.width), Int32(owned.lowerBound * buffer.width))
+            }
+            if r != shares.rank { receivedRows += owned.count }
+            let bytes = 16 * shares.shards(ofRank: r, shardCount: shardCount).count + 8
             (counts[r], displacements[r]) = (Int32(bytes), Int32(offset))
             offset += bytes
         }
         votes[shares.rank] = stopVote ? 1 : 0
-        copyRows(ofRank: shares.rank, batchRows: batchRows, shardCount: shardCount, packing: true)
-        try measure(received: offset - Int(counts[shares.rank])) { () throws(TrainingError) in
-            try ranks.allgatherInPlace(rows, counts: counts, displacements: displacements, type: .byte)
+        copySums(ofRank: shares.rank, shardCount: shardCount, packing: true)
+        rowGathers.removeAll()
+        for (b, buffer) in rowBuffers.enumerated() {
+            rowGathers.append(InPlaceGather(buffer: UnsafeMutableRawPointer(buffer.pointer), counts: rowCounts + b * size,
+                                            displacements: rowDisplacements + b * size, type: .float))
         }
-        for r in 0..<shares.ranks where r != shares.rank {
-            copyRows(ofRank: r, batchRows: batchRows, shardCount: shardCount, packing: false)
+        rowGathers.append(InPlaceGather(buffer: sums, counts: counts, displacements: displacements, type: .byte))
+        let received = 4 * receivedRows * rowWidth + offset - Int(counts[shares.rank])
+        try measure(received: received, calls: rowGathers.count) { () throws(TrainingError) in
+            try ranks.allgatherInPlace(rowGathers)
+        }
+        for r in 0..<size where r != shares.rank {
+            copySums(ofRank: r, shardCount: shardCount, packing: false)
         }
     }
 
-    /// Copies rank `r`'s rows of every operand buffer, its shard sums and its stop vote into its
-    /// section of the exchange (`packing`), or back out of it.
-    private func copyRows(ofRank r: Int, batchRows: Int, shardCount: Int, packing: Bool) {
-        let owned = shares.rows(ofRank: r, plan: plan, batchRows: batchRows)
-        var section = rows + Int(displacements[r])
+    /// Copies rank `r`'s shard sums and stop vote into its section of `sums` (`packing`), or back out of it.
+    private func copySums(ofRank r: Int, shardCount: Int, packing: Bool) {
+        var section = sums + Int(displacements[r])
         @inline(__always) func move(_ place: UnsafeMutableRawPointer, _ bytes: Int) {
             if packing { section.copyMemory(from: place, byteCount: bytes) } else { place.copyMemory(from: section, byteCount: bytes) }
             section += bytes
-        }
-        for (pointer, width) in rowBuffers where !owned.isEmpty {
-            move(UnsafeMutableRawPointer(pointer + owned.lowerBound * width), 4 * owned.count * width)
         }
         let shards = shares.shards(ofRank: r, shardCount: shardCount)
         if !shards.isEmpty {
