@@ -23,6 +23,11 @@ public protocol WindowSchedule: Sendable {
 /// consecutive windows: both slots are one buffer, so a batch's rows are indices into it
 /// (slot · capacity + position in the window).
 ///
+/// With R ranks sharing the reading (`share`), each reads the features of only the window's blocks
+/// at positions p with `RowHolders.reader(ofBlockAt: p)` its rank: the slots keep their full size,
+/// the other blocks' rows stay unwritten (the ranks exchange each batch's rows), and every block's
+/// targets (in memory) are copied all the same.
+///
 /// Buffers (allocated once):
 ///
 ///     features   (2 · capacity × featureCount, stored type)   the two slots' rows
@@ -36,9 +41,9 @@ public final class BlockReader: @unchecked Sendable {
     public static let threadName = "h5train reader"
 
     /// Prepares the slots for windows of `features.shape` and starts the reader thread.
-    public init(_ features: StreamedFeatures, schedule: some WindowSchedule) {
+    public init(_ features: StreamedFeatures, schedule: some WindowSchedule, share: RankShares = .single) {
         capacity = features.shape.blockRows * features.shape.blocksPerWindow
-        state = ReaderState(features, capacity: capacity)
+        state = ReaderState(features, capacity: capacity, share: share)
         let state = self.state
         let thread = Thread {
             Self.nameCurrentThread()
@@ -76,7 +81,7 @@ public final class BlockReader: @unchecked Sendable {
         state.stop()
     }
 
-    /// Blocks read so far, the seconds the reader spent reading them, and the seconds training
+    /// Blocks this rank read so far, the seconds the reader spent reading them, and the seconds training
     /// waited for windows: whether one reader keeps up.
     public var statistics: (blocks: Int, readSeconds: Double, waitSeconds: Double) {
         state.statistics
@@ -92,6 +97,8 @@ public final class BlockReader: @unchecked Sendable {
 final class ReaderState: @unchecked Sendable {
     let features: StreamedFeatures
     let capacity: Int
+    /// This rank among those sharing each window's blocks.
+    private let share: RankShares
     private let rowBytes: Int
     private let values: UnsafeMutableRawPointer
     private let targets: UnsafeMutablePointer<Float>
@@ -111,8 +118,8 @@ final class ReaderState: @unchecked Sendable {
     private var readNanoseconds: UInt64 = 0
     private var waitNanoseconds: UInt64 = 0
 
-    init(_ features: StreamedFeatures, capacity: Int) {
-        (self.features, self.capacity) = (features, capacity)
+    init(_ features: StreamedFeatures, capacity: Int, share: RankShares) {
+        (self.features, self.capacity, self.share) = (features, capacity, share)
         rowBytes = features.featureCount * features.type.bytes
         values = UnsafeMutableRawPointer.allocate(byteCount: max(1, 2 * capacity * rowBytes), alignment: 16)
         targets = UnsafeMutablePointer<Float>.allocate(capacity: max(1, 2 * capacity * features.targetWidth))
@@ -215,14 +222,15 @@ final class ReaderState: @unchecked Sendable {
             guard waitForFreeSlot(index) else { return }
             let slot = index % 2
             var rows = 0
-            for block in blocks {
+            for (position, block) in blocks.enumerated() {
                 if isStopping { return }
                 let range = features.rows(ofBlock: block)
+                let reads = RowHolders.reader(ofBlockAt: position, ranks: share.ranks) == share.rank
                 let start = DispatchTime.now().uptimeNanoseconds
-                if let error = read(range, from: opened!.1, into: slot * capacity + rows) { return fail(error) }
+                if let error = read(range, from: opened!.1, into: slot * capacity + rows, values: reads) { return fail(error) }
                 let elapsed = DispatchTime.now().uptimeNanoseconds - start
                 condition.lock()
-                (blocksRead, readNanoseconds) = (blocksRead + 1, readNanoseconds + elapsed)
+                if reads { (blocksRead, readNanoseconds) = (blocksRead + 1, readNanoseconds + elapsed) }
                 condition.unlock()
                 rows += range.count
             }
@@ -260,9 +268,18 @@ final class ReaderState: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Reads rows `range` of X into slot row `first` and copies their targets; checks afterwards
-    /// that the file is still the one opened, whole.
-    private func read(_ range: Range<Int>, from dataset: Dataset, into first: Int) -> TrainingError? {
+    /// Reads rows `range` of X into slot row `first` (unless `values` is false: another rank reads
+    /// them) and copies their targets; checks afterwards that the file is still the one opened, whole.
+    private func read(_ range: Range<Int>, from dataset: Dataset, into first: Int, values readsValues: Bool) -> TrainingError? {
+        if readsValues, let error = readValues(range, from: dataset, into: first) { return error }
+        let width = features.targetWidth
+        features.targets.withUnsafeBufferPointer { y in
+            (targets + first * width).update(from: y.baseAddress! + range.lowerBound * width, count: range.count * width)
+        }
+        return nil
+    }
+
+    private func readValues(_ range: Range<Int>, from dataset: Dataset, into first: Int) -> TrainingError? {
         let count = range.count * features.featureCount
         let destination = values + first * rowBytes
         do {
@@ -286,10 +303,6 @@ final class ReaderState: @unchecked Sendable {
         if let change = features.identity.change(at: features.source.file) {
             return .invalidData(file: features.source.file, dataset: features.source.x,
                                 message: "rows \(range.lowerBound)..<\(range.upperBound) could not be read: \(change)")
-        }
-        let width = features.targetWidth
-        features.targets.withUnsafeBufferPointer { y in
-            (targets + first * width).update(from: y.baseAddress! + range.lowerBound * width, count: range.count * width)
         }
         return nil
     }

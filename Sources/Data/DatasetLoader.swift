@@ -50,7 +50,7 @@ public struct LoadedData: Sendable {
     public let outputSize: Int
     public let normalization: Normalization
     /// One line per decision the loader made (task, classes, normalisation), for the user to see.
-    public let notes: [SettingText]
+    public var notes: [SettingText]
     /// The training features when they are streamed from their file; `train` then holds only
     /// their first block (a probe for diagnostics).
     public var stream: StreamedFeatures? = nil
@@ -79,7 +79,12 @@ public enum DatasetLoader {
         let placed = placement(for: options, trainingParts: partitioned ? ranks.size : 1)
         try agreePlacement(placed, partitioned: partitioned, ranks: ranks)
         switch placed {
-        case .stream(let budget, let reason): return try loadStreamed(options, budget: budget, reason: reason)
+        case .stream(let budget, let reason):
+            var loaded = try loadStreamed(options, budget: budget, reason: reason)
+            if ranks.isDistributed {
+                loaded.notes.insert("data: the \(ranks.size) ranks share each window's blocks: rank r reads those at positions r, r + \(ranks.size), …; each step they exchange the batch's rows", at: min(1, loaded.notes.count))
+            }
+            return loaded
         case .inMemory(let note): placementNote = note
         }
         if partitioned, let loaded = try loadPartitioned(options, ranks: ranks, placementNote: placementNote) { return loaded }

@@ -7,6 +7,11 @@ import Settings
 /// keeps both resident: see `BlockReader`); windows before a step's first are released to be
 /// refilled.
 ///
+/// Across R ranks (`share`) each rank's reader reads only its share of each window's blocks, and
+/// before each step the ranks all-gather the batch's rows (`BatchRowsExchange` over
+/// `RowHolders.windowBlocks`); the step then runs on them in batch order as one process runs on
+/// the slots, so the bits are the same.
+///
 /// Buffers (allocated once, or once per epoch):
 ///
 ///     batch    (batchSize, Int32)        the step's rows as indices into the reader's two slots
@@ -21,16 +26,27 @@ final class StreamedBatches {
     /// The window holding the last step's first row.
     private var window = 0
     private var batch: [Int32]
+    /// The exchange of each batch's rows when the ranks share the reading; nil for one process.
+    private let exchange: BatchRowsExchange?
+    /// This rank among those sharing the reading.
+    let share: RankShares
+    var exchangesRows: Bool { exchange != nil }
 
-    /// Starts reading at the window holding step `step` of `epoch`, through epoch `lastEpoch`.
-    init(_ features: StreamedFeatures, batchSize: Int, seed: UInt64, epoch: Int, step: Int, lastEpoch: Int) {
+    /// Starts reading at the window holding step `step` of `epoch`, through epoch `lastEpoch`; this
+    /// rank reads its `share` of each window's blocks.
+    init(_ features: StreamedFeatures, batchSize: Int, seed: UInt64, epoch: Int, step: Int, lastEpoch: Int, share: RankShares = .single) {
         order = WindowOrder(rows: features.rows, shape: features.shape, seed: seed)
         self.batchSize = batchSize
         batch = [Int32](repeating: 0, count: batchSize)
         let starts = order.windowStarts(epoch: epoch)
         let first = Self.window(holding: step * batchSize, in: starts)
         schedule = ReaderSchedule(order: order, firstEpoch: epoch, firstWindow: first, lastEpoch: lastEpoch)
-        reader = BlockReader(features, schedule: schedule)
+        reader = BlockReader(features, schedule: schedule, share: share)
+        self.share = share
+        exchange = share.ranks == 1 ? nil : BatchRowsExchange(
+            shares: share, holders: .windowBlocks(blockRows: features.shape.blockRows, slotRows: reader.capacity),
+            featureCount: features.featureCount, valueBytes: features.type.bytes, targetWidth: features.targetWidth,
+            capacity: batchSize)
     }
 
     deinit { reader.stop() }
@@ -45,8 +61,11 @@ final class StreamedBatches {
         return window
     }
 
-    /// Calls `body` with the selection of step `step` of `epoch` once its windows are resident.
-    func withSelection<Result>(epoch: Int, step: Int, _ body: (BatchSelection) -> Result) throws(TrainingError) -> Result {
+    /// Calls `body` with the selection of step `step` of `epoch` once its windows are resident; when
+    /// the ranks share the reading, once they have exchanged its rows over `engine.ranks` (a
+    /// collective: every rank calls it for every step).
+    func withSelection<Result>(epoch: Int, step: Int, engine: StepEngine,
+                               _ body: (BatchSelection) -> Result) throws(TrainingError) -> Result {
         if epoch != self.epoch {
             (self.epoch, starts, window) = (epoch, order.windowStarts(epoch: epoch), 0)
         }
@@ -65,9 +84,14 @@ final class StreamedBatches {
             }
         }
         return reader.withSlots { features, targets in
-            batch.withUnsafeBufferPointer { rows in
-                body(BatchSelection(features: features, targets: targets,
-                                    rows: UnsafeBufferPointer(rebasing: rows[0..<(end - first)])))
+            batch.withUnsafeBufferPointer { whole in
+                let rows = UnsafeBufferPointer(rebasing: whole[0..<(end - first)])
+                guard let exchange else { return body(BatchSelection(features: features, targets: targets, rows: rows)) }
+                var selection: BatchSelection?
+                engine.ranks.orAbort { () throws(TrainingError) in
+                    selection = try exchange.gather(rows, local: features, targets: targets, engine: engine)
+                }
+                return body(selection!)
             }
         }
     }

@@ -16,10 +16,11 @@ extension Trainer {
         }
         if streamed == nil {
             streamed = StreamedBatches(features, batchSize: configuration.batchSize, seed: configuration.seed,
-                                       epoch: epoch, step: step, lastEpoch: configuration.epochs)
+                                       epoch: epoch, step: step, lastEpoch: configuration.epochs,
+                                       share: RankShares(rank: engine.ranks.rank, ranks: engine.ranks.size))
         }
         let (stepEngine, rates) = (engine, schedule)
-        return try streamed!.withSelection(epoch: epoch, step: step) { selection in
+        return try streamed!.withSelection(epoch: epoch, step: step, engine: stepEngine) { selection in
             stepEngine.trainStep(selection: selection, learningRate: rates.learningRate(atStep: stepEngine.step),
                                  momentum: rates.momentum(atStep: stepEngine.step))
         }

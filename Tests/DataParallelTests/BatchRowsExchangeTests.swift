@@ -53,21 +53,65 @@ final class BatchRowsExchangeTests: XCTestCase {
         }
     }
 
-    /// Each of `ranks` exchanges holds its part of `values`; after prepare, pack, the simulated
-    /// gather and unpack, every rank's selection must read exactly the rows (and targets) that the
-    /// whole matrix gives for `batch`, and count as received the bytes of the rows it did not hold.
+    // MARK: - Streamed: each rank reads its share of each window's blocks
+
+    /// Slots of 3 blocks of 4 rows (12 rows each): row i's block is at window-local position
+    /// (i mod 12) / 4, read by rank position mod R, the same on every rank.
+    func testWindowBlocksAreHeldByTheirPositionModuloTheRanks() {
+        let holders = RowHolders.windowBlocks(blockRows: 4, slotRows: 12)
+        let positions = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
+        for ranks in 1...4 {
+            let expected = (positions + positions).map { $0 % ranks }
+            XCTAssertEqual((0..<24).map { holders.holder(of: $0, ranks: ranks) }, expected, "\(ranks) ranks")
+        }
+        XCTAssertEqual(holders.holder(of: 21, ranks: 3), 2)  // slot 1, row 9: its third block
+        XCTAssertEqual(holders.holder(of: 13, ranks: 2), 0)  // slot 1, row 1: its first block
+        XCTAssertEqual(RowHolders.contiguous(totalRows: 10).holder(of: 5, ranks: 2), 1)
+    }
+
+    /// Two slots of 3 blocks of 4 rows, the second window's last block short (2 rows): each rank's
+    /// slots hold only the rows of the blocks it reads (the others garbage); every rank must end
+    /// with the batch's rows as one process reading every block has them.
+    func testStreamedFloat32RowsReadInSharesReachEveryRankInBatchOrder() {
+        let (features, slotRows) = (3, 12)
+        let rows = 2 * slotRows
+        let values = (0..<(rows * features)).map { Float($0) * 0.731 - 5 }
+        let batch: [Int32] = [13, 2, 21, 17, 5, 9, 0, 22, 11, 14]  // straddles the slots; 23 (unwritten) is not in it
+        for ranks in 1...4 {
+            assertExchange(values, rows: rows, features: features, ranks: ranks, valueBytes: 4, batch: batch,
+                           holders: .windowBlocks(blockRows: 4, slotRows: slotRows), garbage: .nan) {
+                FeatureRows(values: .float32($0.assumingMemoryBound(to: Float.self)), scaling: .scale(0.5), featureCount: features)
+            }
+        }
+    }
+
+    /// Each of `ranks` exchanges holds its part of `values` (in memory its range, the other rows
+    /// absent; streamed, the rows of the blocks it reads, the others set to `garbage`); after
+    /// prepare, pack, the simulated gather and unpack, every rank's selection must read exactly the
+    /// rows (and targets) that the whole matrix gives for `batch`, and count as received the bytes
+    /// of the rows it did not hold.
     private func assertExchange<Value>(_ values: [Value], rows: Int, features: Int, ranks: Int, valueBytes: Int, batch: [Int32],
+                                       holders: RowHolders? = nil, garbage: Value? = nil,
                                        view: (UnsafeRawPointer) -> FeatureRows, line: UInt = #line) {
         let targets = (0..<(rows * 2)).map { Float($0) + 0.5 }
         let exchanges = (0..<ranks).map {
-            BatchRowsExchange(shares: RankShares(rank: $0, ranks: ranks), totalRows: rows, featureCount: features,
-                              valueBytes: valueBytes, targetWidth: 2, capacity: 12)
+            BatchRowsExchange(shares: RankShares(rank: $0, ranks: ranks), holders: holders ?? .contiguous(totalRows: rows),
+                              featureCount: features, valueBytes: valueBytes, targetWidth: 2, capacity: 12)
+        }
+        let locals = exchanges.map { exchange in
+            var local = values
+            for row in 0..<rows where exchange.holder(of: row) != exchange.shares.rank {
+                for f in 0..<features { local[row * features + f] = garbage ?? values[row * features + f] }
+            }
+            return local
         }
         values.withUnsafeBytes { whole in
             batch.withUnsafeBufferPointer { batchRows in
-                for exchange in exchanges {
+                for (exchange, local) in zip(exchanges, locals) {
                     exchange.prepare(batchRows)
-                    exchange.pack(batchRows, from: whole.baseAddress! + exchange.heldRows.lowerBound * features * valueBytes)
+                    local.withUnsafeBytes {
+                        exchange.pack(batchRows, from: $0.baseAddress! + exchange.heldRows.lowerBound * features * valueBytes)
+                    }
                 }
                 for source in exchanges {  // the all-gather: every rank's section into every other rank's buffer
                     let r = source.shares.rank
@@ -91,7 +135,7 @@ final class BatchRowsExchangeTests: XCTestCase {
                     XCTAssertEqual(Array(selection.rows), Array(0..<Int32(batch.count)), rank, line: line)
                     let gatheredTargets = (0..<(batch.count * 2)).map { selection.targets[$0] }
                     XCTAssertEqual(gatheredTargets, batch.flatMap { [targets[Int($0) * 2], targets[Int($0) * 2 + 1]] }, rank, line: line)
-                    let notHeld = batch.filter { !exchange.heldRows.contains(Int($0)) }.count
+                    let notHeld = batch.filter { exchange.holder(of: Int($0)) != exchange.shares.rank }.count
                     XCTAssertEqual(exchange.receivedBytes, notHeld * features * valueBytes, rank, line: line)
                 }
             }

@@ -168,6 +168,12 @@ final class MPIRunTests: XCTestCase {
                 let spread = !extra.contains("--val-split") && !extra.contains("--memory-budget")
                 let holds = "data: rank 0 holds rows 0..<\(1437 / ranks) of 1437 ("
                 XCTAssertEqual(result.stdoutLines.contains { $0.hasPrefix(holds) }, spread, "\(result)", file: file, line: line)
+                // Streamed, each rank reads only its share of each window's blocks, and rank 0 counts its own.
+                let streamed = extra.contains("--memory-budget")
+                let shares = "data: the \(ranks) ranks share each window's blocks: "
+                XCTAssertEqual(result.stdoutLines.contains { $0.hasPrefix(shares) }, streamed, "\(result)", file: file, line: line)
+                XCTAssertEqual(result.stdoutLines.contains { $0.hasPrefix("data: rank 0 read ") && $0.contains("(its share of each window's)") },
+                               streamed, "\(result)", file: file, line: line)
             }
             // Losses, validation metrics and learning rate, not the timings (the last two columns).
             let metrics = try String(contentsOfFile: metricsPath, encoding: .utf8).split(separator: "\n")

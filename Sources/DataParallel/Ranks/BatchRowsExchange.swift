@@ -1,8 +1,10 @@
 import Dispatch
 import Settings
 
-/// The input rows of each step's batch, when every rank holds only its part of the training rows:
-/// rank r holds samples ⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋ (`heldRows(ofRank:)`), in their stored type.
+/// The input rows of each step's batch, when every rank holds only its part of the training rows,
+/// in their stored type: in memory rank r holds samples ⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋
+/// (`heldRows(ofRank:)`); streamed, each rank reads only its share of each window's blocks
+/// (`RowHolders.windowBlocks`), and a batch's rows are indices into the reader's slots.
 ///
 /// Before a step every rank packs the batch's rows it holds (stored bytes, in batch order) into its
 /// section of `sections`, one in-place all-gather gives every rank every section, and each rank
@@ -21,8 +23,8 @@ import Settings
 /// Nothing is allocated after `init`.
 public final class BatchRowsExchange: @unchecked Sendable {
     public let shares: RankShares
-    /// Training rows of the whole set (N).
-    public let totalRows: Int
+    /// Which rank holds each row the batches index.
+    public let holders: RowHolders
     public let featureCount: Int
     /// Bytes of one stored value (1 for uint8, 4 for float32, 8 for float64).
     public let valueBytes: Int
@@ -40,9 +42,17 @@ public final class BatchRowsExchange: @unchecked Sendable {
     /// (`prefetch`): its row count and first and last samples; nil when none is.
     private var gathered: (count: Int, first: Int32, last: Int32)?
 
-    public init(shares: RankShares, totalRows: Int, featureCount: Int, valueBytes: Int, targetWidth: Int, capacity: Int) {
-        precondition(totalRows >= 1 && featureCount >= 1 && capacity >= 1, "an exchange needs rows, features and a batch")
-        (self.shares, self.totalRows, self.featureCount) = (shares, totalRows, featureCount)
+    /// An exchange for training rows spread over the ranks in memory: batches index the whole
+    /// set's `totalRows` samples, rank r holding ⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋.
+    public convenience init(shares: RankShares, totalRows: Int, featureCount: Int, valueBytes: Int, targetWidth: Int, capacity: Int) {
+        precondition(totalRows >= 1, "an exchange needs rows")
+        self.init(shares: shares, holders: .contiguous(totalRows: totalRows), featureCount: featureCount,
+                  valueBytes: valueBytes, targetWidth: targetWidth, capacity: capacity)
+    }
+
+    public init(shares: RankShares, holders: RowHolders, featureCount: Int, valueBytes: Int, targetWidth: Int, capacity: Int) {
+        precondition(featureCount >= 1 && capacity >= 1, "an exchange needs features and a batch")
+        (self.shares, self.holders, self.featureCount) = (shares, holders, featureCount)
         (self.valueBytes, self.targetWidth, self.capacity) = (valueBytes, targetWidth, capacity)
         rowBytes = featureCount * valueBytes
         let bytes = capacity * rowBytes
@@ -78,12 +88,22 @@ public final class BatchRowsExchange: @unchecked Sendable {
         (totalRows * r / ranks)..<(totalRows * (r + 1) / ranks)
     }
 
-    /// The samples this rank holds.
-    public var heldRows: Range<Int> { Self.heldRows(ofRank: shares.rank, ranks: shares.ranks, totalRows: totalRows) }
+    /// Training rows of the whole set (N) when they are spread in memory; nil when streamed.
+    public var totalRows: Int? {
+        if case .contiguous(let rows) = holders { rows } else { nil }
+    }
 
-    /// The rank holding `sample`: the r with ⌊N·r/R⌋ ≤ sample < ⌊N·(r+1)/R⌋, that is ⌊(R·(sample+1) − 1)/N⌋.
+    /// The samples this rank holds in memory (all the rows a streamed batch may index).
+    public var heldRows: Range<Int> {
+        switch holders {
+        case .contiguous(let rows): Self.heldRows(ofRank: shares.rank, ranks: shares.ranks, totalRows: rows)
+        case .windowBlocks(_, let slotRows): 0..<(2 * slotRows)
+        }
+    }
+
+    /// The rank holding `sample`.
     @inline(__always)
-    func holder(of sample: Int) -> Int { (shares.ranks * (sample + 1) - 1) / totalRows }
+    func holder(of sample: Int) -> Int { holders.holder(of: sample, ranks: shares.ranks) }
 
     /// Bytes this rank receives from the others for a batch: the rows it does not hold.
     var receivedBytes: Int {
@@ -105,7 +125,7 @@ public final class BatchRowsExchange: @unchecked Sendable {
     }
 
     /// Copies the batch's rows this rank holds, in batch order, from `local` (its held rows, stored
-    /// values, the first being sample `heldRows.lowerBound`) into its section.
+    /// values, the first being sample `heldRows.lowerBound`; streamed, the reader's slots) into its section.
     func pack(_ rows: UnsafeBufferPointer<Int32>, from local: UnsafeRawPointer) {
         let first = heldRows.lowerBound
         var section = sections + Int(displacements[shares.rank])
@@ -191,4 +211,29 @@ public final class BatchRowsExchange: @unchecked Sendable {
     private static func marker(_ rows: UnsafeBufferPointer<Int32>) -> (count: Int, first: Int32, last: Int32) {
         (rows.count, rows.first ?? -1, rows.last ?? -1)
     }
+}
+
+/// Which rank holds each row a batch may index, the same function on every rank.
+public enum RowHolders: Sendable, Equatable {
+    /// Samples 0 ..< N spread in memory: rank r holds ⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋.
+    case contiguous(totalRows: Int)
+    /// Rows of a streamed reader's two slots of `slotRows` rows, each window's blocks of `blockRows`
+    /// rows placed one after the other: the rank that reads a row's block is its window-local
+    /// position modulo R (`readsBlock(at:)`).
+    case windowBlocks(blockRows: Int, slotRows: Int)
+
+    /// The rank holding row `sample` of R ranks. For `.contiguous` the r with
+    /// ⌊N·r/R⌋ ≤ sample < ⌊N·(r+1)/R⌋, that is ⌊(R·(sample+1) − 1)/N⌋.
+    @inline(__always)
+    public func holder(of sample: Int, ranks: Int) -> Int {
+        switch self {
+        case .contiguous(let rows): (ranks * (sample + 1) - 1) / rows
+        case .windowBlocks(let blockRows, let slotRows): Self.reader(ofBlockAt: sample % slotRows / blockRows, ranks: ranks)
+        }
+    }
+
+    /// The rank that reads the block at window-local position `position` (0 = the window's first
+    /// block, in file order) when R ranks share each window's blocks.
+    @inline(__always)
+    public static func reader(ofBlockAt position: Int, ranks: Int) -> Int { position % ranks }
 }
