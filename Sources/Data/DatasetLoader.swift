@@ -82,7 +82,8 @@ public enum DatasetLoader {
         case .stream(let budget, let reason):
             var loaded = try loadStreamed(options, budget: budget, reason: reason)
             if ranks.isDistributed {
-                loaded.notes.insert("data: the \(ranks.size) ranks share each window's blocks: rank r reads those at positions r, r + \(ranks.size), …; each step they exchange the batch's rows", at: min(1, loaded.notes.count))
+                loaded.notes.insert("data: the \(ranks.size) ranks share each window's blocks: rank r reads those at positions r, r + \(ranks.size), …; each step they exchange the batch's rows",
+                                    at: (loaded.notes.firstIndex { "\($0)".hasPrefix("data: streaming") } ?? 0) + 1)
             }
             return loaded
         case .inMemory(let note): placementNote = note
