@@ -52,6 +52,21 @@ final class MPIRunTests: XCTestCase {
         XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
     }
 
+    /// Streamed, the ranks share each window's blocks by position: a run of 3 ranks resumed by 2
+    /// (each reading another share) and then by one process ends as one process's run.
+    func testStreamedRunResumedByOtherRankCountsContinuesExactly() throws {
+        let mpirun = try MPI.mpirun()
+        let folder = try TemporaryDirectory()
+        let options = Self.common + ["--optimizer", "adam", "--memory-budget", "64K", "--quiet"]
+        let whole = folder.file("whole.h5"), resumed = folder.file("resumed.h5")
+        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "3"]))
+        XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 3)))
+        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "2", "--workers", "1", "--quiet"],
+                                     launcher: MPI.launcher(mpirun, ranks: 2)))
+        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "3", "--workers", "2", "--quiet"]))
+        XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
+    }
+
     /// Rank 1 is given a file that does not exist (mpirun's `:` syntax gives each rank its own
     /// command line); rank 0, already waiting for it, must not hang.
     func testARankThatCannotOpenItsFileEndsTheJobNamingTheRank() throws {
