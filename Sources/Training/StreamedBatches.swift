@@ -15,6 +15,7 @@ import Settings
 /// Buffers (allocated once, or once per epoch):
 ///
 ///     batch    (batchSize, Int32)        the step's rows as indices into the reader's two slots
+///     nextBatch (batchSize, Int32)       across ranks, the next step's rows, gathered with this step
 ///     starts   (windows + 1)             the epoch's window boundaries, per epoch
 final class StreamedBatches {
     let order: WindowOrder
@@ -26,6 +27,8 @@ final class StreamedBatches {
     /// The window holding the last step's first row.
     private var window = 0
     private var batch: [Int32]
+    /// The next step's rows, when the ranks exchange them with this step's parameters.
+    private var nextBatch: [Int32]
     /// The exchange of each batch's rows when the ranks share the reading; nil for one process.
     private let exchange: BatchRowsExchange?
     /// This rank among those sharing the reading.
@@ -38,6 +41,7 @@ final class StreamedBatches {
         order = WindowOrder(rows: features.rows, shape: features.shape, seed: seed)
         self.batchSize = batchSize
         batch = [Int32](repeating: 0, count: batchSize)
+        nextBatch = share.ranks == 1 ? [] : [Int32](repeating: 0, count: batchSize)
         let starts = order.windowStarts(epoch: epoch)
         let first = Self.window(holding: step * batchSize, in: starts)
         schedule = ReaderSchedule(order: order, firstEpoch: epoch, firstWindow: first, lastEpoch: lastEpoch)
@@ -76,13 +80,12 @@ final class StreamedBatches {
         let current = try reader.window(index)
         let straddles = end > starts[window + 1]
         let next = straddles ? try reader.window(index + 1) : current
-        batch.withUnsafeMutableBufferPointer { rows in
-            for position in first..<end {
-                let inNext = position >= starts[window + 1]
-                let (resident, start) = inNext ? (next, starts[window + 1]) : (current, starts[window])
-                rows[position - first] = Int32(resident.slot * reader.capacity) + resident.order[position - start]
-            }
-        }
+        fill(&batch, positions: first..<end, current: current, next: next)
+        // The batch after this one, when its rows lie in the windows this one made resident (on
+        // every rank alike: a function of the order alone), rides this step's parameter exchange.
+        let following = min(end + batchSize, order.rows)
+        let prefetches = exchange != nil && end < order.rows && following <= starts[window + (straddles ? 2 : 1)]
+        if prefetches { fill(&nextBatch, positions: end..<following, current: current, next: next) }
         return reader.withSlots { features, targets in
             batch.withUnsafeBufferPointer { whole in
                 let rows = UnsafeBufferPointer(rebasing: whole[0..<(end - first)])
@@ -91,8 +94,28 @@ final class StreamedBatches {
                 engine.ranks.orAbort { () throws(TrainingError) in
                     selection = try exchange.gather(rows, local: features, targets: targets, engine: engine)
                 }
-                return body(selection!)
+                guard prefetches else { return body(selection!) }
+                return nextBatch.withUnsafeBufferPointer { upcoming in
+                    exchange.prefetch(UnsafeBufferPointer(rebasing: upcoming[0..<(following - end)]), local: features, engine: engine)
+                    defer { exchange.settle(engine: engine) }
+                    return body(selection!)
+                }
+            }
+        }
+    }
+
+    /// Sets `rows` to the slot rows of the order's `positions`, which lie in the current window
+    /// (`current`) or the one after it (`next`).
+    private func fill(_ rows: inout [Int32], positions: Range<Int>, current: ResidentWindow, next: ResidentWindow) {
+        let boundary = starts[window + 1]
+        rows.withUnsafeMutableBufferPointer { rows in
+            for position in positions {
+                let (resident, start) = position >= boundary ? (next, boundary) : (current, starts[window])
+                rows[position - positions.lowerBound] = Int32(resident.slot * reader.capacity) + resident.order[position - start]
             }
         }
     }
 }
+
+/// A window the reader has loaded: its slot, row count and visiting order.
+typealias ResidentWindow = (slot: Int, rows: Int, order: UnsafePointer<Int32>)
