@@ -80,7 +80,7 @@ public enum DatasetLoader {
         try agreePlacement(placed, partitioned: partitioned, ranks: ranks)
         switch placed {
         case .stream(let budget, let reason):
-            var loaded = try loadStreamed(options, budget: budget, reason: reason)
+            var loaded = try loadStreamed(options, budget: budget, reason: reason, ranks: ranks)
             if ranks.isDistributed {
                 loaded.notes.insert("data: the \(ranks.size) ranks share each window's blocks: rank r reads those at positions r, r + \(ranks.size), …; each step they exchange the batch's rows",
                                     at: (loaded.notes.firstIndex { "\($0)".hasPrefix("data: streaming") } ?? 0) + 1)

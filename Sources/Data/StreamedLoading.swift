@@ -1,3 +1,4 @@
+import DataParallel
 import HDF5
 import NeuralNet
 import Settings
@@ -89,7 +90,8 @@ extension DatasetLoader {
     /// Leaves the training features in their file: reads the targets and the validation data, and
     /// passes over the features once (twice when the normalisation needs statistics) to check
     /// them, fit the normalisation and take their fingerprint.
-    static func loadStreamed(_ options: LoaderOptions, budget: Int, reason: SettingText) throws(TrainingError) -> LoadedData {
+    static func loadStreamed(_ options: LoaderOptions, budget: Int, reason: SettingText,
+                             ranks: Communicator = .single) throws(TrainingError) -> LoadedData {
         let source = options.train
         guard options.validationSplit == 0 else {
             throw .invalidSetting(.memoryBudget, "streams \(source.file) \(source.x), which cannot hold out \(.validationSplit) rows; name validation datasets with \(.validationX) and \(.validationY) instead")
@@ -114,7 +116,7 @@ extension DatasetLoader {
                                                          blockRows: blockRows, request: options.normalize)
         let fingerprint = try DataFingerprint.streamed(dataset, source: source, featureCount: featureCount, blockRows: blockRows,
                                                        normalization: normalization, targets: targets.values,
-                                                       targetWidth: targets.targetWidth)
+                                                       targetWidth: targets.targetWidth, ranks: ranks)
         let probe = try readProbe(dataset, rows: min(rows, blockRows), featureCount: featureCount,
                                   normalization: normalization, targets: targets)
         var notes: [SettingText] = [

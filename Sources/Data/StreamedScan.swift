@@ -74,10 +74,10 @@ extension DatasetLoader {
     /// `body` with each block as a matrix (normalised by `normalization`) and its first row.
     /// Failures name the file, dataset and rows.
     static func forEachBlock(of dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
-                             normalization: Normalization, upTo limit: Int? = nil,
+                             normalization: Normalization, from start: Int = 0, upTo limit: Int? = nil,
                              _ body: (FeatureMatrix, Int) throws(TrainingError) -> Void) throws(TrainingError) {
         let rows = min(dataset.rowCount, limit ?? dataset.rowCount)
-        for first in stride(from: 0, to: rows, by: blockRows) {
+        for first in stride(from: start, to: rows, by: blockRows) {
             let range = first..<min(first + blockRows, rows)
             var block: FeatureMatrix
             do {
@@ -116,31 +116,44 @@ extension DatasetLoader {
 
 extension DataFingerprint {
     /// The fingerprint of streamed training data, read block by block: the same hash as
-    /// `init(_:)` computes for the same samples in memory.
+    /// `init(_:)` computes for the same samples in memory. The pass also checks that every value
+    /// is finite. Across processes each rank reads and checks only its part of the rows
+    /// (⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋), and one all-gather puts the sampled values in order on every
+    /// rank (a collective).
     static func streamed(_ dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
-                         normalization: Normalization, targets: [Float], targetWidth: Int) throws(TrainingError) -> DataFingerprint {
+                         normalization: Normalization, targets: [Float], targetWidth: Int,
+                         ranks: Communicator = .single) throws(TrainingError) -> DataFingerprint {
         let rows = dataset.rowCount
-        var fnv = FNV1a()
-        fnv.mix(UInt64(rows))
-        fnv.mix(UInt64(featureCount))
-        fnv.mix(UInt64(targetWidth))
-        let featureValues = rows * featureCount
-        let stride = max(1, featureValues / 1_000_000)
+        let stride = stride(values: rows * featureCount)
+        let parts = (0..<ranks.size).map { r in
+            sampled(rows: BatchRowsExchange.heldRows(ofRank: r, ranks: ranks.size, totalRows: rows),
+                    featureCount: featureCount, stride: stride)
+        }
+        let total = parts.last?.upperBound ?? 0
+        let bits = UnsafeMutablePointer<UInt32>.allocate(capacity: max(total, 1))
+        defer { bits.deallocate() }
+        bits.initialize(repeating: 0, count: max(total, 1))
+        let held = BatchRowsExchange.heldRows(ofRank: ranks.rank, ranks: ranks.size, totalRows: rows)
         try DatasetLoader.forEachBlock(of: dataset, source: source, featureCount: featureCount, blockRows: blockRows,
-                                       normalization: normalization) { (block, first) throws(TrainingError) in
+                                       normalization: normalization, from: held.lowerBound,
+                                       upTo: held.upperBound) { (block, first) throws(TrainingError) in
             if let (index, value) = block.firstNonFinite() {
                 throw .invalidData(file: source.file, dataset: source.x,
                                    message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
             }
-            let start = first * featureCount, end = start + block.count
-            let firstSampled = (start + stride - 1) / stride * stride
+            let start = first * featureCount
             block.withRows { features in
-                for i in Swift.stride(from: firstSampled, to: end, by: stride) { fnv.mix(UInt64(features.value(at: i - start).bitPattern)) }
+                for k in sampled(rows: first..<(first + block.count / featureCount), featureCount: featureCount, stride: stride) {
+                    bits[k] = features.value(at: k * stride - start).bitPattern
+                }
             }
         }
-        let targetStride = max(1, targets.count / 1_000_000)
-        for i in Swift.stride(from: 0, to: targets.count, by: targetStride) { fnv.mix(UInt64(targets[i].bitPattern)) }
-        return DataFingerprint(rows: rows, featureCount: featureCount, targetWidth: targetWidth, hash: fnv.hash)
+        if ranks.isDistributed {
+            let counts = parts.map { Int32($0.count) }, displacements = parts.map { Int32($0.lowerBound) }
+            try ranks.allgatherInPlace(bits, counts: counts, displacements: displacements, type: .float)
+        }
+        return hash(sampled: UnsafeBufferPointer(start: bits, count: total), totalRows: rows, featureCount: featureCount,
+                    targets: targets, targetWidth: targetWidth)
     }
 }
 
