@@ -81,6 +81,26 @@ final class MPIRunTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains(missing), "\(result)")
     }
 
+    /// Streamed, each rank checks only its part of the rows at start-up (rows 200 ..< 400 are rank
+    /// 1's of 2): a NaN there stops the job within seconds, naming rank 1 and the row.
+    func testANonFiniteValueInOneRanksPartIsReportedByThatRank() throws {
+        let mpirun = try MPI.mpirun()
+        let folder = try TemporaryDirectory()
+        let path = folder.file("nan.h5")
+        let rows = 400
+        var x = (0..<(rows * 4)).map { Float($0 % 7) / 7 }
+        x[300 * 4 + 1] = .nan
+        let file = try File.create(path)
+        try file.root.createDataset("x", shape: [rows, 4], values: x)
+        try file.root.createDataset("y", shape: [rows], values: (0..<rows).map { Int64($0 % 2) })
+        try file.flush()
+        let result = try CLI.run(["train", "--data", path, "--x", "x", "--y", "y", "--memory-budget", "4K", "--epochs", "1", "--quiet"],
+                                 timeout: 60, launcher: MPI.launcher(mpirun, ranks: 2))
+        XCTAssertNotEqual(result.status, 0, "\(result)")
+        XCTAssertLessThan(result.seconds, 20, "\(result)")
+        XCTAssertTrue(result.stderr.contains("h5train: error: rank 1 (") && result.stderr.contains("row 300 holds nan"), "\(result)")
+    }
+
     func testRanksThatDisagreeOnTheSettingsAreRefusedNamingTheRank() throws {
         let mpirun = try MPI.mpirun()
         let data = CLI.dataset("digits.h5")
