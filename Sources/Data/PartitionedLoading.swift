@@ -147,7 +147,20 @@ extension DataFingerprint {
     /// on every rank, and the hash is `init(_:)`'s over the whole set. A collective.
     static func partitioned(_ local: SampleSet, held: Range<Int>, totalRows: Int, targets: [Float],
                             ranks: Communicator) throws(TrainingError) -> DataFingerprint {
-        let featureCount = local.featureCount
+        try gathered(totalRows: totalRows, featureCount: local.featureCount, targets: targets, targetWidth: local.targetWidth,
+                     ranks: ranks) { (stride, bits) in
+            takeSampledValues(local, held: held, stride: stride, into: bits + sampled(rows: held, featureCount: local.featureCount,
+                                                                                     stride: stride).lowerBound)
+        }
+    }
+
+    /// `init(_:)`'s fingerprint of a set of `totalRows` rows of which this rank sees its part,
+    /// ⌊N·r/R⌋ ..< ⌊N·(r+1)/R⌋: `takeOwn(stride, bits)` writes the bit patterns of the sampled values
+    /// (every `stride`-th of the whole matrix) in this rank's rows at their places in `bits` (all
+    /// sampled values, in order); one all-gather brings the others' (a collective across ranks).
+    static func gathered(totalRows: Int, featureCount: Int, targets: [Float], targetWidth: Int, ranks: Communicator,
+                         takeOwn: (_ stride: Int, _ bits: UnsafeMutablePointer<UInt32>) throws(TrainingError) -> Void)
+        throws(TrainingError) -> DataFingerprint {
         let stride = stride(values: totalRows * featureCount)
         let parts = (0..<ranks.size).map { r in
             sampled(rows: BatchRowsExchange.heldRows(ofRank: r, ranks: ranks.size, totalRows: totalRows),
@@ -155,15 +168,15 @@ extension DataFingerprint {
         }
         let total = parts.last?.upperBound ?? 0
         let bits = UnsafeMutablePointer<UInt32>.allocate(capacity: max(total, 1))
+        defer { bits.deallocate() }
         bits.initialize(repeating: 0, count: max(total, 1))
-        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: ranks.size)
-        let displacements = UnsafeMutablePointer<Int32>.allocate(capacity: ranks.size)
-        defer { bits.deallocate(); counts.deallocate(); displacements.deallocate() }
-        for (r, part) in parts.enumerated() { (counts[r], displacements[r]) = (Int32(part.count), Int32(part.lowerBound)) }
-        takeSampledValues(local, held: held, stride: stride, into: bits + parts[ranks.rank].lowerBound)
-        try ranks.allgatherInPlace(bits, counts: counts, displacements: displacements, type: .float)
+        try takeOwn(stride, bits)
+        if ranks.isDistributed {
+            let counts = parts.map { Int32($0.count) }, displacements = parts.map { Int32($0.lowerBound) }
+            try ranks.allgatherInPlace(bits, counts: counts, displacements: displacements, type: .float)
+        }
         return hash(sampled: UnsafeBufferPointer(start: bits, count: total), totalRows: totalRows, featureCount: featureCount,
-                    targets: targets, targetWidth: local.targetWidth)
+                    targets: targets, targetWidth: targetWidth)
     }
 
     /// The bit patterns of the sampled values (every `stride`-th of the whole matrix) that fall in

@@ -124,36 +124,24 @@ extension DataFingerprint {
                          normalization: Normalization, targets: [Float], targetWidth: Int,
                          ranks: Communicator = .single) throws(TrainingError) -> DataFingerprint {
         let rows = dataset.rowCount
-        let stride = stride(values: rows * featureCount)
-        let parts = (0..<ranks.size).map { r in
-            sampled(rows: BatchRowsExchange.heldRows(ofRank: r, ranks: ranks.size, totalRows: rows),
-                    featureCount: featureCount, stride: stride)
-        }
-        let total = parts.last?.upperBound ?? 0
-        let bits = UnsafeMutablePointer<UInt32>.allocate(capacity: max(total, 1))
-        defer { bits.deallocate() }
-        bits.initialize(repeating: 0, count: max(total, 1))
         let held = BatchRowsExchange.heldRows(ofRank: ranks.rank, ranks: ranks.size, totalRows: rows)
-        try DatasetLoader.forEachBlock(of: dataset, source: source, featureCount: featureCount, blockRows: blockRows,
-                                       normalization: normalization, from: held.lowerBound,
-                                       upTo: held.upperBound) { (block, first) throws(TrainingError) in
-            if let (index, value) = block.firstNonFinite() {
-                throw .invalidData(file: source.file, dataset: source.x,
-                                   message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
-            }
-            let start = first * featureCount
-            block.withRows { features in
-                for k in sampled(rows: first..<(first + block.count / featureCount), featureCount: featureCount, stride: stride) {
-                    bits[k] = features.value(at: k * stride - start).bitPattern
+        return try gathered(totalRows: rows, featureCount: featureCount, targets: targets, targetWidth: targetWidth,
+                            ranks: ranks) { (stride, bits) throws(TrainingError) in
+            try DatasetLoader.forEachBlock(of: dataset, source: source, featureCount: featureCount, blockRows: blockRows,
+                                           normalization: normalization, from: held.lowerBound,
+                                           upTo: held.upperBound) { (block, first) throws(TrainingError) in
+                if let (index, value) = block.firstNonFinite() {
+                    throw .invalidData(file: source.file, dataset: source.x,
+                                       message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
+                }
+                let start = first * featureCount
+                block.withRows { features in
+                    for k in sampled(rows: first..<(first + block.count / featureCount), featureCount: featureCount, stride: stride) {
+                        bits[k] = features.value(at: k * stride - start).bitPattern
+                    }
                 }
             }
         }
-        if ranks.isDistributed {
-            let counts = parts.map { Int32($0.count) }, displacements = parts.map { Int32($0.lowerBound) }
-            try ranks.allgatherInPlace(bits, counts: counts, displacements: displacements, type: .float)
-        }
-        return hash(sampled: UnsafeBufferPointer(start: bits, count: total), totalRows: rows, featureCount: featureCount,
-                    targets: targets, targetWidth: targetWidth)
     }
 }
 
