@@ -26,9 +26,6 @@ typedef int (*h5mpi_init_thread_fn)(int *argc, char ***argv, int required, int *
 typedef int (*h5mpi_finalize_fn)(void);
 typedef int (*h5mpi_comm_int_fn)(h5mpi_handle comm, int *value);
 typedef int (*h5mpi_processor_name_fn)(char *name, int *length);
-typedef int (*h5mpi_allgatherv_fn)(const void *send, int sendcount, h5mpi_handle sendtype, void *receive,
-                                   const int *counts, const int *displacements, h5mpi_handle receivetype,
-                                   h5mpi_handle comm);
 typedef int (*h5mpi_iallgatherv_fn)(const void *send, int sendcount, h5mpi_handle sendtype, void *receive,
                                     const int *counts, const int *displacements, h5mpi_handle receivetype,
                                     h5mpi_handle comm, h5mpi_handle *request);
@@ -54,7 +51,6 @@ struct h5mpi_library {
     h5mpi_finalize_fn finalize;
     h5mpi_comm_int_fn comm_rank, comm_size;
     h5mpi_processor_name_fn processor_name;
-    h5mpi_allgatherv_fn allgatherv;
     h5mpi_iallgatherv_fn iallgatherv;
     h5mpi_test_fn test;
     h5mpi_allgather_fn allgather;
@@ -88,7 +84,6 @@ static inline int h5mpi_load(struct h5mpi_library *library, const char **missing
     H5MPI_FIND(comm_rank, h5mpi_comm_int_fn, "MPI_Comm_rank")
     H5MPI_FIND(comm_size, h5mpi_comm_int_fn, "MPI_Comm_size")
     H5MPI_FIND(processor_name, h5mpi_processor_name_fn, "MPI_Get_processor_name")
-    H5MPI_FIND(allgatherv, h5mpi_allgatherv_fn, "MPI_Allgatherv")
     H5MPI_FIND(iallgatherv, h5mpi_iallgatherv_fn, "MPI_Iallgatherv")
     H5MPI_FIND(test, h5mpi_test_fn, "MPI_Test")
     H5MPI_FIND(allgather, h5mpi_allgather_fn, "MPI_Allgather")
@@ -140,14 +135,6 @@ enum h5mpi_type { H5MPI_FLOAT = 0, H5MPI_DOUBLE = 1, H5MPI_BYTE = 2 };
 
 static inline h5mpi_handle h5mpi_datatype(const struct h5mpi_library *l, int type) {
     return type == H5MPI_FLOAT ? l->type_float : type == H5MPI_DOUBLE ? l->type_double : l->type_byte;
-}
-
-/// MPI_Allgatherv with MPI_IN_PLACE: rank r's block is already at `buffer + displacements[r]`.
-static inline int h5mpi_allgatherv_in_place(const struct h5mpi_library *l, void *buffer, const int *counts,
-                                            const int *displacements, int type) {
-    h5mpi_handle datatype = h5mpi_datatype(l, type);
-    return l->allgatherv((const void *)1 /* MPI_IN_PLACE */, 0, datatype, buffer, counts, displacements, datatype,
-                         l->comm_world);
 }
 
 /// Nanoseconds a waiting rank polls before it starts to sleep between polls (see below).

@@ -37,6 +37,25 @@ public struct FeatureRows: @unchecked Sendable {
     }
 
     /// The Float32 value the network sees at flat position `index` (row · featureCount + feature).
+    /// The first stored value's address.
+    public var storage: UnsafeRawPointer {
+        switch values {
+        case .uint8(let p): UnsafeRawPointer(p)
+        case .float32(let p): UnsafeRawPointer(p)
+        case .float64(let p): UnsafeRawPointer(p)
+        }
+    }
+
+    /// These rows' type, scaling and width over other stored values at `base`.
+    public func reading(_ base: UnsafeRawPointer) -> FeatureRows {
+        let rebased: Values = switch values {
+        case .uint8: .uint8(base.assumingMemoryBound(to: UInt8.self))
+        case .float32: .float32(base.assumingMemoryBound(to: Float.self))
+        case .float64: .float64(base.assumingMemoryBound(to: Double.self))
+        }
+        return FeatureRows(values: rebased, scaling: scaling, featureCount: featureCount)
+    }
+
     public func value(at index: Int) -> Float {
         let x: Float
         switch values {

@@ -90,15 +90,9 @@ final class StreamedBatches {
             batch.withUnsafeBufferPointer { whole in
                 let rows = UnsafeBufferPointer(rebasing: whole[0..<(end - first)])
                 guard let exchange else { return body(BatchSelection(features: features, targets: targets, rows: rows)) }
-                var selection: BatchSelection?
-                engine.ranks.orAbort { () throws(TrainingError) in
-                    selection = try exchange.gather(rows, local: features, targets: targets, engine: engine)
-                }
-                guard prefetches else { return body(selection!) }
                 return nextBatch.withUnsafeBufferPointer { upcoming in
-                    exchange.prefetch(UnsafeBufferPointer(rebasing: upcoming[0..<(following - end)]), local: features, engine: engine)
-                    defer { exchange.settle(engine: engine) }
-                    return body(selection!)
+                    let next = prefetches ? UnsafeBufferPointer(rebasing: upcoming[0..<(following - end)]) : nil
+                    return exchange.withBatch(rows, next: next, local: features, targets: targets, engine: engine, body)
                 }
             }
         }

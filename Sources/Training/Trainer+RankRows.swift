@@ -22,14 +22,9 @@ extension BatchRowsExchange {
                    data: LoadedData, partition: RowPartition, learningRate: Float, momentum: Float?) -> StepResult {
         data.train.matrix.withRows { local in
             partition.targets.withUnsafeBufferPointer { targets in
-                var selection: BatchSelection?
-                engine.ranks.orAbort { () throws(TrainingError) in
-                    selection = try gather(rows, local: local, targets: targets.baseAddress!, engine: engine)
+                withBatch(rows, next: next, local: local, targets: targets.baseAddress!, engine: engine) { selection in
+                    engine.trainStep(selection: selection, learningRate: learningRate, momentum: momentum)
                 }
-                if let next { prefetch(next, local: local, engine: engine) }
-                let result = engine.trainStep(selection: selection!, learningRate: learningRate, momentum: momentum)
-                settle(engine: engine)
-                return result
             }
         }
     }

@@ -150,22 +150,8 @@ public final class BatchRowsExchange: @unchecked Sendable {
     /// The step's selection after `unpack`: rows 0 ..< rows.count of `batchRows`, read with the
     /// held matrix's type and scaling (`local`), so each value is what the whole matrix would give.
     func selection(rows count: Int, like local: FeatureRows) -> BatchSelection {
-        let values: FeatureRows.Values = switch local.values {
-        case .uint8: .uint8(UnsafePointer(batchRows.assumingMemoryBound(to: UInt8.self)))
-        case .float32: .float32(UnsafePointer(batchRows.assumingMemoryBound(to: Float.self)))
-        case .float64: .float64(UnsafePointer(batchRows.assumingMemoryBound(to: Double.self)))
-        }
-        return BatchSelection(features: FeatureRows(values: values, scaling: local.scaling, featureCount: featureCount),
-                              targets: batchTargets, rows: UnsafeBufferPointer(start: identity, count: count))
-    }
-
-    /// The base address of a view's stored values.
-    static func base(of rows: FeatureRows) -> UnsafeRawPointer {
-        switch rows.values {
-        case .uint8(let p): UnsafeRawPointer(p)
-        case .float32(let p): UnsafeRawPointer(p)
-        case .float64(let p): UnsafeRawPointer(p)
-        }
+        BatchSelection(features: local.reading(batchRows), targets: batchTargets,
+                       rows: UnsafeBufferPointer(start: identity, count: count))
     }
 
     /// Gives every rank the batch `rows` (global sample indices, the same on every rank) and returns
@@ -176,9 +162,9 @@ public final class BatchRowsExchange: @unchecked Sendable {
     public func gather(_ rows: UnsafeBufferPointer<Int32>, local: FeatureRows, targets: UnsafePointer<Float>,
                        engine: StepEngine) throws(TrainingError) -> BatchSelection {
         precondition(local.featureCount == featureCount, "held rows have \(local.featureCount) features, not \(featureCount)")
-        if gathered == nil || gathered! != Self.marker(rows) {
+        if gathered.map({ $0 != Self.marker(rows) }) ?? true {
             prepare(rows)
-            pack(rows, from: Self.base(of: local))
+            pack(rows, from: local.storage)
             let start = DispatchTime.now().uptimeNanoseconds
             try engine.ranks.allgatherInPlace(sections, counts: counts, displacements: displacements, type: .byte)
             engine.exchange?.traffic.record(bytes: receivedBytes, calls: 1,
@@ -195,7 +181,7 @@ public final class BatchRowsExchange: @unchecked Sendable {
     /// the step records whether it was made.
     public func prefetch(_ next: UnsafeBufferPointer<Int32>, local: FeatureRows, engine: StepEngine) {
         prepare(next)
-        pack(next, from: Self.base(of: local))
+        pack(next, from: local.storage)
         engine.gatherWithParameters = InPlaceGather(buffer: sections, counts: counts, displacements: displacements, type: .byte)
         gathered = Self.marker(next)
     }
@@ -206,6 +192,21 @@ public final class BatchRowsExchange: @unchecked Sendable {
         guard engine.gatherWithParameters != nil else { return }
         engine.gatherWithParameters = nil
         gathered = nil
+    }
+
+    /// One step's use of the exchange: `gather` the batch `rows` (a failure aborts the job naming
+    /// this rank), `prefetch` the batch `next` when given, run `step` on the selection, and
+    /// `settle`. A collective: every rank calls it for every step, with the same batches.
+    public func withBatch<Result>(_ rows: UnsafeBufferPointer<Int32>, next: UnsafeBufferPointer<Int32>?, local: FeatureRows,
+                                  targets: UnsafePointer<Float>, engine: StepEngine,
+                                  _ step: (BatchSelection) -> Result) -> Result {
+        var selection: BatchSelection?
+        engine.ranks.orAbort { () throws(TrainingError) in
+            selection = try gather(rows, local: local, targets: targets, engine: engine)
+        }
+        if let next { prefetch(next, local: local, engine: engine) }
+        defer { settle(engine: engine) }
+        return step(selection!)
     }
 
     private static func marker(_ rows: UnsafeBufferPointer<Int32>) -> (count: Int, first: Int32, last: Int32) {
@@ -219,7 +220,7 @@ public enum RowHolders: Sendable, Equatable {
     case contiguous(totalRows: Int)
     /// Rows of a streamed reader's two slots of `slotRows` rows, each window's blocks of `blockRows`
     /// rows placed one after the other: the rank that reads a row's block is its window-local
-    /// position modulo R (`readsBlock(at:)`).
+    /// position modulo R (`reader(ofBlockAt:ranks:)`).
     case windowBlocks(blockRows: Int, slotRows: Int)
 
     /// The rank holding row `sample` of R ranks. For `.contiguous` the r with
