@@ -30,6 +30,10 @@ typedef int (*h5mpi_iallgatherv_fn)(const void *send, int sendcount, h5mpi_handl
                                     const int *counts, const int *displacements, h5mpi_handle receivetype,
                                     h5mpi_handle comm, h5mpi_handle *request);
 typedef int (*h5mpi_test_fn)(h5mpi_handle *request, int *done, void *status);
+typedef int (*h5mpi_isend_fn)(const void *buffer, int count, h5mpi_handle type, int destination, int tag,
+                              h5mpi_handle comm, h5mpi_handle *request);
+typedef int (*h5mpi_irecv_fn)(void *buffer, int count, h5mpi_handle type, int source, int tag, h5mpi_handle comm,
+                              h5mpi_handle *request);
 typedef int (*h5mpi_allgather_fn)(const void *send, int sendcount, h5mpi_handle sendtype, void *receive,
                                   int receivecount, h5mpi_handle receivetype, h5mpi_handle comm);
 typedef int (*h5mpi_allreduce_fn)(const void *send, void *receive, int count, h5mpi_handle type, h5mpi_handle op,
@@ -53,6 +57,8 @@ struct h5mpi_library {
     h5mpi_processor_name_fn processor_name;
     h5mpi_iallgatherv_fn iallgatherv;
     h5mpi_test_fn test;
+    h5mpi_isend_fn isend;
+    h5mpi_irecv_fn irecv;
     h5mpi_allgather_fn allgather;
     h5mpi_allreduce_fn allreduce;
     h5mpi_bcast_fn bcast;
@@ -86,6 +92,8 @@ static inline int h5mpi_load(struct h5mpi_library *library, const char **missing
     H5MPI_FIND(processor_name, h5mpi_processor_name_fn, "MPI_Get_processor_name")
     H5MPI_FIND(iallgatherv, h5mpi_iallgatherv_fn, "MPI_Iallgatherv")
     H5MPI_FIND(test, h5mpi_test_fn, "MPI_Test")
+    H5MPI_FIND(isend, h5mpi_isend_fn, "MPI_Isend")
+    H5MPI_FIND(irecv, h5mpi_irecv_fn, "MPI_Irecv")
     H5MPI_FIND(allgather, h5mpi_allgather_fn, "MPI_Allgather")
     H5MPI_FIND(allreduce, h5mpi_allreduce_fn, "MPI_Allreduce")
     H5MPI_FIND(bcast, h5mpi_bcast_fn, "MPI_Bcast")
@@ -146,15 +154,45 @@ static inline int64_t h5mpi_now(void) {
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-/// `count` MPI_Allgatherv in place at once, waiting politely: every MPI_Iallgatherv is started
-/// (gather i: `buffers[i]`, `counts[i]`, `displacements[i]`, element type `types[i]`), then MPI_Test
-/// polls them in a loop for H5MPI_SPIN_NANOSECONDS and then sleeps H5MPI_PAUSE_NANOSECONDS between
-/// polls. They progress together, so they cost the ranks one synchronisation, not `count`.
-/// `requests` and `done` are the caller's scratch (`count` each), so nothing here allocates.
-/// Open MPI's blocking collectives poll until done; a rank waiting for a slower one then burns the
-/// CPU time its process group shares with that rank (Linux's autogroup scheduling gives a
-/// session's processes one share together), which slowed the step several times over when other
-/// programs ran. The worker pool's barrier spins briefly and then sleeps in the same way.
+/// Tests each of the `count` requests not yet `done` once (MPI_Test), which also lets every
+/// pending transfer of this process progress; `*all` is set to whether all are done.
+static inline int h5mpi_test_each(const struct h5mpi_library *l, int count, h5mpi_handle *requests, int *done,
+                                  int *all) {
+    *all = 1;
+    for (int i = 0; i < count; i++) {
+        if (done[i]) continue;
+        int code = l->test(&requests[i], &done[i], NULL /* MPI_STATUS_IGNORE */);
+        if (code != 0) return code;
+        *all = *all && done[i];
+    }
+    return 0;
+}
+
+/// Waits politely until the `count` requests not yet `done` are: MPI_Test polls them in a loop for
+/// H5MPI_SPIN_NANOSECONDS, then sleeps H5MPI_PAUSE_NANOSECONDS between polls. Open MPI's blocking
+/// waits poll until done; a rank waiting for a slower one then burns the CPU time its process group
+/// shares with that rank (Linux's autogroup scheduling gives a session's processes one share
+/// together), which slowed the step several times over when other programs ran. The worker pool's
+/// barrier spins briefly and then sleeps in the same way.
+static inline int h5mpi_wait_polite(const struct h5mpi_library *l, int count, h5mpi_handle *requests, int *done) {
+    int64_t start = 0;
+    for (;;) {
+        int all = 1;
+        int code = h5mpi_test_each(l, count, requests, done, &all);
+        if (code != 0 || all) return code;
+        if (start == 0) start = h5mpi_now();
+        else if (h5mpi_now() - start > H5MPI_SPIN_NANOSECONDS) {
+            struct timespec pause = {0, H5MPI_PAUSE_NANOSECONDS};
+            nanosleep(&pause, NULL);
+        }
+    }
+}
+
+/// `count` MPI_Allgatherv in place at once, waiting politely (h5mpi_wait_polite): every
+/// MPI_Iallgatherv is started (gather i: `buffers[i]`, `counts[i]`, `displacements[i]`, element type
+/// `types[i]`), then all are waited for together. They progress together, so they cost the ranks
+/// one synchronisation, not `count`. `requests` and `done` are the caller's scratch (`count` each),
+/// so nothing here allocates.
 static inline int h5mpi_allgathervs_in_place_polite(const struct h5mpi_library *l, int count, void *const *buffers,
                                                     const int *const *counts, const int *const *displacements,
                                                     const int *types, h5mpi_handle *requests, int *done) {
@@ -165,22 +203,19 @@ static inline int h5mpi_allgathervs_in_place_polite(const struct h5mpi_library *
                                   displacements[i], datatype, l->comm_world, &requests[i]);
         if (code != 0) return code;
     }
-    int64_t start = 0;
-    for (;;) {
-        int all = 1;
-        for (int i = 0; i < count; i++) {
-            if (done[i]) continue;
-            int code = l->test(&requests[i], &done[i], NULL /* MPI_STATUS_IGNORE */);
-            if (code != 0) return code;
-            all = all && done[i];
-        }
-        if (all) return 0;
-        if (start == 0) start = h5mpi_now();
-        else if (h5mpi_now() - start > H5MPI_SPIN_NANOSECONDS) {
-            struct timespec pause = {0, H5MPI_PAUSE_NANOSECONDS};
-            nanosleep(&pause, NULL);
-        }
-    }
+    return h5mpi_wait_polite(l, count, requests, done);
+}
+
+/// MPI_Isend of `count` elements of `type` to rank `destination` with `tag`, into `*request`.
+static inline int h5mpi_isend(const struct h5mpi_library *l, const void *buffer, int count, int type,
+                              int destination, int tag, h5mpi_handle *request) {
+    return l->isend(buffer, count, h5mpi_datatype(l, type), destination, tag, l->comm_world, request);
+}
+
+/// MPI_Irecv of `count` elements of `type` from rank `source` with `tag`, into `*request`.
+static inline int h5mpi_irecv(const struct h5mpi_library *l, void *buffer, int count, int type, int source, int tag,
+                              h5mpi_handle *request) {
+    return l->irecv(buffer, count, h5mpi_datatype(l, type), source, tag, l->comm_world, request);
 }
 
 /// One MPI_Allgatherv in place, waiting politely (see above).

@@ -148,6 +148,7 @@ public final class StepEngine: @unchecked Sendable {
                                   optimizerState: optimizerState, blockSquares: blockSquares,
                                   parameterCount: p, afterDropout: architecture.usesDropout, optimizer: optimizer,
                                   clock: clock)
+        updatePhase.pieces = exchange?.pieces
     }
 
     deinit {
@@ -231,6 +232,7 @@ public final class StepEngine: @unchecked Sendable {
         updatePhase.prepare(optimizer: momentum.map { optimizer.cyclingMomentum($0) } ?? optimizer,
                             input: input, rows: rows, scale: scale, learningRate: learningRate, step: step,
                             clipValue: health.clipValue, mode: fused ? .fused : .gradientsOnly)
+        if fused { beginParameterPieces() }
         pool.run(updatePhase)
         if let exchange {  // across processes: every block's squares (with the updated blocks when fused)
             ranks.orAbort { () throws(TrainingError) in
@@ -257,6 +259,7 @@ public final class StepEngine: @unchecked Sendable {
             }
         }
         updatePhase.mode = .apply(factor: factor)
+        beginParameterPieces()
         pool.run(updatePhase)
         shareParameters()
         result.applied = true
@@ -266,6 +269,13 @@ public final class StepEngine: @unchecked Sendable {
     private func shareParameters() {
         guard let exchange else { return }
         ranks.orAbort { () throws(TrainingError) in try exchange.shareParameters(parameters, alongside: takeGatherWithParameters()) }
+    }
+
+    /// In a run across processes, before the updates: each updated block's weights will start
+    /// travelling to the other ranks as soon as it is updated (`ParameterPieces`).
+    private func beginParameterPieces() {
+        guard let exchange else { return }
+        ranks.orAbort { () throws(TrainingError) in try exchange.beginParameterPieces(parameters) }
     }
 
     private func takeGatherWithParameters() -> InPlaceGather? {

@@ -128,6 +128,9 @@ final class UpdatePhase: WorkerTask {
     private var step = 0
     private var clipValue: Float?
     var mode = Mode.fused
+    /// Across processes: where each updated block is reported, so its weights start travelling
+    /// to the other ranks at once (active only in steps that began them).
+    var pieces: ParameterPieces?
 
     init(batch: NetworkPass, blocksByWorker: [[GradientBlock]], parameters: UnsafeMutablePointer<Float>,
          gradient: UnsafeMutablePointer<Float>, optimizerState: UnsafeMutablePointer<Float>,
@@ -167,6 +170,7 @@ final class UpdatePhase: WorkerTask {
                 if factor != 1 { block.scaleGradient(gradient, by: factor) }
                 apply(block)
             }
+            if let pieces, pieces.isActive { pieces.blockUpdated(block.index, worker: worker) }
             time = clock.record(.update, worker: worker, since: time)
         }
     }

@@ -124,6 +124,25 @@ public final class BlockExchange: @unchecked Sendable {
         }
     }
 
+    /// Bytes of the side sections this rank receives from the others in one `shareSides`.
+    public var sideReceivedPerShare: Int {
+        var total = 0
+        for r in 0..<shares.ranks where r != shares.rank { total += Int(sideCounts[r]) }
+        return total
+    }
+
+    /// The side sections only (the squares, when sections carry them, and the biases), with
+    /// `alongside`, for when the blocks' weights travel on their own (`ParameterPieces`).
+    public func shareSides(_ values: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Double>? = nil,
+                           alongside: InPlaceGather? = nil, over ranks: Communicator) throws(TrainingError) {
+        packSide(values, squares: squares.map { UnsafePointer($0) })
+        gathers.removeAll()
+        gathers.append(InPlaceGather(buffer: side, counts: sideCounts, displacements: sideDisplacements, type: .byte))
+        if let alongside { gathers.append(alongside) }
+        try ranks.allgatherInPlace(gathers)
+        unpackSides(into: values, squares: squares)
+    }
+
     /// Exchanges `values` (P floats laid out as the parameters), with `squares` when sections carry
     /// them: afterwards every rank holds every owner's values of its blocks. `alongside`, another
     /// in-place all-gather, is made at the same time (one synchronisation for both).

@@ -50,6 +50,8 @@ final class RankExchange {
     private let ownedBlocks: [Int]
     /// The step's parameter exchange (with the blocks' squares).
     let parameterExchange: BlockExchange
+    /// The step's updated weights, block by block, during phase 2.
+    let pieces: ParameterPieces
     /// Optimizer state and gradient, for checkpoints and observers (values only).
     let stateExchange: BlockExchange
     /// Each rank's stop vote, by rank, as the last rows exchange carried it (1: stop).
@@ -108,6 +110,7 @@ final class RankExchange {
             offset += byRank[r].count
         }
         parameterExchange = BlockExchange(blocks: blocks, shares: shares, carriesSquares: true)
+        pieces = ParameterPieces(ranks: ranks, shares: shares, blocks: blocks)
         stateExchange = BlockExchange(blocks: blocks, shares: shares)
     }
 
@@ -190,18 +193,33 @@ final class RankExchange {
     /// input rows) is made at the same time.
     func shareParameters(_ parameters: UnsafeMutablePointer<Float>, alongside: InPlaceGather? = nil) throws(TrainingError) {
         let exchange = parameterExchange
-        let received = exchange.receivedPerShare + (alongside?.receivedBytes(rank: shares.rank, ranks: shares.ranks) ?? 0)
-        try measure(received: received, calls: alongside == nil ? 2 : 3) { () throws(TrainingError) in
-            try exchange.share(parameters, squares: blockSquares, alongside: alongside, over: ranks)
+        let alongsideBytes = alongside?.receivedBytes(rank: shares.rank, ranks: shares.ranks) ?? 0
+        guard pieces.isActive else {
+            try measure(received: exchange.receivedPerShare + alongsideBytes, calls: alongside == nil ? 2 : 3) { () throws(TrainingError) in
+                try exchange.share(parameters, squares: blockSquares, alongside: alongside, over: ranks)
+            }
+            return
+        }
+        let received = pieces.receivedBytes + exchange.sideReceivedPerShare + alongsideBytes
+        try measure(received: received, calls: alongside == nil ? 1 : 2, messages: pieces.messagesPerStep) { () throws(TrainingError) in
+            try pieces.sendFinishedBlocks()
+            try exchange.shareSides(parameters, squares: blockSquares, alongside: alongside, over: ranks)
+            try pieces.finish()
         }
     }
 
+    /// Before phase 2's updates: this step's weights will travel block by block as they are updated
+    /// (`ParameterPieces`); `shareParameters` then completes the exchange.
+    func beginParameterPieces(_ parameters: UnsafeMutablePointer<Float>) throws(TrainingError) {
+        try pieces.begin(parameters)
+    }
+
     @inline(__always)
-    private func measure(received bytes: Int, calls: Int = 1,
+    private func measure(received bytes: Int, calls: Int = 1, messages: Int = 0,
                          _ body: () throws(TrainingError) -> Void) throws(TrainingError) {
         let start = DispatchTime.now().uptimeNanoseconds
         try body()
-        traffic.record(bytes: bytes, calls: calls, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        traffic.record(bytes: bytes, calls: calls, messages: messages, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
     }
 }
 
@@ -210,13 +228,16 @@ final class RankExchange {
 public struct CommunicationTraffic: Sendable, Equatable {
     public var bytes = 0
     public var collectives = 0
+    /// Point-to-point messages posted (sends and receives), which travel during computation.
+    public var messages = 0
     public var nanoseconds: UInt64 = 0
 
     public init() {}
 
-    mutating func record(bytes received: Int, calls: Int, nanoseconds elapsed: UInt64) {
+    mutating func record(bytes received: Int, calls: Int, messages posted: Int = 0, nanoseconds elapsed: UInt64) {
         bytes += received
         collectives += calls
+        messages += posted
         nanoseconds += elapsed
     }
 
@@ -225,6 +246,7 @@ public struct CommunicationTraffic: Sendable, Equatable {
         var difference = CommunicationTraffic()
         difference.bytes = bytes - earlier.bytes
         difference.collectives = collectives - earlier.collectives
+        difference.messages = messages - earlier.messages
         difference.nanoseconds = nanoseconds - earlier.nanoseconds
         return difference
     }

@@ -137,9 +137,11 @@ struct Bench: ParsableCommand {
     static func communicationLine(_ result: BenchmarkResult) -> String {
         let steps = Double(result.steps), traffic = result.communication
         let milliseconds = Double(traffic.nanoseconds) / 1e6 / steps
-        return String(format: "communication per step, rank 0 of %d ranks × %d worker%@: %.0f bytes received in %.0f collectives, %.3f ms (%.1f%% of the step)",
-                      result.ranks, result.workers, result.workers == 1 ? "" : "s", Double(traffic.bytes) / steps,
-                      Double(traffic.collectives) / steps, milliseconds, 100 * milliseconds / (1000 * result.seconds / steps))
+        let line = String(format: "communication per step, rank 0 of %d ranks × %d worker%@: %.0f bytes received in %.0f collectives, %.3f ms (%.1f%% of the step)",
+                          result.ranks, result.workers, result.workers == 1 ? "" : "s", Double(traffic.bytes) / steps,
+                          Double(traffic.collectives) / steps, milliseconds, 100 * milliseconds / (1000 * result.seconds / steps))
+        guard traffic.messages > 0 else { return line }
+        return line + String(format: "; plus %.0f messages (the updated blocks' weights) posted while computing", Double(traffic.messages) / steps)
     }
 
     static func table(_ results: [BenchmarkResult], model: String, batch: Int, shard: Int, kernels: MatrixProducts? = nil) -> String {
