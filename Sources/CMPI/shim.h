@@ -188,6 +188,21 @@ static inline int h5mpi_wait_polite(const struct h5mpi_library *l, int count, h5
     }
 }
 
+/// Starts `count` MPI_Iallgatherv in place (gather i: `buffers[i]`, `counts[i]`, `displacements[i]`,
+/// element type `types[i]`) into `requests`, marking each not `done`; h5mpi_wait_polite ends them.
+static inline int h5mpi_start_allgathervs_in_place(const struct h5mpi_library *l, int count, void *const *buffers,
+                                                   const int *const *counts, const int *const *displacements,
+                                                   const int *types, h5mpi_handle *requests, int *done) {
+    for (int i = 0; i < count; i++) {
+        h5mpi_handle datatype = h5mpi_datatype(l, types[i]);
+        done[i] = 0;
+        int code = l->iallgatherv((const void *)1 /* MPI_IN_PLACE */, 0, datatype, buffers[i], counts[i],
+                                  displacements[i], datatype, l->comm_world, &requests[i]);
+        if (code != 0) return code;
+    }
+    return 0;
+}
+
 /// `count` MPI_Allgatherv in place at once, waiting politely (h5mpi_wait_polite): every
 /// MPI_Iallgatherv is started (gather i: `buffers[i]`, `counts[i]`, `displacements[i]`, element type
 /// `types[i]`), then all are waited for together. They progress together, so they cost the ranks
@@ -196,14 +211,8 @@ static inline int h5mpi_wait_polite(const struct h5mpi_library *l, int count, h5
 static inline int h5mpi_allgathervs_in_place_polite(const struct h5mpi_library *l, int count, void *const *buffers,
                                                     const int *const *counts, const int *const *displacements,
                                                     const int *types, h5mpi_handle *requests, int *done) {
-    for (int i = 0; i < count; i++) {
-        h5mpi_handle datatype = h5mpi_datatype(l, types[i]);
-        done[i] = 0;
-        int code = l->iallgatherv((const void *)1 /* MPI_IN_PLACE */, 0, datatype, buffers[i], counts[i],
-                                  displacements[i], datatype, l->comm_world, &requests[i]);
-        if (code != 0) return code;
-    }
-    return h5mpi_wait_polite(l, count, requests, done);
+    int code = h5mpi_start_allgathervs_in_place(l, count, buffers, counts, displacements, types, requests, done);
+    return code != 0 ? code : h5mpi_wait_polite(l, count, requests, done);
 }
 
 /// MPI_Isend of `count` elements of `type` to rank `destination` with `tag`, into `*request`.

@@ -149,6 +149,7 @@ public final class StepEngine: @unchecked Sendable {
                                   parameterCount: p, afterDropout: architecture.usesDropout, optimizer: optimizer,
                                   clock: clock)
         updatePhase.pieces = exchange?.pieces
+        deltasPhase.exchange = exchange
     }
 
     deinit {
@@ -196,9 +197,18 @@ public final class StepEngine: @unchecked Sendable {
     private func step(input: UnsafePointer<Float>, rows: Int, learningRate: Float, momentum: Float?) -> StepResult {
         let shards = plan.shardCount(rows: rows)
 
-        // Phase 1: (gathering and) forward passes and deltas of the micro-shards.
-        pool.run(deltasPhase)
-        if let exchange { ranks.orAbort { () throws(TrainingError) in try exchange.gatherRows(batchRows: rows) } }
+        // Phase 1: (gathering and) forward passes and deltas of the micro-shards. Across processes the
+        // rows complete after the forward passes travel while the hidden layers' δ are computed.
+        if let exchange {
+            deltasPhase.part = .forward
+            pool.run(deltasPhase)
+            ranks.orAbort { () throws(TrainingError) in try exchange.startForwardRows(batchRows: rows) }
+            deltasPhase.part = .hiddenDeltas
+            pool.run(deltasPhase)
+            ranks.orAbort { () throws(TrainingError) in try exchange.gatherRows(batchRows: rows) }
+        } else {
+            pool.run(deltasPhase)
+        }
         var lossSum = 0.0, weightSum = 0.0
         for shard in 0..<shards {
             lossSum += shardLoss[shard]

@@ -1,5 +1,6 @@
 import NeuralNet
 import Optimizers
+import Settings
 
 /// Phase 1 of a training step: forward passes and deltas of the batch's micro-shards. Created once
 /// per engine and refilled before every step, so running it allocates nothing.
@@ -16,6 +17,13 @@ final class DeltasPhase: WorkerTask {
     private let shardLoss: UnsafeMutablePointer<Double>
     private let shardWeight: UnsafeMutablePointer<Double>
     private let clock: StageClock
+    /// What `run` does of each shard: everything (one process), or, across processes, the forward
+    /// passes and then the hidden layers' δ in a second run, so the rows complete after the forward
+    /// passes can travel in between (`RankExchange.startForwardRows`).
+    enum Part { case forwardAndDeltas, forward, hiddenDeltas }
+    var part = Part.forwardAndDeltas
+    /// Across processes: the exchange whose forward rows worker 0 lets progress between shards.
+    var exchange: RankExchange?
 
     // This step's inputs, set by `prepare`.
     private var parameters: UnsafePointer<Float>?
@@ -70,20 +78,25 @@ final class DeltasPhase: WorkerTask {
         let shardCount = plan.shardCount(rows: rows), owned = shares.shards(shardCount: shardCount)
         for shard in stride(from: owned.lowerBound + worker, to: owned.upperBound, by: workerCount) {
             let shardRows = plan.rows(ofShard: shard, batchRows: rows)
-            if let selection {
-                selection.copy(shardRows, into: gatheredInput, featureCount: batch.architecture.inputSize,
-                               targets: gatheredTargets, targetWidth: targetWidth)
-                time = clock.record(.gather, worker: worker, since: time)
+            if part != .hiddenDeltas {
+                if let selection {
+                    selection.copy(shardRows, into: gatheredInput, featureCount: batch.architecture.inputSize,
+                                   targets: gatheredTargets, targetWidth: targetWidth)
+                    time = clock.record(.gather, worker: worker, since: time)
+                }
+                let sums = batch.forwardWithLoss(parameters: parameters, input: input, targets: targets,
+                                                 rows: shardRows, loss: loss, dropout: dropout)
+                time = clock.record(.forward, worker: worker, since: time)
+                shardLoss[shard] = sums.loss
+                shardWeight[shard] = sums.weight
             }
-            let sums = batch.forwardWithLoss(parameters: parameters, input: input, targets: targets,
-                                             rows: shardRows, loss: loss, dropout: dropout)
-            time = clock.record(.forward, worker: worker, since: time)
-            batch.backpropagateHiddenDeltas(parameters: parameters, rows: shardRows, dropout: dropout)
-            time = clock.record(.backward, worker: worker, since: time)
-            shardLoss[shard] = sums.loss
-            shardWeight[shard] = sums.weight
+            if part != .forward {
+                if worker == 0, let exchange { exchange.ranks.orAbort { () throws(TrainingError) in try exchange.progressForwardRows() } }
+                batch.backpropagateHiddenDeltas(parameters: parameters, rows: shardRows, dropout: dropout)
+                time = clock.record(.backward, worker: worker, since: time)
+            }
         }
-        guard let selection, shares.ranks > 1 else { return }
+        guard let selection, shares.ranks > 1, part != .forward else { return }
         for shard in stride(from: worker, to: owned.lowerBound, by: workerCount) { copy(shard, from: selection) }
         for shard in stride(from: owned.upperBound + worker, to: shardCount, by: workerCount) { copy(shard, from: selection) }
         _ = clock.record(.gather, worker: worker, since: time)

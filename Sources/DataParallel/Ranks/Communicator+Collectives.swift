@@ -28,6 +28,32 @@ extension Communicator {
         }, "MPI_Iallgatherv")
     }
 
+    /// Starts every all-gather of `gathers` and returns at once: they progress whenever this rank
+    /// calls MPI (`progress(_:)`, any wait) until `wait(_:)` ends them. Nothing for `.single`.
+    public func startAllgathers(_ gathers: GatherSet) throws(TrainingError) {
+        guard let library, gathers.count > 0 else { return }
+        try check(gathers.withArrays { buffers, counts, displacements, types, requests, done in
+            h5mpi_start_allgathervs_in_place(library, Int32(gathers.count), buffers, counts, displacements, types, requests, done)
+        }, "MPI_Iallgatherv")
+    }
+
+    /// Lets started all-gathers (and every other transfer of this process) progress, without waiting.
+    public func progress(_ gathers: GatherSet) throws(TrainingError) {
+        guard let library, gathers.count > 0 else { return }
+        var all: Int32 = 0
+        try check(gathers.withArrays { _, _, _, _, requests, done in
+            h5mpi_test_each(library, Int32(gathers.count), requests, done, &all)
+        }, "MPI_Test")
+    }
+
+    /// Waits politely until every started all-gather of `gathers` is complete.
+    public func wait(_ gathers: GatherSet) throws(TrainingError) {
+        guard let library, gathers.count > 0 else { return }
+        try check(gathers.withArrays { _, _, _, _, requests, done in
+            h5mpi_wait_polite(library, Int32(gathers.count), requests, done)
+        }, "MPI_Test")
+    }
+
     /// MPI_Allreduce in place over `count` doubles: their sum, or their maximum, over every rank.
     /// (A sum is exact only where one rank contributes; never use it to share values.)
     public func allreduceInPlace(_ values: UnsafeMutablePointer<Double>, count: Int, maximum: Bool) throws(TrainingError) {

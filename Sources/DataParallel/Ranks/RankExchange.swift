@@ -2,23 +2,28 @@ import Dispatch
 import NeuralNet
 import Settings
 
-/// What a run across processes exchanges within a step: one synchronisation after each phase (two
-/// after phase 2 when clipping by norm or skipping non-finite steps needs the norm before any
-/// update), each a set of in-place all-gathers started together and waited for together. Rows and
-/// parameters are gathered in place where they live, with no copy by H5Train; only small sums
-/// are packed. H5Train allocates nothing per step (Open MPI's non-blocking collectives do, inside
-/// the library).
+/// What a run across processes exchanges within a step. Rows and parameters are moved in place
+/// where they live, with no copy by H5Train; only small sums are packed. Each step has one
+/// synchronisation after each phase (two after phase 2 when clipping by norm or skipping non-finite
+/// steps needs the norm before any update), and the bulk of the bytes travels before it, while the
+/// ranks compute. H5Train allocates nothing per step (Open MPI's non-blocking collectives do,
+/// inside the library).
 ///
-///  - After phase 1: this rank's rows of every layer's δ and of every layer's input but the first
-///    (the operands of the gradient products; rank r's rows of each buffer are contiguous), one
-///    all-gather per buffer; and, packed, its shards' loss and weight sums (Float64) and its vote
-///    on stopping (Float64, 1 when a stop was requested: SIGINT, SIGTERM).
+///  - **Phase 1's rows.** The operands of the gradient products: every layer's δ and every layer's
+///    input but the first; rank r's rows of each buffer are contiguous, one in-place all-gather per
+///    buffer. The inputs and the output layer's δ are complete once the rank's shards have run
+///    forward: their all-gathers start then (`startForwardRows`) and travel while the hidden
+///    layers' δ are computed, worker 0 letting them progress between shards. The hidden δ follow
+///    with, packed, the shards' loss and weight sums (Float64) and the rank's vote on stopping
+///    (Float64, 1 when SIGINT or SIGTERM asked to stop); all end together (`gatherRows`).
 ///    The first layer's input is not among them: every rank gathers all the batch's rows, from its
 ///    own copy of the data or, when each rank holds only its part, from `BatchRowsExchange`, whose
 ///    all-gather travels with the step before's parameters (counted in `traffic` too).
-///  - After phase 2: the updated parameters of this rank's blocks, gathered in place, and their
-///    Σ g² (`BlockExchange`), so every rank sums all blocks' squares in block order and holds the
-///    same model. Without the fused update, the squares travel first on their own.
+///  - **Phase 2's parameters.** Each updated block's weights are sent to the other ranks as soon as
+///    the block is updated (`ParameterPieces`), so they travel while the rank's other blocks are
+///    computed; the blocks' Σ g² and the biases follow in one small all-gather (`BlockExchange`),
+///    so every rank sums all blocks' squares in block order and holds the same model. Without the
+///    fused update, the squares travel first on their own.
 ///
 /// Each synchronisation is a point where every rank waits for the last one, so one per phase keeps
 /// the step's synchronisation to that of the worker pool's two barriers.
@@ -42,6 +47,12 @@ final class RankExchange {
     private let displacements: UnsafeMutablePointer<Int32>
     /// The rows exchange's all-gathers: one per row buffer, in place, and the sums'.
     private let rowGathers: GatherSet
+    /// By row buffer: whether it is complete after the forward passes (an input, or the output δ).
+    private let startsAfterForward: [Bool]
+    /// Those buffers' all-gathers, started before the hidden layers' δ (`startForwardRows`).
+    private let forwardGathers: GatherSet
+    private var forwardRowsStarted = false
+    private var forwardSections = (receivedRows: 0, sumBytes: 0)
     /// Σ g² by owner section (rank 0's blocks in block order, then rank 1's, …) and the block at each position.
     private let squares: UnsafeMutablePointer<Double>
     private let squareCounts: UnsafeMutablePointer<Int32>
@@ -73,10 +84,14 @@ final class RankExchange {
         shares = RankShares(rank: ranks.rank, ranks: ranks.size)
         self.plan = plan
         let layers = batch.architecture.layers
-        rowBuffers = layers.indices.flatMap { l in
+        let last = layers.count - 1
+        let buffers = layers.indices.flatMap { l in
             let operands = batch.gradientOperands(ofLayer: l, afterDropout: afterDropout)
-            return [(operands.delta, layers[l].outputs)] + (operands.input.map { [($0, layers[l].inputs)] } ?? [])
+            return [(operands.delta, layers[l].outputs, l == last)] + (operands.input.map { [($0, layers[l].inputs, true)] } ?? [])
         }
+        rowBuffers = buffers.map { ($0.0, $0.1) }
+        startsAfterForward = buffers.map(\.2)
+        forwardGathers = GatherSet(capacity: buffers.count)
         rowWidth = rowBuffers.reduce(0) { $0 + $1.width }
         (self.shardLoss, self.shardWeight, self.blockSquares) = (shardLoss, shardWeight, blockSquares)
         precondition(batch.capacity * (rowBuffers.map(\.width).max() ?? 0) <= Int(Int32.max),
@@ -131,6 +146,52 @@ final class RankExchange {
     /// rank's stop vote, packed; all the all-gathers made together.
     func gatherRows(batchRows: Int) throws(TrainingError) {
         let shardCount = plan.shardCount(rows: batchRows), size = shares.ranks
+        let early = forwardRowsStarted
+        let (receivedRows, sumBytes) = early ? (forwardSections.receivedRows, forwardSections.sumBytes) : setSections(batchRows: batchRows)
+        votes[shares.rank] = stopVote ? 1 : 0
+        copySums(ofRank: shares.rank, shardCount: shardCount, packing: true)
+        rowGathers.removeAll()
+        for b in rowBuffers.indices where !(early && startsAfterForward[b]) { rowGathers.append(rowGather(b)) }
+        rowGathers.append(InPlaceGather(buffer: sums, counts: counts, displacements: displacements, type: .byte))
+        let received = 4 * receivedRows * rowWidth + sumBytes - Int(counts[shares.rank])
+        try measure(received: received, calls: rowGathers.count + (early ? forwardGathers.count : 0)) { () throws(TrainingError) in
+            try ranks.allgatherInPlace(rowGathers)
+            if early { try ranks.wait(forwardGathers) }
+        }
+        forwardRowsStarted = false
+        for r in 0..<size where r != shares.rank {
+            copySums(ofRank: r, shardCount: shardCount, packing: false)
+        }
+    }
+
+    /// After the forward passes of this rank's shards, before their hidden layers' δ: starts the
+    /// all-gathers of the buffers already complete (every layer's input but the first, and the
+    /// output layer's δ), so they travel while the δ are computed; `gatherRows` ends them.
+    func startForwardRows(batchRows: Int) throws(TrainingError) {
+        precondition(!forwardRowsStarted, "the forward rows were started twice in one step")
+        forwardSections = setSections(batchRows: batchRows)
+        forwardGathers.removeAll()
+        for b in rowBuffers.indices where startsAfterForward[b] { forwardGathers.append(rowGather(b)) }
+        try ranks.startAllgathers(forwardGathers)
+        forwardRowsStarted = true
+    }
+
+    /// Lets the forward rows' all-gathers progress (worker 0, between its shards' δ).
+    func progressForwardRows() throws(TrainingError) {
+        guard forwardRowsStarted else { return }
+        try ranks.progress(forwardGathers)
+    }
+
+    /// Row buffer `b`'s all-gather, with the sections `setSections` set.
+    private func rowGather(_ b: Int) -> InPlaceGather {
+        InPlaceGather(buffer: UnsafeMutableRawPointer(rowBuffers[b].pointer), counts: rowCounts + b * shares.ranks,
+                      displacements: rowDisplacements + b * shares.ranks, type: .float)
+    }
+
+    /// Sets every row buffer's and the sums' rank sections for a batch of `batchRows`; returns the
+    /// rows this rank receives and the sums' bytes of all ranks.
+    private func setSections(batchRows: Int) -> (receivedRows: Int, sumBytes: Int) {
+        let shardCount = plan.shardCount(rows: batchRows), size = shares.ranks
         var offset = 0, receivedRows = 0
         for r in 0..<size {
             let owned = shares.rows(ofRank: r, plan: plan, batchRows: batchRows)
@@ -142,21 +203,7 @@ final class RankExchange {
             (counts[r], displacements[r]) = (Int32(bytes), Int32(offset))
             offset += bytes
         }
-        votes[shares.rank] = stopVote ? 1 : 0
-        copySums(ofRank: shares.rank, shardCount: shardCount, packing: true)
-        rowGathers.removeAll()
-        for (b, buffer) in rowBuffers.enumerated() {
-            rowGathers.append(InPlaceGather(buffer: UnsafeMutableRawPointer(buffer.pointer), counts: rowCounts + b * size,
-                                            displacements: rowDisplacements + b * size, type: .float))
-        }
-        rowGathers.append(InPlaceGather(buffer: sums, counts: counts, displacements: displacements, type: .byte))
-        let received = 4 * receivedRows * rowWidth + offset - Int(counts[shares.rank])
-        try measure(received: received, calls: rowGathers.count) { () throws(TrainingError) in
-            try ranks.allgatherInPlace(rowGathers)
-        }
-        for r in 0..<size where r != shares.rank {
-            copySums(ofRank: r, shardCount: shardCount, packing: false)
-        }
+        return (receivedRows, offset)
     }
 
     /// Copies rank `r`'s shard sums and stop vote into its section of `sums` (`packing`), or back out of it.
