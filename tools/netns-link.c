@@ -199,9 +199,16 @@ static void read_host(int i) {
     }
 }
 
-// release every due packet; returns the earliest future event (release or uplink free), or 0.
+// read what waited while an uplink was busy, release every due packet; returns the earliest future
+// event (a release or a busy uplink freeing), or 0.
 static uint64_t release_due(void) {
     uint64_t now = now_ns(), next = 0;
+    for (int j = 0; j < nhosts; j++) {
+        // at once: EAGAIN there ends the backlog, so a packet that comes later is not stamped
+        // with this (by then past) moment
+        if (!hosts[j].reading && hosts[j].free_up <= now) { watch(j, true); read_host(j); }
+    }
+    now = now_ns();
     for (int j = 0; j < nhosts; j++) {
         Host *h = &hosts[j];
         while (h->count > 0) {
@@ -213,11 +220,9 @@ static uint64_t release_due(void) {
             h->head = (h->head + 1) % MAX_QUEUE;
             h->count--;
         }
-        if (!h->reading) {
-            if (h->free_up <= now) watch(j, true);
-            else if (!next || h->free_up < next) next = h->free_up;
-        }
     }
+    for (int j = 0; j < nhosts; j++)
+        if (!hosts[j].reading && (!next || hosts[j].free_up < next)) next = hosts[j].free_up;
     return next;
 }
 
