@@ -48,12 +48,14 @@ LINKS = {
 # With a latency, each message step also waits for the line's timer, which woke 26-29 us late on
 # average (netns-link's own count, printed by `mpi-netns status`): LINE_WAKE_US is added then.
 # Keyed (hosts, rate, latency in us). The bandwidth falls with the latency: both directions of a
-# pair share one TCP connection (2.45 -> 4.68 Gbit/s at 200 us with --mca btl_tcp_links 2).
+# pair share one TCP connection (2.57 -> 4.32 Gbit/s at 10gbit, 200 us, with --mca btl_tcp_links 2).
 LINE = {
-    (2, "10gbit", 0): (21.2, 5.79),
-    (2, "10gbit", 50): (100.2, 4.12),
-    (2, "10gbit", 200): (252.0, 2.37),
-    (2, "1gbit", 0): (57.1, 0.88),
+    (2, "10gbit", 0): (29.2, 5.34),
+    (2, "10gbit", 50): (98.2, 3.77),
+    (2, "10gbit", 200): (258.0, 2.57),
+    (3, "10gbit", 50): (269.2 / 2, 3.52),
+    (2, "1gbit", 0): (61.8, 0.96),
+    (2, "1gbit", 200): (261.6, 0.46),
 }
 LINE_WAKE_US = 29.0
 EAGER_LIMIT = 65536   # btl_tcp_eager_limit, Open MPI's default
