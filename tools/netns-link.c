@@ -16,9 +16,12 @@
 //   released to j at free_down[j]: unloaded, t + latency + s·8/rate (cut-through: the large MTU is
 //   an artefact of the emulation, so serialisation is counted once, not per hop).
 // The uplink is the host's own interface: while it is busy the program does not read that host's
-// device, so the backlog waits in the kernel's queue and TCP is held back as by a real NIC. The
-// downlink is the switch's output port: a bounded FIFO per destination (--queue packets, default
-// 64), drop-tail when full. All buffers are allocated at start; nothing is allocated per packet.
+// device, so the backlog waits in the kernel's queue and TCP is held back as by a real NIC; what
+// waited there is sent from the moment the uplink freed, not from when this thread woke up to read
+// it (otherwise every packet would lose the wake-up's lateness and the link would carry less than
+// the rate), so a packet written between those two moments counts as leaving, and is released, up
+// to one wake-up's lateness (tens of µs on a loaded machine) early. The downlink is the switch's
+// output port: a bounded FIFO per destination (--queue packets, default 64), drop-tail when full. All buffers are allocated at start; nothing is allocated per packet.
 // One thread, epoll plus a timerfd armed (absolute, CLOCK_MONOTONIC) for the next release or the
 // next time a busy uplink frees: it never spins. It asks for SCHED_FIFO priority 1 (silently
 // keeps the normal policy if refused) so that a release is not delayed by ranks computing.
