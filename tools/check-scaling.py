@@ -9,6 +9,8 @@ what the model predicts for the same run. The hosts are taken down at the end, w
 Compute rate of a rank, two ways (the R ranks share this machine's cores):
   g_share: g (one plain process alone) * min(1, cores / R)       -- the doc's rule of thumb
   g_conc:  R plain single-process benches run at the same time, their mean rate  -- measured
+The predicted communication is what a rank waits for, the model's `waits` (h5train overlaps
+the exchanges with computation; --no-overlap predicts the whole exchange time instead, g_conc's).
 Network: alpha per message step and the all-gather bandwidth from the fits in docs/scaling.md
 (tools/mpi-allgather-bench), per configuration; see LINKS below. A configuration may name a one-way
 latency (hosts:rate:latency, e.g. 2:10gbit:50us); without one the links have none (--latency 0).
@@ -184,6 +186,8 @@ def main():
                         "falls on each alike) and report the medians over the rounds")
     p.add_argument("--cores", type=int, default=os.cpu_count())
     p.add_argument("--mpirun-args", default="", help='more mpirun arguments, e.g. "--mca btl_tcp_links 2"')
+    p.add_argument("--no-overlap", action="store_true",
+                   help="predict as if no exchange overlapped computation (binaries before the overlap)")
     args = p.parse_args()
     if "OPENBLAS_CORETYPE" not in os.environ:
         print("check-scaling: OPENBLAS_CORETYPE is not set; OpenBLAS picks its kernels itself", file=sys.stderr)
@@ -214,12 +218,15 @@ def main():
         model = sm.Model(argparse.Namespace(alpha_us=alpha_us, algorithm="ring", messages="packed", link_efficiency=1.0))
         g_share = alone * net.flop / 1e9 * min(1.0, args.cores / hosts)
         g_conc = conc[hosts] * net.flop / 1e9
-        comm, _ = model.comm_parts(net, batch, hosts, gbits)
-        comm += rendezvous_s(net, batch, hosts, alpha_us)
+        if args.no_overlap:
+            comm_share = comm = model.comm_parts(net, batch, hosts, gbits)[0] + rendezvous_s(net, batch, hosts, alpha_us)
+        else:   # what a rank waits for, as h5train overlaps the exchanges with its computation
+            comm_share = sum(model.waits(net, batch, hosts, 1, g_share, gbits)) + rendezvous_s(net, batch, hosts, alpha_us)
+            comm = sum(model.waits(net, batch, hosts, 1, g_conc, gbits)) + rendezvous_s(net, batch, hosts, alpha_us)
         t_share = model.compute(net, batch, hosts, 1, g_share)
         t_conc = model.compute(net, batch, hosts, 1, g_conc)
         predicted_bytes = (hosts - 1) / hosts * (batch * net.gathered_widths * 4 + net.params * 4)
-        print(f"| {hosts} | {rate}{' (line)' if line else ''} | {latency} | {batch} | {measured:,.0f} | {batch / (t_share + comm):,.0f} / {batch / (t_conc + comm):,.0f} "
+        print(f"| {hosts} | {rate}{' (line)' if line else ''} | {latency} | {batch} | {measured:,.0f} | {batch / (t_share + comm_share):,.0f} / {batch / (t_conc + comm):,.0f} "
               f"| {ms:.1f} | {comm * 1e3:.1f} | {nbytes:,} | {predicted_bytes:,.0f} | {t_share * 1e3:.1f} / {t_conc * 1e3:.1f} |")
 
 
