@@ -63,6 +63,9 @@ public struct LoadedData: Sendable {
     /// This rank's part of the training rows when the ranks share them (`train` then holds only those).
     public var partition: RowPartition? = nil
 
+    /// This rank's part of the validation rows when the ranks share them (`validation` then holds only those).
+    public var validationPart: ValidationPart? = nil
+
     /// Training rows: all of them, whether in memory, streamed, or spread over the ranks.
     public var trainingRows: Int { partition?.totalRows ?? stream?.rows ?? train.rows }
 }

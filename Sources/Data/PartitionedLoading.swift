@@ -79,14 +79,16 @@ extension DatasetLoader {
         let train = SampleSet(matrix: matrix, targets: Array(targets.values[(held.lowerBound * width)..<(held.upperBound * width)]),
                               targetWidth: width)
         let fingerprint = try DataFingerprint.partitioned(train, held: held, totalRows: rows, targets: targets.values, ranks: ranks)
-        var validation = try options.validation.map { (validation) throws(TrainingError) in
-            try readValidation(validation, featureCount: featureCount, trainX: source.x, targets: targets)
+        let read = try options.validation.map { (validation) throws(TrainingError) in
+            try readValidation(validation, featureCount: featureCount, trainX: source.x, targets: targets, ranks: ranks)
         }
+        var validation = read?.samples
         validation?.normalize(with: normalization)
         let notes: [SettingText] = [
             "data: \(source.file) \(source.x) \(shape) \(dataset.elementType) → \(rows) rows × \(featureCount) features",
             "data: rank \(ranks.rank) holds rows \(held.lowerBound)..<\(held.upperBound) of \(rows) (\(MemoryBudget.short(matrix.byteCount))); each step the \(ranks.size) ranks exchange the batch's rows",
-        ] + (placementNote.map { [$0] } ?? []) + [
+        ] + (read?.part.map { [$0.note(rank: ranks.rank, bytes: validation?.matrix.byteCount ?? 0)] } ?? [])
+          + (placementNote.map { [$0] } ?? []) + [
             targets.note,
             "normalize: " + describe(normalization, request: options.normalize, type: dataset.elementType),
         ]
@@ -100,12 +102,12 @@ extension DatasetLoader {
         let partition = RowPartition(rows: held, totalRows: rows, targets: targets.values, fingerprint: fingerprint, probe: probe)
         targets.values = []
         return LoadedData(train: train, validation: validation, task: targets.task, outputSize: targets.outputSize,
-                          normalization: normalization, notes: notes, partition: partition)
+                          normalization: normalization, notes: notes, partition: partition, validationPart: read?.part)
     }
 
     /// Reads samples `rows` of the features dataset in their stored type and refuses a value that
     /// is not finite as Float32, naming its row in the whole dataset.
-    private static func readHeldRows(_ dataset: Dataset, source: DataSource, rows: Range<Int>, featureCount: Int,
+    static func readHeldRows(_ dataset: Dataset, source: DataSource, rows: Range<Int>, featureCount: Int,
                                      type: StoredType) throws(TrainingError) -> FeatureMatrix {
         let bytes = MemoryBudget.product([rows.count, featureCount, type.bytes])
         guard let bytes, bytes <= MemoryBudget.available else {
