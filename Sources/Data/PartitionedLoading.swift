@@ -53,8 +53,8 @@ extension DatasetLoader {
     }
 
     /// Reads this rank's part of the training X (one hyperslab, in its stored type), every target,
-    /// and the validation data; fits the normalisation over the whole X (one streamed pass, when it
-    /// needs statistics) and computes the whole set's fingerprint with the other ranks (a collective).
+    /// and the validation rows it evaluates; fits the normalisation over the whole X (when it needs
+    /// statistics, each rank summing about its part: `FeatureStatistics`) and computes the whole set's fingerprint with the other ranks (a collective).
     /// Nil, having read nothing, when there are fewer rows than ranks (each rank then holds them all).
     static func loadPartitioned(_ options: LoaderOptions, ranks: Communicator,
                                 placementNote: SettingText?) throws(TrainingError) -> LoadedData? {
@@ -67,13 +67,8 @@ extension DatasetLoader {
         let held = BatchRowsExchange.heldRows(ofRank: ranks.rank, ranks: ranks.size, totalRows: rows)
         var targets = try readTargets(source, rows: rows, task: options.task, classCount: nil)
         var matrix = try readHeldRows(dataset, source: source, rows: held, featureCount: featureCount, type: type)
-        let normalization: Normalization
-        if NormalizationAccumulator(options.normalize, featureCount: featureCount).needsValues {
-            normalization = try scanFeatures(dataset, source: source, featureCount: featureCount,
-                                             blockRows: max(1, (4 << 20) / (featureCount * type.bytes)), request: options.normalize)
-        } else {
-            normalization = Normalization.withoutStatistics(options.normalize, unsignedMaximum: dataset.elementType.unsignedMaximum)
-        }
+        let normalization = try fitNormalization(options.normalize, dataset: dataset, source: source, featureCount: featureCount,
+                                                 held: matrix, heldStart: held.lowerBound, ranks: ranks)
         matrix.normalize(with: normalization)
         let width = targets.targetWidth
         let train = SampleSet(matrix: matrix, targets: Array(targets.values[(held.lowerBound * width)..<(held.upperBound * width)]),
