@@ -31,10 +31,10 @@ extension LoadedData {
 }
 
 extension DatasetLoader {
-    /// Whether the training rows are spread over `ranks`: across processes, unless rows are held
-    /// out for validation (chosen from the whole set).
+    /// Whether the training rows are spread over `ranks`: across processes (with rows held out for
+    /// validation too: `loadSplitPartitioned`).
     static func partitions(_ options: LoaderOptions, over ranks: Communicator) -> Bool {
-        ranks.isDistributed && options.validationSplit == 0
+        ranks.isDistributed
     }
 
     /// Across processes, before any collective of the loader: every rank must keep the training data
@@ -58,6 +58,7 @@ extension DatasetLoader {
     /// Nil, having read nothing, when there are fewer rows than ranks (each rank then holds them all).
     static func loadPartitioned(_ options: LoaderOptions, ranks: Communicator,
                                 placementNote: SettingText?) throws(TrainingError) -> LoadedData? {
+        if options.validationSplit > 0 { return try loadSplitPartitioned(options, ranks: ranks, placementNote: placementNote) }
         let source = options.train
         let (file, dataset, shape, rows, featureCount, type) = try HDF5Library.serialized { () throws(TrainingError) in
             try openFeatures(source)
