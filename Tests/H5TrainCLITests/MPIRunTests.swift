@@ -66,6 +66,20 @@ final class MPIRunTests: XCTestCase {
         XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
     }
 
+    /// With rows held out, the ranks spread the other rows and take the whole set's fingerprint:
+    /// one process resumes a run of 2 ranks (same held-out rows, same statistics) and ends as one
+    /// process's uninterrupted run.
+    func testRunWithRowsHeldOutResumedByOneProcessContinuesExactly() throws {
+        let mpirun = try MPI.mpirun()
+        let folder = try TemporaryDirectory()
+        let options = Self.common + ["--optimizer", "adam", "--val-split", "0.2", "--normalize", "standardize", "--quiet"]
+        let whole = folder.file("whole.h5"), resumed = folder.file("resumed.h5")
+        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "2"]))
+        XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 2)))
+        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "2", "--workers", "2", "--quiet"]))
+        XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
+    }
+
     /// Streamed, the ranks share each window's blocks by position: a run of 3 ranks resumed by 2
     /// (each reading another share) and then by one process ends as one process's run.
     func testStreamedRunResumedByOtherRankCountsContinuesExactly() throws {
