@@ -47,16 +47,17 @@ extension DatasetLoader {
         let targets = Self.rows(split.training, of: all.values, width: width)
         let held = BatchRowsExchange.heldRows(ofRank: ranks.rank, ranks: ranks.size, totalRows: trainingRows)
         let fileRows = split.training[held]
-        var matrix = try readRows(fileRows, of: x.dataset, source: source, featureCount: x.featureCount, type: x.type)
+        let part = ValidationPart.of(rank: ranks.rank, ranks: ranks.size, totalRows: split.validation.count)
+        // One pass over the file for this rank's training and validation rows (about the same part of it).
+        let read = try readRows([fileRows, split.validation[part.rows]], of: x.dataset, source: source,
+                                featureCount: x.featureCount, type: x.type)
+        var (matrix, validationMatrix) = (read[0], read[1])
         let normalization = try fitSplitNormalization(options.normalize, x: x, source: source, split: split,
                                                       held: (matrix, held.lowerBound), ranks: ranks)
         matrix.normalize(with: normalization)
         let train = SampleSet(matrix: matrix, targets: Array(targets[(held.lowerBound * width)..<(held.upperBound * width)]),
                               targetWidth: width)
         let fingerprint = try DataFingerprint.partitioned(train, held: held, totalRows: trainingRows, targets: targets, ranks: ranks)
-        let part = ValidationPart.of(rank: ranks.rank, ranks: ranks.size, totalRows: split.validation.count)
-        var validationMatrix = try readRows(split.validation[part.rows], of: x.dataset, source: source,
-                                            featureCount: x.featureCount, type: x.type)
         validationMatrix.normalize(with: normalization)
         let validation = SampleSet(matrix: validationMatrix, targets: Self.rows(split.validation[part.rows], of: all.values, width: width),
                                    targetWidth: width)
@@ -108,43 +109,63 @@ extension DatasetLoader {
     }
 
     /// The features of file rows `rows` (increasing), in their stored type: the file is read a block
-    /// of about 4 MiB at a time from each wanted row, and only the wanted rows are kept. Refuses a
+    /// of about 4 MiB at a time (ending at a chunk's end) from each wanted row, and only the wanted
+    /// rows are kept. Refuses a
     /// value that is not finite as Float32, naming its row in the file.
     static func readRows(_ rows: ArraySlice<Int>, of dataset: Dataset, source: DataSource, featureCount: Int,
                          type: StoredType) throws(TrainingError) -> FeatureMatrix {
-        let bytes = MemoryBudget.product([rows.count, featureCount, type.bytes])
+        try readRows([rows], of: dataset, source: source, featureCount: featureCount, type: type)[0]
+    }
+
+    /// As `readRows(_:of:source:featureCount:type:)` for several lists of file rows (each increasing)
+    /// in one pass over the file: a block read for one list serves the others' rows in it too.
+    static func readRows(_ lists: [ArraySlice<Int>], of dataset: Dataset, source: DataSource, featureCount: Int,
+                         type: StoredType) throws(TrainingError) -> [FeatureMatrix] {
+        let count = lists.map(\.count).reduce(0, +)
+        let bytes = MemoryBudget.product([count, featureCount, type.bytes])
         guard let bytes, bytes <= MemoryBudget.available else {
-            throw .invalidData(file: source.file, dataset: source.x, message: "\(rows.count) rows, this rank's part, need \(MemoryBudget.describe(bytes)) of memory, more than \(MemoryBudget.limitText); run more ranks or stream the data")
+            throw .invalidData(file: source.file, dataset: source.x, message: "\(count) rows, this rank's part, need \(MemoryBudget.describe(bytes)) of memory, more than \(MemoryBudget.limitText); run more ranks or stream the data")
         }
         let group = statisticsGroupRows(featureCount: featureCount, type: type)
-        func gather<T: HDF5Scalar>(_: T.Type) throws(HDF5Error) -> [T] {
-            var kept: [T] = []
-            kept.reserveCapacity(rows.count * featureCount)
-            var i = rows.startIndex
-            while i < rows.endIndex {
-                let first = rows[i], end = min(first + group, rows.last! + 1)
+        let last = lists.compactMap(\.last).max() ?? 0
+        let chunk = max(1, ((try? HDF5Library.serialized { () throws(HDF5Error) in try dataset.chunkShape() }) ?? nil)?.first ?? 1)
+        func gather<T: HDF5Scalar>(_: T.Type) throws(HDF5Error) -> [[T]] {
+            var kept = lists.map { list in
+                var values: [T] = []
+                values.reserveCapacity(list.count * featureCount)
+                return values
+            }
+            var next = lists.map(\.startIndex)
+            while let first = lists.indices.compactMap({ next[$0] < lists[$0].endIndex ? lists[$0][next[$0]] : nil }).min() {
+                let aligned = (first + group) / chunk * chunk  // a block ends where a chunk does, when it can
+                let end = min(aligned > first ? aligned : first + group, last + 1)
                 let block = try HDF5Library.serialized { () throws(HDF5Error) in try dataset.read(T.self, rows: first..<end) }
-                while i < rows.endIndex && rows[i] < end {
-                    kept.append(contentsOf: block[((rows[i] - first) * featureCount)..<((rows[i] - first + 1) * featureCount)])
-                    i += 1
+                for k in lists.indices {
+                    while next[k] < lists[k].endIndex && lists[k][next[k]] < end {
+                        let row = lists[k][next[k]] - first
+                        kept[k].append(contentsOf: block[(row * featureCount)..<((row + 1) * featureCount)])
+                        next[k] += 1
+                    }
                 }
             }
             return kept
         }
-        let matrix: FeatureMatrix
+        let matrices: [FeatureMatrix]
         do {
             switch type {
-            case .uint8: matrix = FeatureMatrix(.uint8(try gather(UInt8.self)), featureCount: featureCount)
-            case .float32: matrix = FeatureMatrix(.float32(try gather(Float.self)), featureCount: featureCount)
-            case .float64: matrix = FeatureMatrix(.float64(try gather(Double.self)), featureCount: featureCount)
+            case .uint8: matrices = try gather(UInt8.self).map { FeatureMatrix(.uint8($0), featureCount: featureCount) }
+            case .float32: matrices = try gather(Float.self).map { FeatureMatrix(.float32($0), featureCount: featureCount) }
+            case .float64: matrices = try gather(Double.self).map { FeatureMatrix(.float64($0), featureCount: featureCount) }
             }
         } catch {
             throw .hdf5(error.description)
         }
-        if let (index, value) = matrix.firstNonFinite() {
-            throw .invalidData(file: source.file, dataset: source.x,
-                               message: "row \(rows[rows.startIndex + index / featureCount]) holds \(value); features must be finite numbers")
+        for (matrix, rows) in zip(matrices, lists) {
+            if let (index, value) = matrix.firstNonFinite() {
+                throw .invalidData(file: source.file, dataset: source.x,
+                                   message: "row \(rows[rows.startIndex + index / featureCount]) holds \(value); features must be finite numbers")
+            }
         }
-        return matrix
+        return matrices
     }
 }

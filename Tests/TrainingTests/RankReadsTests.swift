@@ -118,25 +118,31 @@ final class RankReadsTests: XCTestCase {
         XCTAssertThrowsError(try ValidationSplit(rows: 10, fraction: 0.99, seed: 1))
     }
 
-    /// Reading wanted rows a block at a time gives those rows of the whole dataset, in each stored type.
+    /// Reading wanted rows a block at a time (blocks of about 4 MiB ending at chunk ends: 1048 rows
+    /// of 1000 float32 features, chunks of 100 rows) gives those rows of the whole dataset, in each
+    /// stored type, for one list of rows and for two read in one pass.
     func testReadingWantedRowsKeepsExactlyThoseRows() throws {
-        let (rows, features) = (700, 5)
+        let (rows, features) = (2100, 1000)
         let x = (0..<(rows * features)).map { Float($0 % 251) }
         let path = try folder.hdf5("rows.h5") { root in
-            _ = try root.createDataset("f32", shape: [rows, features], values: x)
+            _ = try root.createDataset("f32", shape: [rows, features], values: x, chunkRows: 100, gzipLevel: 1)
             _ = try root.createDataset("u8", shape: [rows, features], values: x.map { UInt8($0) })
         }
+        XCTAssertEqual(DatasetLoader.statisticsGroupRows(featureCount: features, type: .float32), 1048)
         let file = try File.open(path)
-        let wanted = try ValidationSplit(rows: rows, fraction: 0.3, seed: 3).training
+        let split = try ValidationSplit(rows: rows, fraction: 0.3, seed: 3)
         for name in ["f32", "u8"] {
             let dataset = try file.dataset(name)
-            let source = DataSource(file: path, x: name, y: "")
-            let whole = try DatasetLoader.readHeldRows(dataset, source: source, rows: 0..<rows, featureCount: features,
-                                                       type: StoredType(dataset.elementType))
-            for slice in [wanted[...], wanted[100..<400], wanted[0..<0]] {
-                let read = try DatasetLoader.readRows(slice, of: dataset, source: source, featureCount: features,
-                                                      type: StoredType(dataset.elementType))
+            let (source, type) = (DataSource(file: path, x: name, y: ""), StoredType(dataset.elementType))
+            let whole = try DatasetLoader.readHeldRows(dataset, source: source, rows: 0..<rows, featureCount: features, type: type)
+            for slice in [split.training[...], split.training[100..<1400], split.training[0..<0]] {
+                let read = try DatasetLoader.readRows(slice, of: dataset, source: source, featureCount: features, type: type)
                 XCTAssertEqual(read.floatValues(rows: 0..<read.rows), whole.subset(slice).floatValues(rows: 0..<slice.count), name)
+            }
+            let lists = [split.training[700..<1400], split.validation[0..<300]]
+            let both = try DatasetLoader.readRows(lists, of: dataset, source: source, featureCount: features, type: type)
+            for (matrix, list) in zip(both, lists) {
+                XCTAssertEqual(matrix.floatValues(rows: 0..<matrix.rows), whole.subset(list).floatValues(rows: 0..<list.count), name)
             }
         }
     }
