@@ -63,6 +63,9 @@ public struct LoadedData: Sendable {
     /// This rank's part of the training rows when the ranks share them (`train` then holds only those).
     public var partition: RowPartition? = nil
 
+    /// This rank's part of the validation rows when the ranks share them (`validation` then holds only those).
+    public var validationPart: ValidationPart? = nil
+
     /// Training rows: all of them, whether in memory, streamed, or spread over the ranks.
     public var trainingRows: Int { partition?.totalRows ?? stream?.rows ?? train.rows }
 }
@@ -89,8 +92,8 @@ public enum DatasetLoader {
         case .inMemory(let note): placementNote = note
         }
         if partitioned, let loaded = try loadPartitioned(options, ranks: ranks, placementNote: placementNote) { return loaded }
-        if ranks.isDistributed && options.validationSplit > 0 {
-            notes.append("data: every rank holds all the training rows, as \(.validationSplit) holds out rows of the whole set")
+        if ranks.isDistributed {
+            notes.append("data: every rank holds all the training rows, as there are fewer than the \(ranks.size) ranks")
         }
         try checkFitsInMemory(options.train)
         // Features stay in their stored type; the normalisation is applied as rows are gathered.
@@ -102,16 +105,10 @@ public enum DatasetLoader {
         if let source = options.validation {
             validation = try readValidation(source, featureCount: rawX.featureCount, trainX: options.train.x, targets: targets)
         } else if options.validationSplit > 0 {
-            let held = Int((Double(train.rows) * options.validationSplit).rounded(.up))
-            guard held >= 1, held < train.rows else {
-                throw .invalidSetting(.validationSplit, "\(options.validationSplit) leaves no training or no validation rows of \(train.rows)")
-            }
-            var order = (0..<Int32(train.rows)).map { $0 }
-            var rng = Xoshiro256(seed: options.seed, stream: "validation-split")
-            rng.shuffle(&order)
-            let indices = order.map(Int.init)
-            validation = train.subset(indices[(train.rows - held)...].sorted())
-            train = train.subset(indices[..<(train.rows - held)].sorted())
+            let split = try ValidationSplit(rows: train.rows, fraction: options.validationSplit, seed: options.seed)
+            validation = train.subset(split.validation)
+            train = train.subset(split.training)
+            let held = split.validation.count
             notes.append("validation: \(held) of \(held + train.rows) training rows held out (\(.validationSplit) \(options.validationSplit))")
         }
 

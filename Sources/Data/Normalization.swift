@@ -42,28 +42,12 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
         switch request {
         case .none, .auto:
             return withoutStatistics(request, unsignedMaximum: unsignedMaximum)
-        case .scale:
-            let largest = features.reduce(Float(0)) { max($0, abs($1)) }
-            return largest > 0 ? .scale(factor: 1 / largest) : .none
-        case .standardize:
-            return standardization(features, featureCount: featureCount)
+        case .scale, .standardize:
+            // Summed leaf by leaf up a fixed tree, as a run across processes sums them (`FeatureStatistics`).
+            let statistics = FeatureStatistics(request, featureCount: featureCount, totalRows: features.count / max(featureCount, 1))
+            let start = features.startIndex
+            return statistics.fit { features[start + $0] }
         }
-    }
-
-    private static func standardization<Features: RandomAccessCollection<Float>>(
-        _ features: Features, featureCount: Int
-    ) -> Normalization where Features.Index == Int {
-        let rows = features.count / max(featureCount, 1)
-        var sum = [Double](repeating: 0, count: featureCount)
-        var sumSquares = [Double](repeating: 0, count: featureCount)
-        for r in 0..<rows {
-            for j in 0..<featureCount {
-                let x = Double(features[r * featureCount + j])
-                sum[j] += x
-                sumSquares[j] += x * x
-            }
-        }
-        return standardization(sum: sum, sumSquares: sumSquares, rows: rows)
     }
 
     /// The normalisation of a request that needs no statistics of the features: `none`, or `auto`
@@ -74,7 +58,7 @@ public enum Normalization: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Each feature's mean and standard deviation (1 where it does not vary) from its Σx and Σx²
-    /// over `rows` rows, summed in float64 in row order.
+    /// over `rows` rows, summed in float64 (`FeatureStatistics`).
     static func standardization(sum: [Double], sumSquares: [Double], rows: Int) -> Normalization {
         let n = Double(max(rows, 1))
         var mean = [Float](repeating: 0, count: sum.count)

@@ -31,10 +31,10 @@ extension LoadedData {
 }
 
 extension DatasetLoader {
-    /// Whether the training rows are spread over `ranks`: across processes, unless rows are held
-    /// out for validation (chosen from the whole set).
+    /// Whether the training rows are spread over `ranks`: across processes (with rows held out for
+    /// validation too: `loadSplitPartitioned`).
     static func partitions(_ options: LoaderOptions, over ranks: Communicator) -> Bool {
-        ranks.isDistributed && options.validationSplit == 0
+        ranks.isDistributed
     }
 
     /// Across processes, before any collective of the loader: every rank must keep the training data
@@ -53,11 +53,12 @@ extension DatasetLoader {
     }
 
     /// Reads this rank's part of the training X (one hyperslab, in its stored type), every target,
-    /// and the validation data; fits the normalisation over the whole X (one streamed pass, when it
-    /// needs statistics) and computes the whole set's fingerprint with the other ranks (a collective).
+    /// and the validation rows it evaluates; fits the normalisation over the whole X (when it needs
+    /// statistics, each rank summing about its part: `FeatureStatistics`) and computes the whole set's fingerprint with the other ranks (a collective).
     /// Nil, having read nothing, when there are fewer rows than ranks (each rank then holds them all).
     static func loadPartitioned(_ options: LoaderOptions, ranks: Communicator,
                                 placementNote: SettingText?) throws(TrainingError) -> LoadedData? {
+        if options.validationSplit > 0 { return try loadSplitPartitioned(options, ranks: ranks, placementNote: placementNote) }
         let source = options.train
         let (file, dataset, shape, rows, featureCount, type) = try HDF5Library.serialized { () throws(TrainingError) in
             try openFeatures(source)
@@ -67,26 +68,23 @@ extension DatasetLoader {
         let held = BatchRowsExchange.heldRows(ofRank: ranks.rank, ranks: ranks.size, totalRows: rows)
         var targets = try readTargets(source, rows: rows, task: options.task, classCount: nil)
         var matrix = try readHeldRows(dataset, source: source, rows: held, featureCount: featureCount, type: type)
-        let normalization: Normalization
-        if NormalizationAccumulator(options.normalize, featureCount: featureCount).needsValues {
-            normalization = try scanFeatures(dataset, source: source, featureCount: featureCount,
-                                             blockRows: max(1, (4 << 20) / (featureCount * type.bytes)), request: options.normalize)
-        } else {
-            normalization = Normalization.withoutStatistics(options.normalize, unsignedMaximum: dataset.elementType.unsignedMaximum)
-        }
+        let normalization = try fitNormalization(options.normalize, dataset: dataset, source: source, featureCount: featureCount,
+                                                 held: matrix, heldStart: held.lowerBound, ranks: ranks)
         matrix.normalize(with: normalization)
         let width = targets.targetWidth
         let train = SampleSet(matrix: matrix, targets: Array(targets.values[(held.lowerBound * width)..<(held.upperBound * width)]),
                               targetWidth: width)
         let fingerprint = try DataFingerprint.partitioned(train, held: held, totalRows: rows, targets: targets.values, ranks: ranks)
-        var validation = try options.validation.map { (validation) throws(TrainingError) in
-            try readValidation(validation, featureCount: featureCount, trainX: source.x, targets: targets)
+        let read = try options.validation.map { (validation) throws(TrainingError) in
+            try readValidation(validation, featureCount: featureCount, trainX: source.x, targets: targets, ranks: ranks)
         }
+        var validation = read?.samples
         validation?.normalize(with: normalization)
         let notes: [SettingText] = [
             "data: \(source.file) \(source.x) \(shape) \(dataset.elementType) → \(rows) rows × \(featureCount) features",
             "data: rank \(ranks.rank) holds rows \(held.lowerBound)..<\(held.upperBound) of \(rows) (\(MemoryBudget.short(matrix.byteCount))); each step the \(ranks.size) ranks exchange the batch's rows",
-        ] + (placementNote.map { [$0] } ?? []) + [
+        ] + (read?.part.map { [$0.note(rank: ranks.rank, bytes: validation?.matrix.byteCount ?? 0)] } ?? [])
+          + (placementNote.map { [$0] } ?? []) + [
             targets.note,
             "normalize: " + describe(normalization, request: options.normalize, type: dataset.elementType),
         ]
@@ -100,12 +98,12 @@ extension DatasetLoader {
         let partition = RowPartition(rows: held, totalRows: rows, targets: targets.values, fingerprint: fingerprint, probe: probe)
         targets.values = []
         return LoadedData(train: train, validation: validation, task: targets.task, outputSize: targets.outputSize,
-                          normalization: normalization, notes: notes, partition: partition)
+                          normalization: normalization, notes: notes, partition: partition, validationPart: read?.part)
     }
 
     /// Reads samples `rows` of the features dataset in their stored type and refuses a value that
     /// is not finite as Float32, naming its row in the whole dataset.
-    private static func readHeldRows(_ dataset: Dataset, source: DataSource, rows: Range<Int>, featureCount: Int,
+    static func readHeldRows(_ dataset: Dataset, source: DataSource, rows: Range<Int>, featureCount: Int,
                                      type: StoredType) throws(TrainingError) -> FeatureMatrix {
         let bytes = MemoryBudget.product([rows.count, featureCount, type.bytes])
         guard let bytes, bytes <= MemoryBudget.available else {

@@ -139,23 +139,4 @@ public struct StreamedSamples: Sendable {
         (self.source, self.rows, self.featureCount, self.type) = (source, rows, featureCount, type)
         (self.targets, self.targetWidth, self.normalization) = (targets, targetWidth, normalization)
     }
-
-    /// Calls `body` with each block of `blockRows` rows in order (features in their stored type,
-    /// normalised as gathered) and its first row; refuses values that are not finite.
-    /// Every use of HDF5 holds `HDF5Library.serialized`: a streamed run's reader may be reading.
-    public func forEachBlock(blockRows: Int, _ body: (FeatureMatrix, Int) throws(TrainingError) -> Void) throws(TrainingError) {
-        let source = source, featureCount = featureCount
-        // Released by setting it to nil under the lock (a reader thread may be using HDF5).
-        var opened: (file: File, dataset: Dataset, shape: [Int], rows: Int, featureCount: Int, type: StoredType)?
-        opened = try HDF5Library.serialized { () throws(TrainingError) in try DatasetLoader.openFeatures(source) }
-        defer { HDF5Library.serialized { opened = nil } }
-        try DatasetLoader.forEachBlock(of: opened!.dataset, source: source, featureCount: featureCount, blockRows: blockRows,
-                                       normalization: normalization) { (block, first) throws(TrainingError) in
-            if let (index, value) = block.firstNonFinite() {
-                throw .invalidData(file: source.file, dataset: source.x,
-                                   message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
-            }
-            try body(block, first)
-        }
-    }
 }

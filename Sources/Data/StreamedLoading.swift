@@ -112,8 +112,8 @@ extension DatasetLoader {
         let (windowBudget, budgetNote) = windowsBudget(budget, residentBytes: targets.values.count * 4 + rows * 4)
         let blockRows = options.windowShape?.blockRows
             ?? Self.blockRows(rows: rows, rowBytes: featureCount * type.bytes, chunkRows: chunkRows, budget: windowBudget)
-        let normalization = try fitStreamedNormalization(dataset, source: source, featureCount: featureCount,
-                                                         blockRows: blockRows, request: options.normalize)
+        let normalization = try fitNormalization(options.normalize, dataset: dataset, source: source, featureCount: featureCount,
+                                                 held: nil, heldStart: 0, ranks: ranks)
         let fingerprint = try DataFingerprint.streamed(dataset, source: source, featureCount: featureCount, blockRows: blockRows,
                                                        normalization: normalization, targets: targets.values,
                                                        targetWidth: targets.targetWidth, ranks: ranks)
@@ -205,14 +205,6 @@ extension DatasetLoader {
         let y = try validationTargets(source, featureCount: x.featureCount, rows: x.rows, trainingFeatureCount: featureCount,
                                       trainX: trainX, targets: targets)
         return (source, x.rows, x.type, y)
-    }
-
-    /// The normalisation of streamed features: from the type alone, or from a pass over them.
-    private static func fitStreamedNormalization(_ dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
-                                                 request: Normalization.Request) throws(TrainingError) -> Normalization {
-        let statistics = NormalizationAccumulator(request, featureCount: featureCount)
-        guard statistics.needsValues else { return statistics.finish(unsignedMaximum: dataset.elementType.unsignedMaximum) }
-        return try scanFeatures(dataset, source: source, featureCount: featureCount, blockRows: blockRows, request: request)
     }
 
     /// The first `rows` samples in memory, normalised: the probe diagnostics look at.

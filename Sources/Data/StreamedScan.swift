@@ -3,59 +3,6 @@ import HDF5
 import NeuralNet
 import Settings
 
-/// The normalisation statistics of features seen a block of rows at a time, in row order: the same
-/// sums, in the same order and precision, as `Normalization.fit` over the whole matrix, so a
-/// streamed run is normalised bit for bit like one that read its data whole.
-public struct NormalizationAccumulator: Sendable {
-    public let request: Normalization.Request
-    public let featureCount: Int
-    private var sum: [Double]
-    private var sumSquares: [Double]
-    private var rows = 0
-    private var largest: Float = 0
-
-    public init(_ request: Normalization.Request, featureCount: Int) {
-        (self.request, self.featureCount) = (request, featureCount)
-        let width = request == .standardize ? featureCount : 0
-        sum = [Double](repeating: 0, count: width)
-        sumSquares = sum
-    }
-
-    /// Whether `finish` needs to see the values (scale and standardize), or only the type.
-    public var needsValues: Bool { request == .scale || request == .standardize }
-
-    /// Adds the next rows (rows × featureCount values, as Float32).
-    public mutating func add(_ block: FeatureRows, rows count: Int) {
-        switch request {
-        case .scale:
-            for i in 0..<(count * featureCount) { largest = Swift.max(largest, Swift.abs(block.value(at: i))) }
-        case .standardize:
-            for r in 0..<count {
-                for j in 0..<featureCount {
-                    let x = Double(block.value(at: r * featureCount + j))
-                    sum[j] += x
-                    sumSquares[j] += x * x
-                }
-            }
-        case .none, .auto:
-            break
-        }
-        rows += count
-    }
-
-    /// The normalisation, as `Normalization.fit` chooses it.
-    public func finish(unsignedMaximum: Double?) -> Normalization {
-        switch request {
-        case .none, .auto:
-            return Normalization.withoutStatistics(request, unsignedMaximum: unsignedMaximum)
-        case .scale:
-            return largest > 0 ? .scale(factor: 1 / largest) : .none
-        case .standardize:
-            return Normalization.standardization(sum: sum, sumSquares: sumSquares, rows: rows)
-        }
-    }
-}
-
 /// FNV-1a over 64-bit words, byte by byte: the hash `DataFingerprint` uses.
 struct FNV1a {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -94,23 +41,6 @@ extension DatasetLoader {
             if normalization != .none { block.normalize(with: normalization) }
             try body(block, first)
         }
-    }
-
-    /// One pass over the streamed training features: refuses a value that is not finite as Float32
-    /// and fits the normalisation `request` asks for.
-    static func scanFeatures(_ dataset: Dataset, source: DataSource, featureCount: Int, blockRows: Int,
-                             request: Normalization.Request) throws(TrainingError) -> Normalization {
-        var statistics = NormalizationAccumulator(request, featureCount: featureCount)
-        let unsignedMaximum = dataset.elementType.unsignedMaximum
-        try forEachBlock(of: dataset, source: source, featureCount: featureCount, blockRows: blockRows,
-                         normalization: .none) { (block, first) throws(TrainingError) in
-            if let (index, value) = block.firstNonFinite() {
-                throw .invalidData(file: source.file, dataset: source.x,
-                                   message: "row \(first + index / featureCount) holds \(value); features must be finite numbers")
-            }
-            if statistics.needsValues { block.withRows { statistics.add($0, rows: block.rows) } }
-        }
-        return statistics.finish(unsignedMaximum: unsignedMaximum)
     }
 }
 

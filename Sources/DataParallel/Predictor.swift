@@ -75,9 +75,12 @@ public final class Predictor: @unchecked Sendable {
     /// - Parameter total: sums of earlier rows to add to, chunk after chunk: evaluating a dataset a
     ///   block of whole chunks at a time gives the bits of evaluating it at once.
     ///
+    /// - Parameter first: the row `features` and `targets` start at: a rank that holds only the rows
+    ///   it evaluates (`evaluatedRows(of:)`) passes their first; 0 when they hold all `rows`.
+    ///
     /// Across processes this is a collective: every rank calls it with the same rows.
     public func evaluate(features: FeatureRows, targets: UnsafePointer<Float>, rows: Int,
-                         continuing total: EvaluationSums = EvaluationSums()) -> EvaluationSums {
+                         continuing total: EvaluationSums = EvaluationSums(), heldFrom first: Int = 0) -> EvaluationSums {
         let chunk = Self.chunkRows
         let chunks = (rows + chunk - 1) / chunk
         let owned = Self.chunks(ofRank: ranks.rank, ranks: ranks.size, chunks: chunks)
@@ -91,16 +94,16 @@ public final class Predictor: @unchecked Sendable {
         partial.withUnsafeMutableBufferPointer { partial in
             pool.run { worker in
                 for c in stride(from: owned.lowerBound + worker, to: owned.upperBound, by: pool.workerCount) {
-                    let start = c * chunk, count = min(chunk, rows - start)
+                    let start = c * chunk, count = min(chunk, rows - start), local = start - first
                     let input: UnsafePointer<Float>
                     if let inPlace {
-                        input = inPlace + start * n
+                        input = inPlace + local * n
                     } else {
                         let buffer = staging + worker * chunk * n
-                        features.copyRows(start..<(start + count), into: buffer)
+                        features.copyRows(local..<(local + count), into: buffer)
                         input = UnsafePointer(buffer)
                     }
-                    partial[c] = sums(pass: passes[worker], input: input, targets: targets + start * width, rows: count)
+                    partial[c] = sums(pass: passes[worker], input: input, targets: targets + local * width, rows: count)
                 }
             }
         }
@@ -113,6 +116,19 @@ public final class Predictor: @unchecked Sendable {
             total.absoluteErrorSum += part.absoluteErrorSum
             total.squaredErrorSum += part.squaredErrorSum
         }
+    }
+
+    /// The rows of `rows` whose chunks this rank evaluates: all it needs to hold of them.
+    public func evaluatedRows(of rows: Int) -> Range<Int> {
+        Self.evaluatedRows(ofRank: ranks.rank, ranks: ranks.size, rows: rows)
+    }
+
+    /// The rows of `rows` in the chunks rank `rank` of `ranks` evaluates (an empty range at its
+    /// place when it evaluates none).
+    public static func evaluatedRows(ofRank rank: Int, ranks: Int, rows: Int) -> Range<Int> {
+        let owned = chunks(ofRank: rank, ranks: ranks, chunks: (rows + chunkRows - 1) / chunkRows)
+        let start = min(rows, owned.lowerBound * chunkRows)
+        return start..<min(rows, max(start, owned.upperBound * chunkRows))
     }
 
     /// The chunks rank `rank` of `ranks` evaluates: ⌊C·r/R⌋ ..< ⌊C·(r+1)/R⌋.

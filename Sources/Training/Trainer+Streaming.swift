@@ -28,7 +28,9 @@ extension Trainer {
 
     /// Loss and quality on the validation data, in memory or read a block at a time; nil without any.
     func evaluateValidation() throws(TrainingError) -> Evaluation? {
-        if let validation = data.validation { return evaluate(validation) }
+        if let validation = data.validation {
+            return Evaluation(predictor: engine.predictor, samples: validation, part: data.validationPart)
+        }
         guard let samples = data.streamedValidation else { return nil }
         return try Evaluation.blockwise(samples, predictor: engine.predictor)
     }

@@ -16,12 +16,11 @@ extension Evaluation {
         let rows = blockRows ?? Self.blockRows(rowBytes: samples.featureCount * samples.type.bytes)
         precondition(rows % Predictor.chunkRows == 0, "evaluation blocks are whole chunks")
         var sums = Predictor.EvaluationSums()
-        try samples.forEachBlock(blockRows: rows) { block, first in
-            sums = block.withRows { features in
-                samples.targets.withUnsafeBufferPointer { targets in
-                    predictor.evaluate(features: features, targets: targets.baseAddress! + first * samples.targetWidth,
-                                       rows: block.rows, continuing: sums)
-                }
+        // Across processes each rank reads only the rows of each block that it evaluates.
+        try samples.forEachEvaluatedBlock(blockRows: rows, predictor: predictor) { block, first, count, heldFrom in
+            samples.targets.withUnsafeBufferPointer { targets in
+                sums = Evaluation.sums(predictor, features: block, targets: targets.baseAddress! + (first + heldFrom) * samples.targetWidth,
+                                       first: heldFrom, rows: count, continuing: sums)
             }
         }
         return Evaluation(predictor: predictor, sums: sums)

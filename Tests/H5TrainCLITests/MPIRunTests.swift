@@ -35,6 +35,20 @@ final class MPIRunTests: XCTestCase {
                                    "--val-x", "x_test", "--val-y", "y_test"])
     }
 
+    /// Standardised with 20 % of the rows held out: every rank computes the same held-out rows from
+    /// the seed and reads only its part of the other 1149 (and of the 288 it evaluates); the
+    /// statistics over the training rows are summed leaf by leaf on the ranks; the bits are one process's.
+    func testStandardisedWithRowsHeldOutSpreadOverTheRanksIsBitIdentical() throws {
+        try assertSplitInvariance(["--optimizer", "adam", "--lr", "0.003", "--normalize", "standardize", "--val-split", "0.2"])
+    }
+
+    /// Streamed and standardised with validation datasets: each rank sums the statistics of its own
+    /// rows and reads only the validation rows of each block that it evaluates; the bits are one process's.
+    func testStreamedStandardisedWithValidationIsBitIdenticalForAnyRanksAndWorkers() throws {
+        try assertSplitInvariance(["--optimizer", "adam", "--lr", "0.003", "--memory-budget", "64K", "--normalize", "standardize",
+                                   "--val-x", "x_test", "--val-y", "y_test"])
+    }
+
     /// Streamed through a budget of a few windows of 16 rows (so batches straddle windows): every
     /// rank streams its own windows in the same two-level order, and the bits are one process's.
     func testStreamedDataIsBitIdenticalForAnyRanksAndWorkers() throws {
@@ -45,6 +59,20 @@ final class MPIRunTests: XCTestCase {
         let mpirun = try MPI.mpirun()
         let folder = try TemporaryDirectory()
         let options = Self.common + ["--optimizer", "adam", "--quiet"]
+        let whole = folder.file("whole.h5"), resumed = folder.file("resumed.h5")
+        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "2"]))
+        XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 2)))
+        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "2", "--workers", "2", "--quiet"]))
+        XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
+    }
+
+    /// With rows held out, the ranks spread the other rows and take the whole set's fingerprint:
+    /// one process resumes a run of 2 ranks (same held-out rows, same statistics) and ends as one
+    /// process's uninterrupted run.
+    func testRunWithRowsHeldOutResumedByOneProcessContinuesExactly() throws {
+        let mpirun = try MPI.mpirun()
+        let folder = try TemporaryDirectory()
+        let options = Self.common + ["--optimizer", "adam", "--val-split", "0.2", "--normalize", "standardize", "--quiet"]
         let whole = folder.file("whole.h5"), resumed = folder.file("resumed.h5")
         XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "2"]))
         XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 2)))
@@ -199,10 +227,16 @@ final class MPIRunTests: XCTestCase {
             XCTAssertEqual(trainLines.count, 1, "\(result)", file: file, line: line)
             if ranks > 1 {
                 XCTAssertTrue(trainLines.first?.contains("\(ranks) ranks × \(workers) worker") == true, "\(result)", file: file, line: line)
-                // Data in memory without rows held out is spread: rank 0 holds ⌊1437/R⌋ rows, and says so.
-                let spread = !extra.contains("--val-split") && !extra.contains("--memory-budget")
-                let holds = "data: rank 0 holds rows 0..<\(1437 / ranks) of 1437 ("
+                // Data in memory is spread: rank 0 holds ⌊N/R⌋ of the N training rows (1149 when 288 are
+                // held out), and says so; and only the validation rows it evaluates (2 chunks: 256 rows
+                // with 2 ranks, none with 3).
+                let spread = !extra.contains("--memory-budget")
+                let training = extra.contains("--val-split") ? 1149 : 1437
+                let holds = "data: rank 0 holds rows 0..<\(training / ranks) of \(training) ("
                 XCTAssertEqual(result.stdoutLines.contains { $0.hasPrefix(holds) }, spread, "\(result)", file: file, line: line)
+                let validating = spread && (extra.contains("--val-split") || extra.contains("--val-x"))
+                let validationRows = ranks == 2 ? "data: rank 0 holds validation rows 0..<256 of " : "data: rank 0 holds none of the "
+                XCTAssertEqual(result.stdoutLines.contains { $0.hasPrefix(validationRows) }, validating, "\(result)", file: file, line: line)
                 // Streamed, each rank reads only its share of each window's blocks, and rank 0 counts its own.
                 let streamed = extra.contains("--memory-budget")
                 let shares = "data: the \(ranks) ranks share each window's blocks: "
