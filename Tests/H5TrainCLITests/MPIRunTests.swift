@@ -56,28 +56,29 @@ final class MPIRunTests: XCTestCase {
     }
 
     func testResumeFromTwoRanksWithOneProcessOfTwoWorkersContinuesExactly() throws {
+        try assertTwoRanksResumedByOneProcessMatchOneProcess(["--optimizer", "adam", "--quiet"])
+    }
+
+    /// Trains 1 epoch on 2 ranks × 1 worker, resumes to 2 epochs in one process × 2 workers, and
+    /// compares the model and optimizer state with one process's uninterrupted 2 epochs.
+    private func assertTwoRanksResumedByOneProcessMatchOneProcess(_ flags: [String],
+                                                                   file: StaticString = #filePath, line: UInt = #line) throws {
         let mpirun = try MPI.mpirun()
         let folder = try TemporaryDirectory()
-        let options = Self.common + ["--optimizer", "adam", "--quiet"]
+        let options = Self.common + flags
         let whole = folder.file("whole.h5"), resumed = folder.file("resumed.h5")
-        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "2"]))
-        XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 2)))
-        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "2", "--workers", "2", "--quiet"]))
-        XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
+        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "2"]), file: file, line: line)
+        XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 2)),
+                         file: file, line: line)
+        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "2", "--workers", "2", "--quiet"]), file: file, line: line)
+        XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole), file: file, line: line)
     }
 
     /// With rows held out, the ranks spread the other rows and take the whole set's fingerprint:
     /// one process resumes a run of 2 ranks (same held-out rows, same statistics) and ends as one
     /// process's uninterrupted run.
     func testRunWithRowsHeldOutResumedByOneProcessContinuesExactly() throws {
-        let mpirun = try MPI.mpirun()
-        let folder = try TemporaryDirectory()
-        let options = Self.common + ["--optimizer", "adam", "--val-split", "0.2", "--normalize", "standardize", "--quiet"]
-        let whole = folder.file("whole.h5"), resumed = folder.file("resumed.h5")
-        XCTAssertSuccess(try CLI.run(train(whole, workers: 1) + options + ["--epochs", "2"]))
-        XCTAssertSuccess(try CLI.run(train(resumed, workers: 1) + options + ["--epochs", "1"], launcher: MPI.launcher(mpirun, ranks: 2)))
-        XCTAssertSuccess(try CLI.run(["train", "--resume", resumed, "--epochs", "2", "--workers", "2", "--quiet"]))
-        XCTAssertEqual(try trainedBits(resumed), try trainedBits(whole))
+        try assertTwoRanksResumedByOneProcessMatchOneProcess(["--optimizer", "adam", "--val-split", "0.2", "--normalize", "standardize", "--quiet"])
     }
 
     /// Streamed, the ranks share each window's blocks by position: a run of 3 ranks resumed by 2
