@@ -285,7 +285,7 @@ public final class StepEngine: @unchecked Sendable {
     /// travelling to the other ranks as soon as it is updated (`ParameterPieces`).
     private func beginParameterPieces() {
         guard let exchange else { return }
-        ranks.orAbort { () throws(TrainingError) in try exchange.beginParameterPieces(parameters) }
+        ranks.orAbort { () throws(TrainingError) in try exchange.pieces.begin(parameters) }
     }
 
     private func takeGatherWithParameters() -> InPlaceGather? {

@@ -1,8 +1,10 @@
 import NeuralNet
 import Settings
 
-/// How the parameters (or gradient, or one optimizer state buffer) of every rank's blocks reach
-/// every rank: two MPI_Allgatherv in place, started together.
+/// How values laid out as the parameters (the optimizer state, the gradient) of every rank's
+/// blocks reach every rank: two MPI_Allgatherv in place, started together (`share`). A step's
+/// parameters travel block by block instead (`ParameterPieces`), and only their sides here
+/// (`shareSides`).
 ///
 ///  - **Spans**, in place in the values themselves: each rank's blocks are consecutive
 ///    (`RankShares.blocksByRank`), so its weights lie in one span of the parameter buffer — from its
@@ -33,8 +35,9 @@ public final class BlockExchange: @unchecked Sendable {
     public let sideDisplacements: UnsafeMutablePointer<Int32>
     /// Bytes every rank receives from the others in one exchange, by rank.
     private let receivedBytes: [Int]
-    /// The spans', the sides' and another all-gather, made together.
-    private let gathers = GatherSet(capacity: 3)
+    /// The all-gathers of one exchange, made together: the spans' and the sides' (`share`), or the
+    /// sides' and another (`shareSides`).
+    private let gathers = GatherSet(capacity: 2)
 
     /// - Parameter carriesSquares: side sections start with their blocks' Σ g² (the step's exchange).
     public init(blocks: [GradientBlock], shares: RankShares, carriesSquares: Bool = false) {
@@ -143,17 +146,14 @@ public final class BlockExchange: @unchecked Sendable {
         unpackSides(into: values, squares: squares)
     }
 
-    /// Exchanges `values` (P floats laid out as the parameters), with `squares` when sections carry
-    /// them: afterwards every rank holds every owner's values of its blocks. `alongside`, another
-    /// in-place all-gather, is made at the same time (one synchronisation for both).
-    public func share(_ values: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Double>? = nil,
-                      alongside: InPlaceGather? = nil, over ranks: Communicator) throws(TrainingError) {
-        packSide(values, squares: squares.map { UnsafePointer($0) })
+    /// Exchanges `values` (P floats laid out as the parameters: the optimizer state, the gradient):
+    /// afterwards every rank holds every owner's values of its blocks.
+    public func share(_ values: UnsafeMutablePointer<Float>, over ranks: Communicator) throws(TrainingError) {
+        packSide(values)
         gathers.removeAll()
         gathers.append(InPlaceGather(buffer: UnsafeMutableRawPointer(values), counts: counts, displacements: displacements, type: .float))
         gathers.append(InPlaceGather(buffer: side, counts: sideCounts, displacements: sideDisplacements, type: .byte))
-        if let alongside { gathers.append(alongside) }
         try ranks.allgatherInPlace(gathers)
-        unpackSides(into: values, squares: squares)
+        unpackSides(into: values)
     }
 }

@@ -239,26 +239,15 @@ final class RankExchange {
     /// same norm and holds the same model; `alongside` (another all-gather, such as the next batch's
     /// input rows) is made at the same time.
     func shareParameters(_ parameters: UnsafeMutablePointer<Float>, alongside: InPlaceGather? = nil) throws(TrainingError) {
+        precondition(pieces.isActive, "parameters shared without their pieces begun before the updates")
         let exchange = parameterExchange
         let alongsideBytes = alongside?.receivedBytes(rank: shares.rank, ranks: shares.ranks) ?? 0
-        guard pieces.isActive else {
-            try measure(received: exchange.receivedPerShare + alongsideBytes, calls: alongside == nil ? 2 : 3) { () throws(TrainingError) in
-                try exchange.share(parameters, squares: blockSquares, alongside: alongside, over: ranks)
-            }
-            return
-        }
         let received = pieces.receivedBytes + exchange.sideReceivedPerShare + alongsideBytes
         try measure(received: received, calls: alongside == nil ? 1 : 2, messages: pieces.messagesPerStep) { () throws(TrainingError) in
             try pieces.sendFinishedBlocks()
             try exchange.shareSides(parameters, squares: blockSquares, alongside: alongside, over: ranks)
             try pieces.finish()
         }
-    }
-
-    /// Before phase 2's updates: this step's weights will travel block by block as they are updated
-    /// (`ParameterPieces`); `shareParameters` then completes the exchange.
-    func beginParameterPieces(_ parameters: UnsafeMutablePointer<Float>) throws(TrainingError) {
-        try pieces.begin(parameters)
     }
 
     @inline(__always)
